@@ -1,0 +1,142 @@
+/**
+ * Backend selection. TensorFlow.js is loaded here, lazily, so that commands
+ * such as `--help` never pay for it.
+ */
+import type * as TfModule from '@tensorflow/tfjs';
+import { UserError, errorMessage } from '../errors';
+import type { BackendChoice, BackendName } from './choices';
+
+export type Tf = typeof TfModule;
+
+export { BACKEND_CHOICES } from './choices';
+export type { BackendChoice, BackendName } from './choices';
+
+export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+export const NATIVE_INSTALL_HINT =
+  'install it with `npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow; ' +
+  'behind a mirror set TFJS_NODE_CDN_STORAGE=https://your-mirror/ first)';
+
+let tfModule: Tf | undefined;
+
+export function loadTf(): Tf {
+  if (!tfModule) {
+    tfModule = require('@tensorflow/tfjs') as Tf;
+    // Silences tfjs' console advice to install tfjs-node; we report backends ourselves.
+    tfModule.enableProdMode();
+  }
+  return tfModule;
+}
+
+export interface BackendStatus {
+  name: BackendName;
+  ok: boolean;
+  /** Which package provides it, or why it cannot load. */
+  detail: string;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+}
+
+function whyNotLoaded(pkg: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const msg = errorMessage(err);
+  if (code === 'MODULE_NOT_FOUND' && msg.includes(`'${pkg}'`)) return `${pkg} is not installed`;
+  return `${pkg} failed to load: ${firstLine(msg)}`;
+}
+
+let nativeStatus: BackendStatus | undefined;
+
+/** Loads tfjs-node-gpu or tfjs-node, once; they register the `tensorflow` backend. */
+function loadNative(): BackendStatus {
+  if (nativeStatus) return nativeStatus;
+  loadTf();
+  const reasons: string[] = [];
+  for (const pkg of NATIVE_PACKAGES) {
+    try {
+      require(pkg);
+      nativeStatus = { name: 'tensorflow', ok: true, detail: pkg };
+      return nativeStatus;
+    } catch (err) {
+      reasons.push(whyNotLoaded(pkg, err));
+    }
+  }
+  nativeStatus = { name: 'tensorflow', ok: false, detail: reasons.join('; ') };
+  return nativeStatus;
+}
+
+let wasmReady = false;
+
+function loadWasmPackage(): void {
+  if (wasmReady) return;
+  loadTf();
+  require('@tensorflow/tfjs-backend-wasm');
+  // Our training kernels fill the gaps of the wasm backend (see wasm-kernels.ts).
+  (require('./wasm-kernels') as typeof import('./wasm-kernels')).registerWasmTrainingKernels();
+  wasmReady = true;
+}
+
+async function activate(name: BackendName): Promise<BackendStatus> {
+  const tf = loadTf();
+  try {
+    if (name === 'tensorflow') {
+      const native = loadNative();
+      if (!native.ok) return native;
+    }
+    if (name === 'wasm') loadWasmPackage();
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) return { name, ok: false, detail: `tf.setBackend('${name}') failed` };
+    return { name, ok: true, detail: detailFor(name) };
+  } catch (err) {
+    return { name, ok: false, detail: firstLine(errorMessage(err)) };
+  }
+}
+
+function detailFor(name: BackendName): string {
+  if (name === 'tensorflow') return nativeStatus?.detail ?? '@tensorflow/tfjs-node';
+  if (name === 'wasm') {
+    const simd = loadTf().env().getBool('WASM_HAS_SIMD_SUPPORT');
+    return `@tensorflow/tfjs-backend-wasm${simd ? ' (SIMD)' : ''} + mnist-deep training kernels`;
+  }
+  return '@tensorflow/tfjs-backend-cpu (pure JavaScript, slow for the CNN)';
+}
+
+const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Activates the requested backend and returns its status. `auto` takes the
+ * first of native, wasm, cpu that loads; a named backend that cannot load is a
+ * UserError saying why.
+ */
+export async function useBackend(choice: BackendChoice): Promise<BackendStatus> {
+  if (choice !== 'auto') {
+    const status = await activate(choice);
+    if (!status.ok) {
+      const hint = choice === 'tensorflow' ? `; ${NATIVE_INSTALL_HINT}` : '';
+      throw new UserError(`--backend ${choice}: cannot load: ${status.detail}${hint}`);
+    }
+    return status;
+  }
+  const failures: string[] = [];
+  for (const name of AUTO_ORDER) {
+    const status = await activate(name);
+    if (status.ok) return status;
+    failures.push(`${name}: ${status.detail}`);
+  }
+  throw new UserError(`no TensorFlow.js backend could be loaded (${failures.join('; ')})`);
+}
+
+/** Tries every backend (leaves `auto`'s choice active) for `info`. */
+export async function probeBackends(): Promise<{ statuses: BackendStatus[]; auto: BackendName | undefined }> {
+  const statuses: BackendStatus[] = [];
+  for (const name of AUTO_ORDER) statuses.push(await activate(name));
+  const auto = statuses.find((s) => s.ok)?.name;
+  if (auto) await activate(auto);
+  return { statuses, auto };
+}
+
+export function tfVersion(): string {
+  return loadTf().version.tfjs;
+}

@@ -1,0 +1,173 @@
+/**
+ * Training kernels for the wasm backend. As shipped it has no
+ * Conv2DBackpropFilter (tfjs#8474), so the CNN cannot train on it at all, and
+ * its Conv2DBackpropInput is a plain loop. Both are rewritten here as ordinary
+ * convolutions, which the backend runs through XNNPACK:
+ *
+ * - filter gradient: a convolution of the input, with batch and channels
+ *   swapped, by the output gradient used as a filter (forward strides become
+ *   dilations);
+ * - input gradient (stride 1): a convolution of the output gradient with the
+ *   spatially flipped filter whose in/out channels are swapped.
+ */
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { loadTf } from './index';
+
+const BACKEND = 'wasm';
+
+interface WasmBackendLike {
+  disposeData(dataId: object): boolean;
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+};
+
+/** Runs another wasm kernel directly on TensorInfos (no autodiff tape, no engine bookkeeping). */
+class KernelRunner {
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(private readonly backend: WasmBackendLike) {}
+
+  run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const kernel = loadTf().getKernel(name, BACKEND);
+    if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+    const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    return out;
+  }
+
+  /** Like run, but the result is freed by `dispose()`. */
+  temp(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const out = this.run(name, inputs, attrs);
+    this.temps.push(out);
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of this.temps) this.backend.disposeData(t.dataId);
+    this.temps.length = 0;
+  }
+}
+
+function pair(v: number | [number, number] | undefined): [number, number] {
+  if (v === undefined) return [1, 1];
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs) {
+  const tf = loadTf();
+  if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm ${attrs.dataFormat} convolution gradients are not supported; use channelsLast`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    pair(attrs.strides),
+    pair(attrs.dilations),
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/**
+ * dW[i,j,c,o] = sum over n,y,x of x[n, y*s+i-pt, x*s+j-pl, c] * dy[n,y,x,o].
+ * With x as [C,H,W,N] and dy as [Ho,Wo,N,O] this is a convolution with
+ * dilation s whose output is [C, fh, fw, O].
+ */
+export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  const info = convInfo(x.shape, a.filterShape, a);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error('wasm Conv2DBackpropFilter supports dilation 1 only');
+  }
+  const k = new KernelRunner(backend as WasmBackendLike);
+  try {
+    const [n, h, w, c] = x.shape;
+    const { top, left } = info.padInfo;
+    // Rows/cols of the (padded) input the forward pass actually read.
+    const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
+    const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
+    let input = x;
+    const cropH = Math.max(0, top + h - needH);
+    const cropW = Math.max(0, left + w - needW);
+    if (cropH > 0 || cropW > 0) {
+      input = k.temp('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h - cropH, w - cropW, c] });
+    }
+    const bottom = needH - top - input.shape[1];
+    const right = needW - left - input.shape[2];
+    const xT = k.temp('Transpose', { x: input }, { perm: [3, 1, 2, 0] });
+    const dyT = k.temp('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+    const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const conv = k.temp('Conv2D', { x: xT, filter: dyT }, {
+      strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
+    } as unknown as NamedAttrMap);
+    return k.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
+  } finally {
+    k.dispose();
+  }
+};
+
+/**
+ * Stride 1: dx = conv(dy, W flipped in space with in/out swapped), padded so
+ * that every input position sees the outputs it fed. Other strides go to the
+ * backend's own kernel.
+ */
+function makeConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    const info = convInfo(a.inputShape, filter.shape, a);
+    if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+      return fallback(args);
+    }
+    const k = new KernelRunner(args.backend as WasmBackendLike);
+    try {
+      const { top, left } = info.padInfo;
+      const fh = info.filterHeight;
+      const fw = info.filterWidth;
+      const flipped = k.temp('Reverse', { x: filter }, { dims: [0, 1] });
+      const swapped = k.temp('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+      const padTop = fh - 1 - top;
+      const padLeft = fw - 1 - left;
+      const padBottom = info.inHeight - info.outHeight + top;
+      const padRight = info.inWidth - info.outWidth + left;
+      if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return fallback(args);
+      const pad: Pad4 = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
+      return k.run('Conv2D', { x: dy, filter: swapped }, {
+        strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1],
+      } as unknown as NamedAttrMap);
+    } finally {
+      k.dispose();
+    }
+  };
+}
+
+let registered = false;
+
+function replaceKernel(config: KernelConfig): void {
+  const tf = loadTf();
+  if (tf.getKernel(config.kernelName, BACKEND)) tf.unregisterKernel(config.kernelName, BACKEND);
+  tf.registerKernel(config);
+}
+
+/** Registers our kernels with the wasm backend (idempotent). */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const tf = loadTf();
+  replaceKernel({ kernelName: 'Conv2DBackpropFilter', backendName: BACKEND, kernelFunc: conv2DBackpropFilter });
+  const original = tf.getKernel('Conv2DBackpropInput', BACKEND);
+  if (original) {
+    replaceKernel({
+      kernelName: 'Conv2DBackpropInput',
+      backendName: BACKEND,
+      setupFunc: original.setupFunc,
+      kernelFunc: makeConv2DBackpropInput(original.kernelFunc),
+    });
+  }
+  registered = true;
+}

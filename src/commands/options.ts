@@ -1,0 +1,41 @@
+/**
+ * Every option's parsing and validation, in one place. Parsers throw
+ * commander's InvalidArgumentError, so commander prints
+ * "error: option '--steps <n>' argument 'x' is invalid. <reason>" and exits 1.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { BACKEND_CHOICES } from '../backends/choices';
+import { DATASET_NAMES } from '../data/datasets';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
+    throw new InvalidArgumentError('must be a whole number greater than 0.');
+  }
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  }
+  return n;
+}
+
+export function positiveFloat(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError('must be a number greater than 0.');
+  }
+  return n;
+}
+
+export const datasetOption = (defaultValue?: string) => {
+  const o = new Option('--dataset <name>', 'data set').choices(DATASET_NAMES);
+  return defaultValue ? o.default(defaultValue) : o;
+};
+export const dataDirOption = () => new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)');
+export const backendOption = () =>
+  new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
+export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');

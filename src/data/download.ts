@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { dirname } from 'node:path';
+import { UserError, errorMessage } from '../errors';
+
+export interface Progress {
+  start(file: string, totalBytes: number | undefined): void;
+  update(receivedBytes: number): void;
+  stop(): void;
+}
+
+export interface FetchOptions {
+  /** Abort when no byte arrives for this long (connect included). */
+  idleTimeoutMs?: number;
+  progress?: Progress;
+}
+
+const MAX_REDIRECTS = 5;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** Temporary files still being written, removed on exit so none survives Ctrl-C. */
+const liveTempFiles = new Set<string>();
+process.on('exit', () => {
+  for (const file of liveTempFiles) rmSync(file, { force: true });
+});
+
+export function tempNameFor(dest: string): string {
+  return `${dest}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+}
+
+function get(url: string, timeoutMs: number): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const client = url.startsWith('https:') ? https : url.startsWith('http:') ? http : undefined;
+    if (!client) {
+      reject(new Error(`unsupported URL ${url}`));
+      return;
+    }
+    const req = client.get(url, { timeout: timeoutMs }, (res) => {
+      // From here on streamToFile watches the body for stalls.
+      req.setTimeout(0);
+      req.removeAllListeners('timeout');
+      resolve(res);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no response for ${timeoutMs / 1000} s`)));
+    req.on('error', reject);
+  });
+}
+
+async function openFollowingRedirects(url: string, timeoutMs: number): Promise<http.IncomingMessage> {
+  let current = url;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const res = await get(current, timeoutMs);
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.resume();
+      current = new URL(res.headers.location, current).toString();
+      continue;
+    }
+    if (status !== 200) {
+      res.resume();
+      throw new Error(`HTTP ${status}${res.statusMessage ? ' ' + res.statusMessage : ''}`);
+    }
+    return res;
+  }
+  throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+}
+
+/** Streams the body into `temp`, hashing as it goes; resolves to the hex SHA-256. */
+function streamToFile(res: http.IncomingMessage, temp: string, timeoutMs: number, progress?: Progress): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    const out = createWriteStream(temp);
+    const expected = Number(res.headers['content-length'] ?? NaN);
+    let received = 0;
+    // The first failure wins: destroying the streams below raises secondary ones.
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      reject(err);
+      res.destroy();
+      out.destroy();
+    };
+    res.setTimeout(timeoutMs, () => fail(new Error(`stalled: no data for ${timeoutMs / 1000} s`)));
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      hash.update(chunk);
+      progress?.update(received);
+    });
+    res.on('aborted', () => fail(new Error('connection dropped mid-file')));
+    res.on('error', (err) => fail(err));
+    res.on('end', () => {
+      if (Number.isFinite(expected) && received !== expected) {
+        fail(new Error(`connection dropped mid-file (${received} of ${expected} bytes)`));
+      }
+    });
+    out.on('error', (err) => fail(err));
+    out.on('finish', () => resolve(hash.digest('hex')));
+    res.pipe(out);
+  });
+}
+
+/**
+ * Downloads `url` to `dest` atomically: the bytes go to a temporary file that is
+ * renamed to `dest` only once its SHA-256 equals `sha256`; on any failure the
+ * temporary file is removed and `dest` is untouched.
+ */
+export async function fetchVerified(url: string, dest: string, sha256: string, opts: FetchOptions = {}): Promise<void> {
+  const timeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  mkdirSync(dirname(dest), { recursive: true });
+  const temp = tempNameFor(dest);
+  liveTempFiles.add(temp);
+  try {
+    const res = await openFollowingRedirects(url, timeoutMs);
+    const total = Number(res.headers['content-length'] ?? NaN);
+    opts.progress?.start(url, Number.isFinite(total) ? total : undefined);
+    const actual = await streamToFile(res, temp, timeoutMs, opts.progress).finally(() => opts.progress?.stop());
+    if (actual !== sha256) throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
+    renameSync(temp, dest);
+  } finally {
+    rmSync(temp, { force: true });
+    liveTempFiles.delete(temp);
+  }
+}
+
+export interface MirrorFailure {
+  mirror: string;
+  reason: string;
+}
+
+/**
+ * Tries each mirror in turn for one file. Returns the mirror that worked;
+ * throws a UserError listing every mirror's reason when none did.
+ */
+export async function fetchFromMirrors(
+  mirrors: readonly string[],
+  fileName: string,
+  dest: string,
+  sha256: string,
+  opts: FetchOptions & { onMirrorFailed?: (f: MirrorFailure) => void } = {},
+): Promise<string> {
+  const failures: MirrorFailure[] = [];
+  for (const mirror of mirrors) {
+    try {
+      await fetchVerified(mirror + fileName, dest, sha256, opts);
+      return mirror;
+    } catch (err) {
+      const failure = { mirror, reason: describeNetError(err) };
+      failures.push(failure);
+      opts.onMirrorFailed?.(failure);
+    }
+  }
+  const reasons = failures.map((f) => `${f.mirror}${fileName}: ${f.reason}`).join('; ');
+  throw new UserError(`could not download ${fileName} from any mirror (${reasons})`);
+}
+
+function describeNetError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found (DNS), are you offline?';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET') return 'connection dropped';
+  return errorMessage(err);
+}

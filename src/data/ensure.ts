@@ -1,0 +1,51 @@
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import { DATASETS, DatasetName } from './datasets';
+import { FetchOptions, MirrorFailure, fetchFromMirrors } from './download';
+import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset } from './files';
+
+export interface EnsureOptions extends LocateOptions, FetchOptions {
+  /** Replaces the data set's mirrors (tests point these at a local server). */
+  mirrors?: readonly string[];
+  log?: (line: string) => void;
+}
+
+/**
+ * Makes sure the four files of a data set are present and valid: uses the first
+ * complete directory found, otherwise downloads the missing files (verified by
+ * SHA-256) into the download directory.
+ */
+export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Promise<RawDataset & { downloaded: string[] }> {
+  const found = locate(name, opts);
+  if (found) return { ...readDataset(name, found.dir, found.files), downloaded: [] };
+
+  const spec = DATASETS[name];
+  const dir = downloadDir(name, opts);
+  const mirrors = opts.mirrors ?? spec.mirrors;
+  const downloaded: string[] = [];
+  const dirExisted = existsSync(dir);
+  for (const f of spec.files) {
+    if (findFile(dir, f.name)) continue;
+    const fileName = f.name + '.gz';
+    opts.log?.(`downloading ${fileName}`);
+    try {
+      const mirror = await fetchFromMirrors(mirrors, fileName, join(dir, fileName), f.sha256, {
+        ...opts,
+        onMirrorFailed: (m: MirrorFailure) => opts.log?.(`  ${m.mirror}: ${m.reason}`),
+      });
+      downloaded.push(mirror + fileName);
+    } catch (err) {
+      // Leave no trace of a failed download: not even the folder we made for it.
+      if (!dirExisted && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+      if (!(err instanceof UserError)) throw err;
+      throw new UserError(
+        `${name}: ${err.message}. To install by hand, place ${spec.files.map((x) => x.name + '.gz').join(', ')} ` +
+          `in ${dir} (or any folder given with --data-dir)`,
+      );
+    }
+  }
+  const files = findAll(spec, dir);
+  if (!files) throw new UserError(`${dir}: files still missing after download`);
+  return { ...readDataset(name, dir, files), downloaded };
+}

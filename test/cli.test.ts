@@ -1,0 +1,72 @@
+import { strict as assert } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { buildProgram } from '../src/cli';
+import { runCli } from './helpers/cli';
+import { tempDir, writeDataset } from './helpers/fixtures';
+import { startServer } from './helpers/http';
+
+const tmp = tempDir();
+let srv: Awaited<ReturnType<typeof startServer>>;
+before(async () => {
+  srv = await startServer({});
+});
+after(async () => {
+  await srv.close();
+  tmp.cleanup();
+});
+
+describe('mnist-deep CLI', () => {
+  it('builds its help without loading TensorFlow.js', async () => {
+    const help = buildProgram().helpInformation();
+    assert.match(help, /download/);
+    const loaded = Object.keys(require.cache).filter((k) => k.includes('@tensorflow'));
+    assert.deepEqual(loaded, []);
+  });
+
+  it('prints its version', async () => {
+    const r = await runCli(['--version']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('download reports a complete folder given with --data-dir', async () => {
+    const dir = join(tmp.dir, 'fixture');
+    writeDataset(dir, 40, 12);
+    const r = await runCli(['download', '--dataset', 'fashion-mnist', '--data-dir', dir], { cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `fashion-mnist: train 40, test 12, 28x28 — ${dir}\n`);
+  });
+
+  it('download fails with one clear line and no file when every mirror fails', async () => {
+    const dir = join(tmp.dir, 'empty', 'mnist');
+    const r = await runCli(['download', '--data-dir', dir, '--mirror', `${srv.base}/nothing-here/`], { cwd: tmp.dir });
+    assert.equal(r.code, 1);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('mnist-deep: error:'));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /could not download train-images-idx3-ubyte\.gz .*HTTP 404.*place .* in /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(existsSync(dir), false);
+  });
+
+  it('rejects an unknown data set, listing the valid ones', async () => {
+    const r = await runCli(['download', '--dataset', 'cifar']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /argument 'cifar' is invalid\. Allowed choices are mnist, fashion-mnist/);
+  });
+
+  it('info reports versions, backends and data sets', async () => {
+    const dir = join(tmp.dir, 'fixture');
+    const r = await runCli(['info', '--json', '--data-dir', dir], { cwd: tmp.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const info = JSON.parse(r.stdout);
+    assert.equal(info.versions.tfjs, '4.22.0');
+    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'wasm', 'cpu']);
+    assert.ok(info.backends.find((b: { name: string }) => b.name === 'cpu').ok);
+    assert.ok(['tensorflow', 'wasm', 'cpu'].includes(info.autoBackend));
+    const mnist = info.datasets.find((d: { name: string }) => d.name === 'mnist');
+    assert.equal(mnist.dir, dir);
+    assert.equal(mnist.valid, true);
+  });
+});
