@@ -5,6 +5,8 @@
 import { Command, Option } from 'commander';
 import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
+import { MODEL_NAMES } from './models/names';
+import { OPTIMIZERS } from './train/config';
 import {
   backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, positiveFloat, positiveInt,
 } from './commands/options';
@@ -56,10 +58,44 @@ export function buildProgram(): Command {
     .addOption(jsonOption())
     .action(action(async (opts) => (await import('./commands/info')).runInfo(opts)));
 
+  program
+    .command('train')
+    .description("train the tutorial's softmax regression or CNN, evaluate it and save it")
+    .addOption(new Option('--model <name>', 'model').choices(MODEL_NAMES).default('cnn'))
+    .addOption(datasetOption('mnist'))
+    .addOption(dataDirOption())
+    .option('--steps <n>', 'training steps (default: softmax 1000, cnn 20000)', positiveInt)
+    .option('--batch-size <n>', 'examples per step (default: softmax 100, cnn 50)', positiveInt)
+    .addOption(new Option('--optimizer <name>', 'optimizer (default: softmax sgd, cnn adam)').choices(OPTIMIZERS))
+    .option('--learning-rate <x>', 'learning rate (default: softmax 0.5, cnn 1e-4)', positiveFloat)
+    .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, 100)
+    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
+    .option('--validation-size <n>', 'training images held out for validation (the first n)', nonNegativeInt, 5000)
+    .option('--seed <n>', 'seed for weight initialisation and data order', nonNegativeInt, 0)
+    .addOption(backendOption())
+    .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
+    .addOption(jsonOption())
+    .action(action(async (opts) => (await import('./commands/train')).runTrain(opts)));
+
+  program
+    .command('eval')
+    .description('evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .addOption(datasetOption().default(undefined, "the model's, from metadata.json"))
+    .addOption(dataDirOption())
+    .addOption(backendOption())
+    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
+    .addOption(jsonOption())
+    .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
+
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (`mnist-deep eval | head`) ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
@@ -67,7 +103,5 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Keeps these helpers referenced for the train/eval commands registered above.
-void Option; void nonNegativeInt; void positiveFloat; void positiveInt; void backendOption;
 
 if (require.main === module) void main(process.argv);

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildProgram } from '../src/cli';
-import { runCli } from './helpers/cli';
-import { tempDir, writeDataset } from './helpers/fixtures';
-import { startServer } from './helpers/http';
+import { buildProgram } from '../../src/cli';
+import { runCli } from '../helpers/cli';
+import { tempDir, writeDataset } from '../helpers/fixtures';
+import { startServer } from '../helpers/http';
 
 const tmp = tempDir();
 let srv: Awaited<ReturnType<typeof startServer>>;

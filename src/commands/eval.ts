@@ -1,0 +1,81 @@
+import type * as tfl from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { useBackend } from '../backends';
+import { BackendChoice } from '../backends/choices';
+import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
+import { makeDatasets } from '../data/dataset';
+import { ensureDataset } from '../data/ensure';
+import { locateOptionsFromEnv } from '../data/files';
+import { UserError } from '../errors';
+import { loadModel } from '../models/io';
+import { evaluate } from '../train/evaluate';
+import { formatConfusion, perClassAccuracy } from '../train/metrics';
+import { Output } from './output';
+import { METADATA_FILE } from './train';
+
+export interface EvalOptions {
+  modelDir: string;
+  dataset?: DatasetName;
+  dataDir?: string;
+  backend: BackendChoice;
+  evalBatchSize?: number;
+  json?: boolean;
+}
+
+/** The data set the model was trained on, from metadata.json, when there is one. */
+function datasetFromMetadata(dir: string): DatasetName | undefined {
+  const file = join(dir, METADATA_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const name = (JSON.parse(readFileSync(file, 'utf8')) as { dataset?: string }).dataset;
+    return name && isDatasetName(name) ? name : undefined;
+  } catch {
+    throw new UserError(`${file}: not valid JSON`);
+  }
+}
+
+function checkShapes(model: tfl.LayersModel, dir: string): void {
+  const input = model.inputs[0]?.shape;
+  const output = model.outputs[0]?.shape;
+  if (model.inputs.length !== 1 || input?.length !== 2 || input[1] !== 784) {
+    throw new UserError(`${dir}: model input shape ${JSON.stringify(input)} does not fit 28x28 images (expected [null,784])`);
+  }
+  if (model.outputs.length !== 1 || output?.length !== 2 || output[1] !== 10) {
+    throw new UserError(`${dir}: model output shape ${JSON.stringify(output)} does not fit 10 classes (expected [null,10])`);
+  }
+}
+
+export async function runEval(opts: EvalOptions): Promise<void> {
+  const out = new Output(Boolean(opts.json));
+  const dir = resolve(opts.modelDir);
+  const dataset = opts.dataset ?? datasetFromMetadata(dir) ?? 'mnist';
+  const backend = await useBackend(opts.backend);
+  const model = await loadModel(dir);
+  checkShapes(model, dir);
+  const raw = await ensureDataset(dataset, { ...locateOptionsFromEnv(opts.dataDir), log: (l) => process.stderr.write(l + '\n') });
+  const data = makeDatasets(raw, 0);
+  const result = evaluate(model, data.test, opts.evalBatchSize ?? 1000);
+  const perClass = perClassAccuracy(result.confusion);
+
+  if (opts.json) {
+    out.emit({
+      testAccuracy: result.accuracy,
+      perClassAccuracy: perClass,
+      confusionMatrix: result.confusion,
+      examples: result.examples,
+      backend: backend.name,
+    });
+    return;
+  }
+  const names = DATASETS[dataset].classNames;
+  const nameWidth = Math.max(...names.map((n) => n.length));
+  out.say(`${dir} on ${dataset} test set (${result.examples} images), backend ${backend.name}`);
+  out.say(`test accuracy ${result.accuracy.toFixed(4)}`);
+  out.say('');
+  out.say('per-class accuracy:');
+  perClass.forEach((acc, i) => out.say(`  ${String(i).padStart(2)} ${names[i].padEnd(nameWidth)}  ${Number.isNaN(acc) ? '   n/a' : acc.toFixed(4)}`));
+  out.say('');
+  out.say('confusion matrix (rows: true class, columns: predicted):');
+  out.say(formatConfusion(result.confusion, names.map((n, i) => `${i} ${n}`)));
+}

@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadTf, useBackend } from '../../src/backends';
+import { makeDatasets } from '../../src/data/dataset';
+import { loadRawDataset } from '../../src/data/files';
+import { buildModel } from '../../src/models';
+import { resolveConfig } from '../../src/train/config';
+import { evaluate } from '../../src/train/evaluate';
+import { makeOptimizer, trainLoop } from '../../src/train/trainer';
+import { tempDir, writeDataset } from '../helpers/fixtures';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const dir = join(tmp.dir, 'set');
+
+before(async () => {
+  await useBackend('wasm');
+  writeDataset(dir, 600, 200);
+});
+
+const data = () => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: tmp.dir, systemRoot: join(tmp.dir, 'none') }), 100, 1);
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+
+describe('training', () => {
+  it('uses the tutorial defaults per model, and options override them', () => {
+    assert.deepEqual(
+      (({ steps, batchSize, optimizer, learningRate }) => ({ steps, batchSize, optimizer, learningRate }))(resolveConfig({ model: 'softmax' })),
+      { steps: 1000, batchSize: 100, optimizer: 'sgd', learningRate: 0.5 },
+    );
+    const cnn = resolveConfig({});
+    assert.equal(cnn.model, 'cnn');
+    assert.equal(cnn.steps, 20000);
+    assert.equal(cnn.learningRate, 1e-4);
+    assert.equal(cnn.saveDir, 'models/cnn');
+    assert.equal(resolveConfig({ model: 'cnn', learningRate: 0.01, batchSize: 7 }).batchSize, 7);
+  });
+
+  it('softmax: loss falls and the model learns the generated classes', () => {
+    const d = data();
+    const model = buildModel('softmax');
+    const logs: number[] = [];
+    const summary = trainLoop(model, makeOptimizer('sgd', 0.5), d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
+    assert.deepEqual(logs, [0, 20, 40]);
+    assert.ok(mean(summary.losses.slice(-10)) < summary.losses[0] / 4, `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`);
+    assert.ok(evaluate(model, d.test, 64).accuracy > 0.9);
+  });
+
+  it('cnn: loss falls and no tensor leaks across steps', () => {
+    const tf = loadTf();
+    const d = data();
+    const model = buildModel('cnn', 2);
+    const optimizer = makeOptimizer('adam', 1e-3);
+    trainLoop(model, optimizer, d, { steps: 2, batchSize: 16, logEvery: 1 });
+    const before = tf.memory().numTensors;
+    const summary = trainLoop(model, optimizer, d, { steps: 30, batchSize: 16, logEvery: 5 });
+    assert.equal(tf.memory().numTensors, before, 'tensor count stable');
+    assert.ok(mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2, `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`);
+  });
+});
