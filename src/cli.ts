@@ -74,6 +74,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for weight initialisation and data order', nonNegativeInt, 0)
     .addOption(backendOption())
     .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
+    .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
     .addOption(jsonOption())
     .action(action(async (opts) => (await import('./commands/train')).runTrain(opts)));
 

@@ -8,7 +8,9 @@ import { buildModel } from '../models';
 import { saveModel } from '../models/io';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evaluate } from '../train/evaluate';
-import { makeOptimizer, trainLoop } from '../train/trainer';
+import { TrainSummary, makeOptimizer, trainLoop } from '../train/trainer';
+import { makeStepper } from '../train/stepper';
+import { Rng } from '../data/rng';
 import { packageVersion } from '../version';
 import { Output } from './output';
 import { join } from 'node:path';
@@ -26,20 +28,29 @@ export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise
   const data = makeDatasets(raw, cfg.validationSize, cfg.seed);
   checkAgainstData(cfg, data.train.count);
 
-  out.say(`training ${cfg.model} on ${cfg.dataset} (${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
-    `with ${cfg.optimizer} ${cfg.learningRate}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}`);
+  // Dropout draws from Math.random: seed it so that runs repeat.
+  const rng = new Rng(cfg.seed);
+  Math.random = () => rng.next();
   const model = buildModel(cfg.model, cfg.seed);
   const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
+  const stepper = await makeStepper(model, optimizer, { ...cfg, backend: backend.name });
+  out.say(`training ${cfg.model} on ${cfg.dataset} (${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
+    `with ${cfg.optimizer} ${cfg.learningRate}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
 
   out.startProgress(cfg.steps);
-  const summary = trainLoop(model, optimizer, data, cfg, {
-    onStep: (s) => out.progress(s),
-    onLog: (log) => {
-      out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
-      out.emit({ event: 'step', ...log });
-    },
-  });
-  out.stopProgress();
+  let summary: TrainSummary;
+  try {
+    summary = await trainLoop(model, stepper, data, cfg, {
+      onStep: (s) => out.progress(s),
+      onLog: (log) => {
+        out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
+        out.emit({ event: 'step', ...log });
+      },
+    });
+  } finally {
+    out.stopProgress();
+    await stepper.close();
+  }
 
   const validation = data.validation.count ? evaluate(model, data.validation, cfg.evalBatchSize).accuracy : NaN;
   const test = evaluate(model, data.test, cfg.evalBatchSize);

@@ -28,6 +28,8 @@ export interface TrainConfig extends Hyper {
   seed: number;
   backend: BackendChoice;
   saveDir: string;
+  /** Data-parallel threads; undefined chooses by backend and model. */
+  threads?: number;
 }
 
 export type TrainOptions = Partial<TrainConfig> & { model?: ModelName };
@@ -50,5 +52,6 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     seed: opts.seed ?? 0,
     backend: opts.backend ?? 'auto',
     saveDir: opts.saveDir ?? `models/${model}`,
+    threads: opts.threads,
   };
 }

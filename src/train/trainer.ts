@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends';
 import { Batch, Datasets } from '../data/dataset';
-import { crossEntropy } from '../models';
+import { Stepper } from './stepper';
 import { OptimizerName } from './config';
 
 export interface StepLog {
@@ -36,43 +36,29 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): tfl.Op
   return name === 'adam' ? tf.train.adam(learningRate, 0.9, 0.999, 1e-8) : tf.train.sgd(learningRate);
 }
 
-function batchTensors(batch: Batch): { xs: tfl.Tensor2D; ys: tfl.Tensor2D } {
-  const tf = loadTf();
-  return { xs: tf.tensor2d(batch.xs, [batch.size, 784]), ys: tf.tensor2d(batch.ys, [batch.size, 10]) };
-}
-
 /** Accuracy on a batch with dropout off, as the tutorial's log line reports. */
-function batchAccuracy(model: tfl.LayersModel, xs: tfl.Tensor2D, labels: Uint8Array): number {
-  const predicted = loadTf().tidy(() => (model.predict(xs) as tfl.Tensor).argMax(-1).dataSync());
+function batchAccuracy(model: tfl.LayersModel, batch: Batch): number {
+  const tf = loadTf();
+  const predicted = tf.tidy(() => (model.predict(tf.tensor2d(batch.xs, [batch.size, 784])) as tfl.Tensor).argMax(-1).dataSync());
   let right = 0;
-  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) right++;
-  return right / labels.length;
-}
-
-/** One optimizer step on a batch; returns the loss tensor (caller disposes). */
-export function trainStep(model: tfl.LayersModel, optimizer: tfl.Optimizer, xs: tfl.Tensor, ys: tfl.Tensor): tfl.Scalar {
-  return optimizer.minimize(() => crossEntropy(ys, model.apply(xs, { training: true }) as tfl.Tensor), true) as tfl.Scalar;
+  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) right++;
+  return right / batch.size;
 }
 
 /**
  * The tutorial's loop: at step i, take the next batch; every `logEvery` steps
  * report the accuracy on that batch before training on it; then train.
  */
-export function trainLoop(model: tfl.LayersModel, optimizer: tfl.Optimizer, data: Datasets, run: TrainRun, hooks: TrainHooks = {}, startStep = 0): TrainSummary {
+export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: Datasets, run: TrainRun, hooks: TrainHooks = {}, startStep = 0): Promise<TrainSummary> {
   const losses: number[] = [];
   const t0 = performance.now();
   let lastLogTime = t0;
   let sinceLog = 0;
   for (let step = startStep; step < run.steps; step++) {
     const batch = data.train.nextBatch(run.batchSize);
-    const { xs, ys } = batchTensors(batch);
     const logNow = step % run.logEvery === 0;
-    const accuracy = logNow ? batchAccuracy(model, xs, batch.labels) : NaN;
-    const lossTensor = trainStep(model, optimizer, xs, ys);
-    const loss = lossTensor.dataSync()[0];
-    lossTensor.dispose();
-    xs.dispose();
-    ys.dispose();
+    const accuracy = logNow ? batchAccuracy(model, batch) : NaN;
+    const loss = await stepper.step(batch);
     losses.push(loss);
     sinceLog++;
     if (logNow) {

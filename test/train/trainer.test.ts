@@ -8,6 +8,7 @@ import { buildModel } from '../../src/models';
 import { resolveConfig } from '../../src/train/config';
 import { evaluate } from '../../src/train/evaluate';
 import { makeOptimizer, trainLoop } from '../../src/train/trainer';
+import { LocalStepper } from '../../src/train/stepper';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -36,24 +37,25 @@ describe('training', () => {
     assert.equal(resolveConfig({ model: 'cnn', learningRate: 0.01, batchSize: 7 }).batchSize, 7);
   });
 
-  it('softmax: loss falls and the model learns the generated classes', () => {
+  it('softmax: loss falls and the model learns the generated classes', async () => {
     const d = data();
     const model = buildModel('softmax');
     const logs: number[] = [];
-    const summary = trainLoop(model, makeOptimizer('sgd', 0.5), d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
+    const stepper = new LocalStepper(model, makeOptimizer('sgd', 0.5));
+    const summary = await trainLoop(model, stepper, d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
     assert.deepEqual(logs, [0, 20, 40]);
     assert.ok(mean(summary.losses.slice(-10)) < summary.losses[0] / 4, `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`);
     assert.ok(evaluate(model, d.test, 64).accuracy > 0.9);
   });
 
-  it('cnn: loss falls and no tensor leaks across steps', () => {
+  it('cnn: loss falls and no tensor leaks across steps', async () => {
     const tf = loadTf();
     const d = data();
     const model = buildModel('cnn', 2);
-    const optimizer = makeOptimizer('adam', 1e-3);
-    trainLoop(model, optimizer, d, { steps: 2, batchSize: 16, logEvery: 1 });
+    const stepper = new LocalStepper(model, makeOptimizer('adam', 1e-3));
+    await trainLoop(model, stepper, d, { steps: 2, batchSize: 16, logEvery: 1 });
     const before = tf.memory().numTensors;
-    const summary = trainLoop(model, optimizer, d, { steps: 30, batchSize: 16, logEvery: 5 });
+    const summary = await trainLoop(model, stepper, d, { steps: 30, batchSize: 16, logEvery: 5 });
     assert.equal(tf.memory().numTensors, before, 'tensor count stable');
     assert.ok(mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2, `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`);
   });

@@ -1,0 +1,170 @@
+/**
+ * Data-parallel training on several threads. The main thread and each worker
+ * thread hold a full replica of the model and of the optimizer. Each step the
+ * batch is split into one part per thread; each thread writes the gradients
+ * of its part into its own shared buffer; then every thread sums all buffers
+ * in the same order, weighted by part sizes (giving the gradient of the whole
+ * batch's mean loss), and applies the sum with its optimizer. Same inputs,
+ * same float operations: the replicas stay bit-identical.
+ *
+ * Buffers are double-buffered by step parity, so a thread may write step s's
+ * gradients while a slower one still reads step s-1's.
+ */
+import type * as tfl from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BackendName } from '../backends/choices';
+import { Batch, IMAGE_SIZE } from '../data/dataset';
+import { ModelName } from '../models/names';
+import { OptimizerName } from './config';
+import { applyFlatGradients, flatGradients, getFlatWeights, parameterCount, trainableVariables } from './gradients';
+import { Stepper } from './stepper';
+
+export interface ReplicaSpec {
+  backend: BackendName;
+  model: ModelName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** Seeds this worker's dropout masks. */
+  seed: number;
+  /** This worker's index in `grads` (the main thread is 0). */
+  index: number;
+  weights: Float32Array;
+  /** grads[thread][parity]: shared gradient buffers. */
+  grads: SharedArrayBuffer[][];
+}
+
+/** The examples of one step: `counts[t]` for thread t, in thread order. */
+export type ToWorker =
+  | { type: 'batch'; step: number; xs: Float32Array; ys: Float32Array; counts: number[] }
+  | { type: 'apply'; step: number; counts: number[] };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'grads'; loss: number }
+  | { type: 'error'; message: string };
+
+/** Splits n examples into `parts` nearly equal counts (the first ones larger). */
+export function splitCounts(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+/** Σ_t (counts[t]/total)·grads[t], in thread order, into `out`. */
+export function combineGradients(grads: Float32Array[], counts: number[], out: Float32Array): Float32Array {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const w0 = counts[0] / total;
+  const g0 = grads[0];
+  for (let j = 0; j < out.length; j++) out[j] = w0 * g0[j];
+  for (let t = 1; t < grads.length; t++) {
+    const w = counts[t] / total;
+    const g = grads[t];
+    for (let j = 0; j < out.length; j++) out[j] += w * g[j];
+  }
+  return out;
+}
+
+/** A worker thread holding one replica. */
+class Replica {
+  private readonly worker: Worker;
+  private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
+  private failure: Error | undefined;
+
+  constructor(spec: ReplicaSpec) {
+    this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: spec });
+    this.worker.on('message', (m: FromWorker) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if (m.type === 'error') p?.reject(new Error(`training worker: ${m.message}`));
+      else p?.resolve(m);
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`training worker exited (code ${code})`)));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.pending?.reject(err);
+    this.pending = undefined;
+  }
+
+  /** Resolves with the worker's next message. */
+  next(): Promise<FromWorker> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+  }
+
+  send(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
+
+export class ParallelStepper implements Stepper {
+  private readonly vars: tfl.Variable[];
+  private readonly views: Float32Array[][];
+  private readonly sum: Float32Array;
+  private stepIndex = 0;
+
+  private constructor(
+    private readonly model: tfl.LayersModel,
+    private readonly optimizer: tfl.Optimizer,
+    private readonly replicas: Replica[],
+    buffers: SharedArrayBuffer[][],
+  ) {
+    this.vars = trainableVariables(model);
+    this.views = buffers.map((pair) => pair.map((b) => new Float32Array(b)));
+    this.sum = new Float32Array(parameterCount(this.vars));
+  }
+
+  get threads(): number {
+    return this.replicas.length + 1;
+  }
+
+  /** Starts `threads - 1` workers, each with a copy of the model's current weights. */
+  static async start(model: tfl.LayersModel, optimizer: tfl.Optimizer, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'index' | 'grads'>): Promise<ParallelStepper> {
+    const vars = trainableVariables(model);
+    const bytes = parameterCount(vars) * 4;
+    const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
+    const weights = getFlatWeights(vars);
+    const replicas = Array.from({ length: threads - 1 }, (_, i) => new Replica({ ...spec, seed: spec.seed + i, index: i + 1, weights, grads }));
+    try {
+      for (const r of replicas) {
+        const ready = await r.next();
+        if (ready.type !== 'ready') throw new Error('training worker did not start');
+      }
+    } catch (err) {
+      await Promise.all(replicas.map((r) => r.close()));
+      throw err;
+    }
+    return new ParallelStepper(model, optimizer, replicas, grads);
+  }
+
+  async step(batch: Batch): Promise<number> {
+    const counts = splitCounts(batch.size, this.threads);
+    if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
+    const step = this.stepIndex++;
+    const parity = step % 2;
+    const replies = this.replicas.map((r) => r.next());
+    // Workers take the later parts; this thread the first.
+    const rest = counts[0];
+    for (const r of this.replicas) r.send({ type: 'batch', step, xs: batch.xs.slice(rest * IMAGE_SIZE), ys: batch.ys.slice(rest * 10), counts });
+    const mine = flatGradients(this.model, this.vars, batch.xs.subarray(0, rest * IMAGE_SIZE), batch.ys.subarray(0, rest * 10), rest, true, this.views[0][parity]);
+    let loss = mine.loss * (counts[0] / batch.size);
+    for (let i = 0; i < replies.length; i++) {
+      const theirs = await replies[i];
+      if (theirs.type !== 'grads') throw new Error(`training worker sent ${theirs.type}, expected grads`);
+      loss += theirs.loss * (counts[i + 1] / batch.size);
+    }
+    for (const r of this.replicas) r.send({ type: 'apply', step, counts });
+    applyFlatGradients(this.optimizer, this.vars, combineGradients(this.views.map((v) => v[parity]), counts, this.sum));
+    return loss;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.close()));
+  }
+}

@@ -1,0 +1,75 @@
+import type * as tfl from '@tensorflow/tfjs';
+import { loadTf } from '../backends';
+import { Batch } from '../data/dataset';
+import { availableParallelism } from 'node:os';
+import { BackendName } from '../backends/choices';
+import { UserError } from '../errors';
+import { crossEntropy } from '../models';
+import { ModelName } from '../models/names';
+import { OptimizerName } from './config';
+
+/** Trains on one batch and returns its loss. */
+export interface Stepper {
+  readonly threads: number;
+  step(batch: Batch): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** One thread: the optimizer's own minimize. */
+export class LocalStepper implements Stepper {
+  readonly threads = 1;
+
+  constructor(
+    private readonly model: tfl.LayersModel,
+    private readonly optimizer: tfl.Optimizer,
+  ) {}
+
+  async step(batch: Batch): Promise<number> {
+    const tf = loadTf();
+    const loss = tf.tidy(() => {
+      const xs = tf.tensor2d(batch.xs, [batch.size, 784]);
+      const ys = tf.tensor2d(batch.ys, [batch.size, 10]);
+      return this.optimizer.minimize(() => crossEntropy(ys, this.model.apply(xs, { training: true }) as tfl.Tensor), true) as tfl.Scalar;
+    });
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface StepperOptions {
+  backend: BackendName;
+  model: ModelName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  seed: number;
+  batchSize: number;
+  /** Undefined: choose (see `autoThreads`). */
+  threads?: number;
+}
+
+/**
+ * Threads worth using: data-parallel replicas pay off for the CNN on the
+ * single-threaded wasm and cpu backends; tfjs-node already uses every core,
+ * and the softmax model is too small for the exchange to pay.
+ */
+export function autoThreads(opts: Pick<StepperOptions, 'backend' | 'model' | 'batchSize'>, cores = availableParallelism()): number {
+  if (opts.backend === 'tensorflow' || opts.model === 'softmax') return 1;
+  return Math.max(1, Math.min(cores, 4, opts.batchSize));
+}
+
+export async function makeStepper(model: tfl.LayersModel, optimizer: tfl.Optimizer, opts: StepperOptions): Promise<Stepper> {
+  const threads = opts.threads ?? autoThreads(opts);
+  if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
+  if (threads === 1) return new LocalStepper(model, optimizer);
+  const { ParallelStepper } = await import('./parallel');
+  return ParallelStepper.start(model, optimizer, threads, {
+    backend: opts.backend,
+    model: opts.model,
+    optimizer: opts.optimizer,
+    learningRate: opts.learningRate,
+    seed: opts.seed + 1,
+  });
+}

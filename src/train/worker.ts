@@ -1,0 +1,49 @@
+/** A worker thread of ParallelStepper: one replica of the model and optimizer. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { useBackend } from '../backends';
+import { Rng } from '../data/rng';
+import { IMAGE_SIZE } from '../data/dataset';
+import { buildModel } from '../models';
+import { errorMessage } from '../errors';
+import { applyFlatGradients, flatGradients, parameterCount, setFlatWeights, trainableVariables } from './gradients';
+import { FromWorker, ReplicaSpec, ToWorker, combineGradients } from './parallel';
+import { makeOptimizer } from './trainer';
+
+async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Promise<void> {
+  const reply = (m: FromWorker) => port.postMessage(m);
+  try {
+    await useBackend(spec.backend);
+    // Dropout draws from Math.random: seed it so runs repeat.
+    const rng = new Rng(spec.seed);
+    Math.random = () => rng.next();
+    const model = buildModel(spec.model);
+    const vars = trainableVariables(model);
+    setFlatWeights(vars, spec.weights);
+    const optimizer = makeOptimizer(spec.optimizer, spec.learningRate);
+    const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));
+    const sum = new Float32Array(parameterCount(vars));
+    port.on('message', (m: ToWorker) => {
+      try {
+        const parity = m.step % 2;
+        if (m.type === 'batch') {
+          // m.xs holds the parts of threads 1.. in order; take ours.
+          const before = m.counts.slice(1, spec.index).reduce((a, b) => a + b, 0);
+          const n = m.counts[spec.index];
+          const xs = m.xs.subarray(before * IMAGE_SIZE, (before + n) * IMAGE_SIZE);
+          const ys = m.ys.subarray(before * 10, (before + n) * 10);
+          const { loss } = flatGradients(model, vars, xs, ys, n, true, views[spec.index][parity]);
+          reply({ type: 'grads', loss });
+        } else {
+          applyFlatGradients(optimizer, vars, combineGradients(views.map((v) => v[parity]), m.counts, sum));
+        }
+      } catch (err) {
+        reply({ type: 'error', message: errorMessage(err) });
+      }
+    });
+    reply({ type: 'ready' });
+  } catch (err) {
+    reply({ type: 'error', message: errorMessage(err) });
+  }
+}
+
+if (parentPort) void run(parentPort, workerData as ReplicaSpec);

@@ -1,0 +1,106 @@
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadTf, useBackend } from '../../src/backends';
+import { makeDatasets } from '../../src/data/dataset';
+import { loadRawDataset } from '../../src/data/files';
+import { buildModel } from '../../src/models';
+import { flatGradients, getFlatWeights, trainableVariables } from '../../src/train/gradients';
+import { ParallelStepper, combineGradients, splitCounts } from '../../src/train/parallel';
+import { LocalStepper, autoThreads } from '../../src/train/stepper';
+import { makeOptimizer, trainLoop } from '../../src/train/trainer';
+import { tempDir, writeDataset } from '../helpers/fixtures';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const dir = join(tmp.dir, 'set');
+before(async () => {
+  await useBackend('wasm');
+  writeDataset(dir, 400, 100);
+});
+const data = () => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: tmp.dir, systemRoot: join(tmp.dir, 'none') }), 50, 3);
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let s = 1e-12;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+}
+
+describe('data-parallel training', () => {
+  it('splits batches evenly', () => {
+    assert.deepEqual(splitCounts(50, 2), [25, 25]);
+    assert.deepEqual(splitCounts(7, 3), [3, 2, 2]);
+    assert.equal(autoThreads({ backend: 'tensorflow', model: 'cnn', batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'wasm', model: 'softmax', batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 50 }, 2), 2);
+    assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 3 }, 8), 3);
+  });
+
+  it('the size-weighted sum of part gradients is the whole batch gradient (cnn, no dropout)', () => {
+    const d = data();
+    const model = buildModel('cnn', 5);
+    const vars = trainableVariables(model);
+    const b = d.train.nextBatch(7);
+    const whole = flatGradients(model, vars, b.xs, b.ys, 7, false).grads;
+    const parts = [flatGradients(model, vars, b.xs.subarray(0, 4 * 784), b.ys.subarray(0, 40), 4, false).grads,
+      flatGradients(model, vars, b.xs.subarray(4 * 784), b.ys.subarray(40), 3, false).grads];
+    const combined = combineGradients(parts, [4, 3], new Float32Array(whole.length));
+    assert.ok(maxRelDiff(combined, whole) < 1e-5, `${maxRelDiff(combined, whole)}`);
+  });
+
+  const run = async (threads: number, optimizerName: 'adam' | 'sgd', learningRate: number) => {
+    const model = buildModel('softmax');
+    const optimizer = makeOptimizer(optimizerName, learningRate);
+    const stepper = threads === 1
+      ? new LocalStepper(model, optimizer)
+      : await ParallelStepper.start(model, optimizer, threads, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1 });
+    try {
+      const summary = await trainLoop(model, stepper, data(), { steps: 25, batchSize: 21, logEvery: 100 });
+      return { losses: summary.losses, weights: getFlatWeights(trainableVariables(model)) };
+    } finally {
+      await stepper.close();
+    }
+  };
+
+  const sameCurve = (a: number[], b: number[]) =>
+    a.forEach((l, i) => assert.ok(Math.abs(l - b[i]) <= 1e-4 * Math.abs(b[i]), `step ${i}: ${l} vs ${b[i]}`));
+
+  it('two and three threads reach the same weights as one (softmax, sgd)', async () => {
+    const one = await run(1, 'sgd', 0.5);
+    for (const threads of [2, 3]) {
+      const other = await run(threads, 'sgd', 0.5);
+      sameCurve(other.losses, one.losses);
+      assert.ok(maxRelDiff(other.weights, one.weights) < 1e-4, `${threads} threads: weights differ by ${maxRelDiff(other.weights, one.weights)}`);
+    }
+    assert.ok(one.losses[24] < one.losses[0] / 2);
+  });
+
+  it('two threads follow the same loss curve as one with adam, leaking no tensors', async () => {
+    const tf = loadTf();
+    const one = await run(1, 'adam', 0.01);
+    const before = tf.memory().numTensors;
+    const two = await run(2, 'adam', 0.01);
+    // Adam divides by the root of tiny second moments, so weights whose gradients are
+    // pure rounding noise may move apart; the loss curve may not.
+    sameCurve(two.losses, one.losses);
+    // The run leaves only its own model's tensors (2 variables + Adam's 2 moments each + 2 accumulators).
+    assert.ok(tf.memory().numTensors - before <= 8, `tensors ${tf.memory().numTensors - before}`);
+  });
+
+  it('cnn on two threads: loss falls', async () => {
+    const model = buildModel('cnn', 2);
+    const optimizer = makeOptimizer('adam', 1e-3);
+    const stepper = await ParallelStepper.start(model, optimizer, 2, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1 });
+    try {
+      const { losses } = await trainLoop(model, stepper, data(), { steps: 30, batchSize: 16, logEvery: 100 });
+      const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+      assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) / 2, losses.map((l) => l.toFixed(2)).join(' '));
+    } finally {
+      await stepper.close();
+    }
+  });
+});
