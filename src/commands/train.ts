@@ -8,7 +8,7 @@ import { buildModel } from '../models';
 import { saveModel } from '../models/io';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evaluate } from '../train/evaluate';
-import { TrainSummary, makeOptimizer, trainLoop } from '../train/trainer';
+import { TrainSummary, trainLoop } from '../train/trainer';
 import { makeStepper } from '../train/stepper';
 import { Rng } from '../data/rng';
 import { packageVersion } from '../version';
@@ -32,8 +32,7 @@ export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise
   const rng = new Rng(cfg.seed);
   Math.random = () => rng.next();
   const model = buildModel(cfg.model, cfg.seed);
-  const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
-  const stepper = await makeStepper(model, optimizer, { ...cfg, backend: backend.name });
+  const stepper = await makeStepper(model, { ...cfg, backend: backend.name });
   out.say(`training ${cfg.model} on ${cfg.dataset} (${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
     `with ${cfg.optimizer} ${cfg.learningRate}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
 

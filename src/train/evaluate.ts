@@ -14,7 +14,7 @@ export function predictClasses(model: tfl.LayersModel, xs: Float32Array, n: numb
   const tf = loadTf();
   return tf.tidy(() => {
     const x = tf.tensor2d(xs, [n, 784]);
-    const logits = model.predict(x) as tfl.Tensor;
+    const logits = model.predict(x, { batchSize: n }) as tfl.Tensor;
     return logits.argMax(-1).dataSync() as Int32Array;
   });
 }

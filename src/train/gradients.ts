@@ -1,6 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends';
 import { crossEntropy } from '../models';
+import { OptimizerName } from './config';
+import { FlatOptimizer, makeOptimizer } from './optimizers';
 
 /** The model's trainable variables, in a fixed order. */
 export function trainableVariables(model: tfl.LayersModel): tfl.Variable[] {
@@ -35,20 +37,6 @@ export function flatGradients(
   return { loss, grads: out };
 }
 
-/** Applies flattened gradients with the optimizer. */
-export function applyFlatGradients(optimizer: tfl.Optimizer, vars: tfl.Variable[], flat: Float32Array): void {
-  const tf = loadTf();
-  tf.tidy(() => {
-    let offset = 0;
-    const named: Record<string, tfl.Tensor> = {};
-    for (const v of vars) {
-      named[v.name] = tf.tensor(flat.subarray(offset, offset + v.size), v.shape);
-      offset += v.size;
-    }
-    optimizer.applyGradients(named);
-  });
-}
-
 /** Sets every variable from one flat array (as `flatGradients` orders them). */
 export function setFlatWeights(vars: tfl.Variable[], flat: Float32Array): void {
   const tf = loadTf();
@@ -69,4 +57,31 @@ export function getFlatWeights(vars: tfl.Variable[]): Float32Array {
     offset += v.size;
   }
   return flat;
+}
+
+/**
+ * A model with its weights mirrored in one flat array and a flat optimizer:
+ * what each training thread holds.
+ */
+export class Replica {
+  readonly vars: tfl.Variable[];
+  readonly weights: Float32Array;
+  readonly optimizer: FlatOptimizer;
+
+  constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, weights?: Float32Array) {
+    this.vars = trainableVariables(model);
+    this.weights = weights ? Float32Array.from(weights) : getFlatWeights(this.vars);
+    if (weights) setFlatWeights(this.vars, this.weights);
+    this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length);
+  }
+
+  gradients(xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
+    return flatGradients(this.model, this.vars, xs, ys, n, true, out);
+  }
+
+  /** One optimizer update with these gradients, then the model's variables follow. */
+  apply(grads: Float32Array): void {
+    this.optimizer.apply(this.weights, grads);
+    setFlatWeights(this.vars, this.weights);
+  }
 }

@@ -10,14 +10,13 @@
  * Buffers are double-buffered by step parity, so a thread may write step s's
  * gradients while a slower one still reads step s-1's.
  */
-import type * as tfl from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BackendName } from '../backends/choices';
 import { Batch, IMAGE_SIZE } from '../data/dataset';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
-import { applyFlatGradients, flatGradients, getFlatWeights, parameterCount, trainableVariables } from './gradients';
+import { Replica } from './gradients';
 import { Stepper } from './stepper';
 
 export interface ReplicaSpec {
@@ -64,7 +63,7 @@ export function combineGradients(grads: Float32Array[], counts: number[], out: F
 }
 
 /** A worker thread holding one replica. */
-class Replica {
+class WorkerReplica {
   private readonly worker: Worker;
   private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
@@ -104,43 +103,38 @@ class Replica {
 }
 
 export class ParallelStepper implements Stepper {
-  private readonly vars: tfl.Variable[];
   private readonly views: Float32Array[][];
   private readonly sum: Float32Array;
   private stepIndex = 0;
 
   private constructor(
-    private readonly model: tfl.LayersModel,
-    private readonly optimizer: tfl.Optimizer,
-    private readonly replicas: Replica[],
+    private readonly replica: Replica,
+    private readonly workers: WorkerReplica[],
     buffers: SharedArrayBuffer[][],
   ) {
-    this.vars = trainableVariables(model);
     this.views = buffers.map((pair) => pair.map((b) => new Float32Array(b)));
-    this.sum = new Float32Array(parameterCount(this.vars));
+    this.sum = new Float32Array(replica.weights.length);
   }
 
   get threads(): number {
-    return this.replicas.length + 1;
+    return this.workers.length + 1;
   }
 
-  /** Starts `threads - 1` workers, each with a copy of the model's current weights. */
-  static async start(model: tfl.LayersModel, optimizer: tfl.Optimizer, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'index' | 'grads'>): Promise<ParallelStepper> {
-    const vars = trainableVariables(model);
-    const bytes = parameterCount(vars) * 4;
+  /** Starts `threads - 1` workers, each with a copy of the replica's current weights. */
+  static async start(replica: Replica, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'index' | 'grads'>): Promise<ParallelStepper> {
+    const bytes = replica.weights.length * 4;
     const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
-    const weights = getFlatWeights(vars);
-    const replicas = Array.from({ length: threads - 1 }, (_, i) => new Replica({ ...spec, seed: spec.seed + i, index: i + 1, weights, grads }));
+    const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerReplica({ ...spec, seed: spec.seed + i, index: i + 1, weights: replica.weights, grads }));
     try {
-      for (const r of replicas) {
-        const ready = await r.next();
+      for (const w of workers) {
+        const ready = await w.next();
         if (ready.type !== 'ready') throw new Error('training worker did not start');
       }
     } catch (err) {
-      await Promise.all(replicas.map((r) => r.close()));
+      await Promise.all(workers.map((w) => w.close()));
       throw err;
     }
-    return new ParallelStepper(model, optimizer, replicas, grads);
+    return new ParallelStepper(replica, workers, grads);
   }
 
   async step(batch: Batch): Promise<number> {
@@ -148,23 +142,23 @@ export class ParallelStepper implements Stepper {
     if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
     const step = this.stepIndex++;
     const parity = step % 2;
-    const replies = this.replicas.map((r) => r.next());
+    const replies = this.workers.map((w) => w.next());
     // Workers take the later parts; this thread the first.
-    const rest = counts[0];
-    for (const r of this.replicas) r.send({ type: 'batch', step, xs: batch.xs.slice(rest * IMAGE_SIZE), ys: batch.ys.slice(rest * 10), counts });
-    const mine = flatGradients(this.model, this.vars, batch.xs.subarray(0, rest * IMAGE_SIZE), batch.ys.subarray(0, rest * 10), rest, true, this.views[0][parity]);
-    let loss = mine.loss * (counts[0] / batch.size);
+    const own = counts[0];
+    for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * 10), counts });
+    const mine = this.replica.gradients(batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * 10), own, this.views[0][parity]);
+    let loss = mine.loss * (own / batch.size);
     for (let i = 0; i < replies.length; i++) {
       const theirs = await replies[i];
       if (theirs.type !== 'grads') throw new Error(`training worker sent ${theirs.type}, expected grads`);
       loss += theirs.loss * (counts[i + 1] / batch.size);
     }
-    for (const r of this.replicas) r.send({ type: 'apply', step, counts });
-    applyFlatGradients(this.optimizer, this.vars, combineGradients(this.views.map((v) => v[parity]), counts, this.sum));
+    for (const w of this.workers) w.send({ type: 'apply', step, counts });
+    this.replica.apply(combineGradients(this.views.map((v) => v[parity]), counts, this.sum));
     return loss;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.replicas.map((r) => r.close()));
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

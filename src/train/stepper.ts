@@ -1,10 +1,9 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { loadTf } from '../backends';
 import { Batch } from '../data/dataset';
 import { availableParallelism } from 'node:os';
 import { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
-import { crossEntropy } from '../models';
+import { Replica } from './gradients';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
 
@@ -15,25 +14,16 @@ export interface Stepper {
   close(): Promise<void>;
 }
 
-/** One thread: the optimizer's own minimize. */
+/** One thread. */
 export class LocalStepper implements Stepper {
   readonly threads = 1;
 
-  constructor(
-    private readonly model: tfl.LayersModel,
-    private readonly optimizer: tfl.Optimizer,
-  ) {}
+  constructor(readonly replica: Replica) {}
 
   async step(batch: Batch): Promise<number> {
-    const tf = loadTf();
-    const loss = tf.tidy(() => {
-      const xs = tf.tensor2d(batch.xs, [batch.size, 784]);
-      const ys = tf.tensor2d(batch.ys, [batch.size, 10]);
-      return this.optimizer.minimize(() => crossEntropy(ys, this.model.apply(xs, { training: true }) as tfl.Tensor), true) as tfl.Scalar;
-    });
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
+    const { loss, grads } = this.replica.gradients(batch.xs, batch.ys, batch.size);
+    this.replica.apply(grads);
+    return loss;
   }
 
   async close(): Promise<void> {}
@@ -60,12 +50,13 @@ export function autoThreads(opts: Pick<StepperOptions, 'backend' | 'model' | 'ba
   return Math.max(1, Math.min(cores, 4, opts.batchSize));
 }
 
-export async function makeStepper(model: tfl.LayersModel, optimizer: tfl.Optimizer, opts: StepperOptions): Promise<Stepper> {
+export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions): Promise<Stepper> {
   const threads = opts.threads ?? autoThreads(opts);
   if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
-  if (threads === 1) return new LocalStepper(model, optimizer);
+  const replica = new Replica(model, opts.optimizer, opts.learningRate);
+  if (threads === 1) return new LocalStepper(replica);
   const { ParallelStepper } = await import('./parallel');
-  return ParallelStepper.start(model, optimizer, threads, {
+  return ParallelStepper.start(replica, threads, {
     backend: opts.backend,
     model: opts.model,
     optimizer: opts.optimizer,

@@ -2,7 +2,6 @@ import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends';
 import { Batch, Datasets } from '../data/dataset';
 import { Stepper } from './stepper';
-import { OptimizerName } from './config';
 
 export interface StepLog {
   step: number;
@@ -28,12 +27,6 @@ export interface TrainSummary {
   seconds: number;
   examplesPerSec: number;
   losses: number[];
-}
-
-export function makeOptimizer(name: OptimizerName, learningRate: number): tfl.Optimizer {
-  const tf = loadTf();
-  // TF 1's AdamOptimizer defaults (epsilon 1e-8), as in the tutorial.
-  return name === 'adam' ? tf.train.adam(learningRate, 0.9, 0.999, 1e-8) : tf.train.sgd(learningRate);
 }
 
 /** Accuracy on a batch with dropout off, as the tutorial's log line reports. */

@@ -5,9 +5,8 @@ import { Rng } from '../data/rng';
 import { IMAGE_SIZE } from '../data/dataset';
 import { buildModel } from '../models';
 import { errorMessage } from '../errors';
-import { applyFlatGradients, flatGradients, parameterCount, setFlatWeights, trainableVariables } from './gradients';
+import { Replica } from './gradients';
 import { FromWorker, ReplicaSpec, ToWorker, combineGradients } from './parallel';
-import { makeOptimizer } from './trainer';
 
 async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Promise<void> {
   const reply = (m: FromWorker) => port.postMessage(m);
@@ -16,12 +15,9 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
     // Dropout draws from Math.random: seed it so runs repeat.
     const rng = new Rng(spec.seed);
     Math.random = () => rng.next();
-    const model = buildModel(spec.model);
-    const vars = trainableVariables(model);
-    setFlatWeights(vars, spec.weights);
-    const optimizer = makeOptimizer(spec.optimizer, spec.learningRate);
+    const replica = new Replica(buildModel(spec.model), spec.optimizer, spec.learningRate, spec.weights);
     const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));
-    const sum = new Float32Array(parameterCount(vars));
+    const sum = new Float32Array(replica.weights.length);
     port.on('message', (m: ToWorker) => {
       try {
         const parity = m.step % 2;
@@ -31,10 +27,10 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
           const n = m.counts[spec.index];
           const xs = m.xs.subarray(before * IMAGE_SIZE, (before + n) * IMAGE_SIZE);
           const ys = m.ys.subarray(before * 10, (before + n) * 10);
-          const { loss } = flatGradients(model, vars, xs, ys, n, true, views[spec.index][parity]);
+          const { loss } = replica.gradients(xs, ys, n, views[spec.index][parity]);
           reply({ type: 'grads', loss });
         } else {
-          applyFlatGradients(optimizer, vars, combineGradients(views.map((v) => v[parity]), m.counts, sum));
+          replica.apply(combineGradients(views.map((v) => v[parity]), m.counts, sum));
         }
       } catch (err) {
         reply({ type: 'error', message: errorMessage(err) });

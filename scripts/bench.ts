@@ -1,0 +1,169 @@
+/**
+ * `npm run bench`: training and evaluation throughput for every backend that
+ * loads here. Each backend runs in its own child process (so peak RSS is its
+ * own); timings are medians over steps after a warm-up; the machine's load
+ * average is reported with them.
+ *
+ *   npm run bench -- [--steps N] [--backends wasm,cpu] [--cpu-train] [--json]
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { useBackend } from '../src/backends';
+import { BackendName } from '../src/backends/choices';
+import { Batch, DataSplit } from '../src/data/dataset';
+import { Rng } from '../src/data/rng';
+import { buildModel } from '../src/models';
+import { ModelName } from '../src/models/names';
+import { evaluate } from '../src/train/evaluate';
+import { makeStepper } from '../src/train/stepper';
+
+interface Args {
+  steps: number;
+  warmup: number;
+  backends: BackendName[];
+  cpuTrain: boolean;
+  json: boolean;
+  child?: BackendName;
+}
+
+interface Row {
+  backend: BackendName;
+  task: string;
+  value: number | null;
+  unit: string;
+  note: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { steps: 20, warmup: 3, backends: ['tensorflow', 'wasm', 'cpu'], cpuTrain: false, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--steps') args.steps = Number(argv[++i]);
+    else if (a === '--warmup') args.warmup = Number(argv[++i]);
+    else if (a === '--backends') args.backends = argv[++i].split(',') as BackendName[];
+    else if (a === '--cpu-train') args.cpuTrain = true;
+    else if (a === '--json') args.json = true;
+    else if (a === '--child') args.child = argv[++i] as BackendName;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** A split of random images (throughput does not depend on pixel values). */
+function randomSplit(n: number, seed: number): DataSplit {
+  const rng = new Rng(seed);
+  const images = Float32Array.from({ length: n * 784 }, () => rng.next());
+  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
+  return new DataSplit(images, labels, seed);
+}
+
+async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number): Promise<{ rate: number; threads: number }> {
+  const m = buildModel(model, 1);
+  const defaults = model === 'cnn' ? { optimizer: 'adam' as const, learningRate: 1e-4 } : { optimizer: 'sgd' as const, learningRate: 0.5 };
+  const stepper = await makeStepper(m, { backend, model, ...defaults, seed: 1, batchSize, threads });
+  const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < args.warmup + args.steps; i++) {
+      const batch: Batch = split.nextBatch(batchSize);
+      const t0 = performance.now();
+      await stepper.step(batch);
+      if (i >= args.warmup) times.push(performance.now() - t0);
+    }
+  } finally {
+    await stepper.close();
+    m.dispose();
+  }
+  return { rate: (batchSize * 1000) / median(times), threads: stepper.threads };
+}
+
+async function child(backend: BackendName, args: Args): Promise<Row[]> {
+  await useBackend(backend);
+  const rows: Row[] = [];
+  const add = (task: string, value: number | null, unit: string, note = '') => {
+    rows.push({ backend, task, value, unit, note });
+    process.stderr.write(`  ${backend} ${task}: ${value === null ? '-' : value.toFixed(1)} ${unit} ${note}\n`);
+  };
+  const trainCnn = backend !== 'cpu' || args.cpuTrain;
+  for (const [batch, threads] of [[50, undefined], [50, 1], [128, undefined]] as const) {
+    if (!trainCnn) {
+      add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, null, 'examples/s', 'skipped: minutes per step (--cpu-train runs it)');
+      continue;
+    }
+    const r = await trainRate(backend, 'cnn', batch, args, threads);
+    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} thread(s), median of ${args.steps} steps`);
+  }
+  const evalCount = backend === 'cpu' ? 500 : 10000;
+  const model = buildModel('cnn', 1);
+  const split = randomSplit(evalCount, 9);
+  evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split, 1000); // warm-up
+  const t0 = performance.now();
+  evaluate(model, split, 1000);
+  add('cnn eval', evalCount / ((performance.now() - t0) / 1000), 'examples/s', `${evalCount} images, batches of 1000`);
+  model.dispose();
+
+  const sm = buildModel('softmax');
+  const stepper = await makeStepper(sm, { backend, model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1, batchSize: 100 });
+  const trainSplit = randomSplit(55000, 4);
+  const s0 = performance.now();
+  for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100));
+  add('softmax, 1,000 steps of 100', (performance.now() - s0) / 1000, 's');
+  await stepper.close();
+  add('peak RSS', process.resourceUsage().maxRSS / 1024, 'MiB', 'whole process, all of the above');
+  return rows;
+}
+
+function runChild(backend: BackendName, argv: string[]): Row[] | string {
+  try {
+    const out = execFileSync(process.execPath, [__filename, ...argv, '--child', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+    return JSON.parse(out.trim().split('\n').pop() ?? '[]') as Row[];
+  } catch (err) {
+    return (err as { stdout?: string }).stdout?.trim() || 'failed';
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  if (args.child) {
+    process.stdout.write(JSON.stringify(await child(args.child, args)) + '\n');
+    return;
+  }
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.versions.node, loadBefore: loadavg() };
+  process.stderr.write(`bench: ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+  const rows: Row[] = [];
+  const unavailable: string[] = [];
+  for (const backend of args.backends) {
+    const loads = await useBackend(backend).then(() => true, (err: Error) => (unavailable.push(`${backend}: ${err.message}`), false));
+    if (!loads) continue;
+    const r = runChild(backend, argv);
+    if (typeof r === 'string') unavailable.push(`${backend}: ${r}`);
+    else rows.push(...r);
+  }
+  const result = { machine: { ...machine, loadAfter: loadavg() }, rows, unavailable };
+  if (args.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const lines = [
+    `| backend | measure | value | notes |`,
+    `|---|---|---:|---|`,
+    ...rows.map((r) => `| ${r.backend} | ${r.task} | ${r.value === null ? '–' : `${r.value.toFixed(r.unit === 's' ? 2 : 0)} ${r.unit}`} | ${r.note} |`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n\n');
+  process.stdout.write(`${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`);
+  for (const u of unavailable) process.stdout.write(`not measured: ${u}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
