@@ -62,19 +62,21 @@ export function combineGradients(grads: Float32Array[], counts: number[], out: F
   return out;
 }
 
-/** A worker thread holding one replica. */
+/** A worker thread holding one replica; its messages are queued until read. */
 class WorkerReplica {
   private readonly worker: Worker;
-  private pending: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
+  private readonly inbox: FromWorker[] = [];
+  private waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
 
   constructor(spec: ReplicaSpec) {
     this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: spec });
     this.worker.on('message', (m: FromWorker) => {
-      const p = this.pending;
-      this.pending = undefined;
-      if (m.type === 'error') p?.reject(new Error(`training worker: ${m.message}`));
-      else p?.resolve(m);
+      if (m.type === 'error') return this.fail(new Error(`training worker: ${m.message}`));
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (w) w.resolve(m);
+      else this.inbox.push(m);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`training worker exited (code ${code})`)));
@@ -82,14 +84,16 @@ class WorkerReplica {
 
   private fail(err: Error): void {
     this.failure ??= err;
-    this.pending?.reject(err);
-    this.pending = undefined;
+    this.waiting?.reject(err);
+    this.waiting = undefined;
   }
 
-  /** Resolves with the worker's next message. */
+  /** Resolves with the worker's next message (already queued or still to come). */
   next(): Promise<FromWorker> {
+    const queued = this.inbox.shift();
+    if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => (this.pending = { resolve, reject }));
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
   send(message: ToWorker): void {
