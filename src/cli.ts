@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
 import { MODEL_NAMES } from './models/names';
+import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS } from './train/config';
 import {
   backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, positiveFloat, positiveInt,
@@ -48,7 +49,7 @@ export function buildProgram(): Command {
     .description('make sure the four IDX files of a data set are present and valid, downloading them if needed')
     .addOption(datasetOption('mnist'))
     .addOption(dataDirOption())
-    .option('--mirror <url>', 'download from this base URL instead of the built-in mirrors (repeatable, tried in order)', collect, [])
+    .addOption(new Option('--mirror <url>', 'download from this base URL instead of the built-in mirrors (repeatable, tried in order)').argParser(collect).default([], 'the built-in mirrors'))
     .action(action(async (opts) => (await import('./commands/download')).runDownload(opts)));
 
   program
@@ -82,7 +83,7 @@ export function buildProgram(): Command {
     .command('eval')
     .description('evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix')
     .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
-    .addOption(datasetOption().default(undefined, "the model's, from metadata.json"))
+    .addOption(new Option('--dataset <name>', "data set (default: the model's, from its metadata.json)").choices(DATASET_NAMES))
     .addOption(dataDirOption())
     .addOption(backendOption())
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)

@@ -15,17 +15,25 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
- * Makes sure `dir` can hold our output before any long work starts: refuses an
- * existing file, or a folder we cannot create or write to.
+ * Checks, before any long work starts and without creating anything, that
+ * `dir` can hold our output: an existing folder we can write to, or a path
+ * whose nearest existing ancestor is a folder we can write to.
  */
-export function ensureWritableDir(dir: string, option: string): string {
+export function checkWritableDir(dir: string, option: string): string {
   const abs = resolve(dir);
-  if (existsSync(abs) && !statSync(abs).isDirectory()) throw new UserError(`${option} ${dir}: exists and is not a folder`);
+  let probe = abs;
+  while (!existsSync(probe)) {
+    const parent = dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  if (!statSync(probe).isDirectory()) {
+    throw new UserError(`${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`);
+  }
   try {
-    mkdirSync(abs, { recursive: true });
-    accessSync(abs, constants.W_OK);
+    accessSync(probe, constants.W_OK);
   } catch {
-    throw new UserError(`${option} ${dir}: cannot create or write to this folder`);
+    throw new UserError(`${option} ${dir}: cannot write to ${probe}`);
   }
   return abs;
 }

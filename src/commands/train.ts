@@ -3,7 +3,7 @@ import { makeDatasets } from '../data/dataset';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
 import { UserError } from '../errors';
-import { ensureWritableDir, writeFileAtomic } from '../fsutil';
+import { checkWritableDir, writeFileAtomic } from '../fsutil';
 import { buildModel } from '../models';
 import { saveModel } from '../models/io';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
@@ -22,7 +22,7 @@ const fmt = (x: number) => x.toFixed(4);
 export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise<void> {
   const cfg = resolveConfig(opts);
   const out = new Output(Boolean(opts.json));
-  const saveDir = ensureWritableDir(cfg.saveDir, '--save-dir');
+  const saveDir = checkWritableDir(cfg.saveDir, '--save-dir');
   const backend = await useBackend(cfg.backend);
   const raw = await ensureDataset(cfg.dataset, { ...locateOptionsFromEnv(cfg.dataDir), log: (l) => process.stderr.write(l + '\n') });
   const data = makeDatasets(raw, cfg.validationSize, cfg.seed);
