@@ -73,7 +73,7 @@ async function trainRate(backend: BackendName, model: ModelName, batchSize: numb
     for (let i = 0; i < args.warmup + args.steps; i++) {
       const batch: Batch = split.nextBatch(batchSize);
       const t0 = performance.now();
-      await stepper.step(batch);
+      await stepper.step(batch, i);
       if (i >= args.warmup) times.push(performance.now() - t0);
     }
   } finally {
@@ -112,7 +112,7 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   const stepper = await makeStepper(sm, { backend, model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1, batchSize: 100 });
   const trainSplit = randomSplit(55000, 4);
   const s0 = performance.now();
-  for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100));
+  for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100), i);
   add('softmax, 1,000 steps of 100', (performance.now() - s0) / 1000, 's');
   await stepper.close();
   add('peak RSS', process.resourceUsage().maxRSS / 1024, 'MiB', 'whole process, all of the above');

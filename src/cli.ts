@@ -76,8 +76,14 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
     .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
+    .option('--checkpoint-every <n>', 'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)', nonNegativeInt)
+    .option('--resume <dir>', 'continue the run whose checkpoint is in this save dir (--steps may raise the total)')
     .addOption(jsonOption())
-    .action(action(async (opts) => (await import('./commands/train')).runTrain(opts)));
+    .action(action(async (opts, cmd: Command) => {
+      // Which options the user typed, so that --resume can refuse changes to fixed ones.
+      const given = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli');
+      await (await import('./commands/train')).runTrain({ ...opts, given });
+    }));
 
   program
     .command('eval')

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { ensureDataset } from '../data/ensure';
@@ -6,38 +7,74 @@ import { UserError } from '../errors';
 import { checkWritableDir, writeFileAtomic } from '../fsutil';
 import { buildModel } from '../models';
 import { saveModel } from '../models/io';
+import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evaluate } from '../train/evaluate';
+import { Stepper, makeStepper } from '../train/stepper';
 import { TrainSummary, trainLoop } from '../train/trainer';
-import { makeStepper } from '../train/stepper';
-import { Rng } from '../data/rng';
 import { packageVersion } from '../version';
 import { Output } from './output';
-import { join } from 'node:path';
+import { exitCodeFor, trapSignals } from './signals';
 
 export const METADATA_FILE = 'metadata.json';
 
-const fmt = (x: number) => x.toFixed(4);
+export interface TrainCommandOptions extends TrainOptions {
+  json?: boolean;
+  /** A save dir holding a checkpoint to continue from. */
+  resume?: string;
+  /** Options the user gave explicitly (not defaults). */
+  given?: string[];
+}
 
-export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise<void> {
-  const cfg = resolveConfig(opts);
+/** Options that may change when resuming: they do not change what is learned. */
+const RESUMABLE = new Set(['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery', 'json', 'resume']);
+
+const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** The checkpoint's settings, with the few options that may change on resume. */
+function resumeConfig(cp: Checkpoint, dir: string, opts: TrainCommandOptions): TrainConfig {
+  const fixed = (opts.given ?? []).filter((o) => !RESUMABLE.has(o));
+  if (fixed.length) {
+    throw new UserError(`--resume takes its settings from the checkpoint; ${fixed.map(flag).join(', ')} cannot be changed (only ${[...RESUMABLE].filter((o) => o !== 'resume').map(flag).join(', ')})`);
+  }
+  const given = new Set(opts.given ?? []);
+  const cfg: TrainConfig = { ...cp.config, saveDir: resolve(dir) };
+  for (const key of ['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery'] as const) {
+    if (given.has(key) && opts[key] !== undefined) Object.assign(cfg, { [key]: opts[key] });
+  }
+  if (cfg.steps <= cp.step) throw new UserError(`--steps ${cfg.steps}: the checkpoint in ${dir} is already at step ${cp.step}`);
+  return cfg;
+}
+
+export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
+  const resumed = opts.resume ? readCheckpoint(opts.resume) : undefined;
+  const cfg = resumed ? resumeConfig(resumed, opts.resume as string, opts) : resolveConfig(opts);
   const saveDir = checkWritableDir(cfg.saveDir, '--save-dir');
   const backend = await useBackend(cfg.backend);
   const raw = await ensureDataset(cfg.dataset, { ...locateOptionsFromEnv(cfg.dataDir), log: (l) => process.stderr.write(l + '\n') });
+  // Later resumes read the same files, wherever they are started from.
+  cfg.dataDir = raw.dir;
   const data = makeDatasets(raw, cfg.validationSize, cfg.seed);
-  checkAgainstData(cfg, data.train.count);
+  if (cfg.batchSize > data.train.count) {
+    throw new UserError(`--batch-size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
+  }
+  if (resumed) data.train.setState(resumed.data);
+  const startStep = resumed?.step ?? 0;
 
-  // Dropout draws from Math.random: seed it so that runs repeat.
-  const rng = new Rng(cfg.seed);
-  Math.random = () => rng.next();
   const model = buildModel(cfg.model, cfg.seed);
-  const stepper = await makeStepper(model, { ...cfg, backend: backend.name });
-  out.say(`training ${cfg.model} on ${cfg.dataset} (${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
+  const stepper = await makeStepper(model, { ...cfg, backend: backend.name, weights: resumed?.weights, optimizerState: resumed?.optimizer });
+  out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} on ${cfg.dataset} ` +
+    `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
     `with ${cfg.optimizer} ${cfg.learningRate}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
 
-  out.startProgress(cfg.steps);
+  const checkpoint = (stepsDone: number) => writeCheckpoint(saveDir, {
+    config: cfg, step: stepsDone, data: data.train.getState(),
+    weights: stepper.replica.weights, optimizer: stepper.replica.optimizer.getState(),
+  });
+  const signals = trapSignals(() => out.say('stopping after this step (press Ctrl-C again to quit at once)'));
   let summary: TrainSummary;
+  out.startProgress(cfg.steps, startStep);
   try {
     summary = await trainLoop(model, stepper, data, cfg, {
       onStep: (s) => out.progress(s),
@@ -45,15 +82,37 @@ export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise
         out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
         out.emit({ event: 'step', ...log });
       },
-    });
+      onCheckpoint: checkpoint,
+      shouldStop: () => signals.received !== undefined,
+    }, startStep);
   } finally {
     out.stopProgress();
     await stepper.close();
   }
 
+  if (summary.stopped) {
+    checkpoint(summary.stepsDone);
+    signals.dispose();
+    out.say(`interrupted at step ${summary.stepsDone} of ${cfg.steps}; checkpoint saved in ${saveDir}`);
+    out.say(`resume with: mnist-deep train --resume ${saveDir}`);
+    out.emit({ event: 'interrupted', step: summary.stepsDone, saveDir });
+    process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
+    return;
+  }
+  await finish(cfg, stepper, summary, backend.name, saveDir, out, data, checkpoint);
+  signals.dispose();
+}
+
+async function finish(
+  cfg: TrainConfig, stepper: Stepper, summary: TrainSummary, backend: string, saveDir: string, out: Output,
+  data: ReturnType<typeof makeDatasets>, checkpoint: (step: number) => void,
+): Promise<void> {
+  const model = stepper.replica.model;
   const validation = data.validation.count ? evaluate(model, data.validation, cfg.evalBatchSize).accuracy : NaN;
   const test = evaluate(model, data.test, cfg.evalBatchSize);
   await saveModel(model, saveDir);
+  // A last checkpoint lets `--resume DIR --steps MORE` train on.
+  if (cfg.checkpointEvery > 0) checkpoint(cfg.steps);
   const result = {
     event: 'result',
     model: cfg.model,
@@ -63,22 +122,16 @@ export async function runTrain(opts: TrainOptions & { json?: boolean }): Promise
     testAccuracy: test.accuracy,
     seconds: summary.seconds,
     examplesPerSec: summary.examplesPerSec,
-    backend: backend.name,
+    backend,
     saveDir,
   };
   writeFileAtomic(join(saveDir, METADATA_FILE), JSON.stringify(metadata(cfg, result), null, 2) + '\n');
-
+  const fmt = (x: number) => x.toFixed(4);
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
-  out.say(`trained ${cfg.steps} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend.name}`);
-  out.say(`saved ${saveDir} (model.json, weights.bin, ${METADATA_FILE})`);
+  out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
+  out.say(`saved ${saveDir} (model.json, weights.bin, ${METADATA_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
   out.emit(result);
-}
-
-function checkAgainstData(cfg: TrainConfig, trainCount: number): void {
-  if (cfg.batchSize > trainCount) {
-    throw new UserError(`--batch-size ${cfg.batchSize} is larger than the training set (${trainCount} images)`);
-  }
 }
 
 function metadata(cfg: TrainConfig, result: { validationAccuracy: number; testAccuracy: number; backend: string; seconds: number }) {

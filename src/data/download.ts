@@ -22,9 +22,16 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** Temporary files still being written, removed on exit so none survives Ctrl-C. */
 const liveTempFiles = new Set<string>();
-process.on('exit', () => {
+const removeTempFiles = () => {
   for (const file of liveTempFiles) rmSync(file, { force: true });
-});
+};
+process.on('exit', removeTempFiles);
+
+/** While a download runs, Ctrl-C or SIGTERM removes its partial file, then exits (130 / 143). */
+function onStopSignal(signal: NodeJS.Signals): void {
+  removeTempFiles();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
 
 export function tempNameFor(dest: string): string {
   return `${dest}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
@@ -112,6 +119,8 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
   mkdirSync(dirname(dest), { recursive: true });
   const temp = tempNameFor(dest);
   liveTempFiles.add(temp);
+  process.on('SIGINT', onStopSignal);
+  process.on('SIGTERM', onStopSignal);
   try {
     const res = await openFollowingRedirects(url, timeoutMs);
     const total = Number(res.headers['content-length'] ?? NaN);
@@ -120,6 +129,8 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
     if (actual !== sha256) throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
     renameSync(temp, dest);
   } finally {
+    process.off('SIGINT', onStopSignal);
+    process.off('SIGTERM', onStopSignal);
     rmSync(temp, { force: true });
     liveTempFiles.delete(temp);
   }

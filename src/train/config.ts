@@ -30,6 +30,8 @@ export interface TrainConfig extends Hyper {
   saveDir: string;
   /** Data-parallel threads; undefined chooses by backend and model. */
   threads?: number;
+  /** Write a checkpoint every this many steps; 0 never. */
+  checkpointEvery: number;
 }
 
 export type TrainOptions = Partial<TrainConfig> & { model?: ModelName };
@@ -53,5 +55,7 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     backend: opts.backend ?? 'auto',
     saveDir: opts.saveDir ?? `models/${model}`,
     threads: opts.threads,
+    // A 20,000-step CNN run deserves checkpoints; 1,000 softmax steps take seconds.
+    checkpointEvery: opts.checkpointEvery ?? (model === 'cnn' ? 1000 : 0),
   };
 }

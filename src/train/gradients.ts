@@ -2,7 +2,8 @@ import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends';
 import { crossEntropy } from '../models';
 import { OptimizerName } from './config';
-import { FlatOptimizer, makeOptimizer } from './optimizers';
+import { FlatOptimizer, OptimizerState, makeOptimizer } from './optimizers';
+import { seedDropout } from './dropout-seed';
 
 /** The model's trainable variables, in a fixed order. */
 export function trainableVariables(model: tfl.LayersModel): tfl.Variable[] {
@@ -59,6 +60,16 @@ export function getFlatWeights(vars: tfl.Variable[]): Float32Array {
   return flat;
 }
 
+export interface ReplicaOptions {
+  /** Seeds dropout (with the step and the thread index). */
+  seed: number;
+  /** 0 for the main thread. */
+  thread: number;
+  /** Start from these weights instead of the model's. */
+  weights?: Float32Array;
+  optimizerState?: OptimizerState;
+}
+
 /**
  * A model with its weights mirrored in one flat array and a flat optimizer:
  * what each training thread holds.
@@ -68,14 +79,17 @@ export class Replica {
   readonly weights: Float32Array;
   readonly optimizer: FlatOptimizer;
 
-  constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, weights?: Float32Array) {
+  constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, private readonly opts: ReplicaOptions) {
     this.vars = trainableVariables(model);
-    this.weights = weights ? Float32Array.from(weights) : getFlatWeights(this.vars);
-    if (weights) setFlatWeights(this.vars, this.weights);
+    this.weights = opts.weights ? Float32Array.from(opts.weights) : getFlatWeights(this.vars);
+    if (opts.weights) setFlatWeights(this.vars, this.weights);
     this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length);
+    if (opts.optimizerState) this.optimizer.setState(opts.optimizerState);
   }
 
-  gradients(xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
+  /** Gradients for training step `step` (which, with the seed and thread, fixes the dropout masks). */
+  gradients(step: number, xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
+    seedDropout(this.opts.seed, step, this.opts.thread);
     return flatGradients(this.model, this.vars, xs, ys, n, true, out);
   }
 

@@ -17,6 +17,7 @@ import { Batch, IMAGE_SIZE } from '../data/dataset';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
 import { Replica } from './gradients';
+import { OptimizerState } from './optimizers';
 import { Stepper } from './stepper';
 
 export interface ReplicaSpec {
@@ -24,11 +25,12 @@ export interface ReplicaSpec {
   model: ModelName;
   optimizer: OptimizerName;
   learningRate: number;
-  /** Seeds this worker's dropout masks. */
+  /** Seeds dropout masks (with the step and `index`). */
   seed: number;
   /** This worker's index in `grads` (the main thread is 0). */
   index: number;
   weights: Float32Array;
+  optimizerState: OptimizerState;
   /** grads[thread][parity]: shared gradient buffers. */
   grads: SharedArrayBuffer[][];
 }
@@ -109,10 +111,9 @@ class WorkerReplica {
 export class ParallelStepper implements Stepper {
   private readonly views: Float32Array[][];
   private readonly sum: Float32Array;
-  private stepIndex = 0;
 
   private constructor(
-    private readonly replica: Replica,
+    readonly replica: Replica,
     private readonly workers: WorkerReplica[],
     buffers: SharedArrayBuffer[][],
   ) {
@@ -125,10 +126,12 @@ export class ParallelStepper implements Stepper {
   }
 
   /** Starts `threads - 1` workers, each with a copy of the replica's current weights. */
-  static async start(replica: Replica, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'index' | 'grads'>): Promise<ParallelStepper> {
+  static async start(replica: Replica, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'optimizerState' | 'index' | 'grads'>): Promise<ParallelStepper> {
     const bytes = replica.weights.length * 4;
     const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
-    const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerReplica({ ...spec, seed: spec.seed + i, index: i + 1, weights: replica.weights, grads }));
+    const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerReplica({
+      ...spec, index: i + 1, weights: replica.weights, optimizerState: replica.optimizer.getState(), grads,
+    }));
     try {
       for (const w of workers) {
         const ready = await w.next();
@@ -141,16 +144,15 @@ export class ParallelStepper implements Stepper {
     return new ParallelStepper(replica, workers, grads);
   }
 
-  async step(batch: Batch): Promise<number> {
+  async step(batch: Batch, step: number): Promise<number> {
     const counts = splitCounts(batch.size, this.threads);
     if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
-    const step = this.stepIndex++;
     const parity = step % 2;
     const replies = this.workers.map((w) => w.next());
     // Workers take the later parts; this thread the first.
     const own = counts[0];
     for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * 10), counts });
-    const mine = this.replica.gradients(batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * 10), own, this.views[0][parity]);
+    const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * 10), own, this.views[0][parity]);
     let loss = mine.loss * (own / batch.size);
     for (let i = 0; i < replies.length; i++) {
       const theirs = await replies[i];

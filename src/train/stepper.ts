@@ -6,11 +6,14 @@ import { UserError } from '../errors';
 import { Replica } from './gradients';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
+import { OptimizerState } from './optimizers';
 
 /** Trains on one batch and returns its loss. */
 export interface Stepper {
   readonly threads: number;
-  step(batch: Batch): Promise<number>;
+  /** The main thread's replica: its weights and optimizer state are the run's. */
+  readonly replica: Replica;
+  step(batch: Batch, step: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -20,8 +23,8 @@ export class LocalStepper implements Stepper {
 
   constructor(readonly replica: Replica) {}
 
-  async step(batch: Batch): Promise<number> {
-    const { loss, grads } = this.replica.gradients(batch.xs, batch.ys, batch.size);
+  async step(batch: Batch, step: number): Promise<number> {
+    const { loss, grads } = this.replica.gradients(step, batch.xs, batch.ys, batch.size);
     this.replica.apply(grads);
     return loss;
   }
@@ -38,6 +41,9 @@ export interface StepperOptions {
   batchSize: number;
   /** Undefined: choose (see `autoThreads`). */
   threads?: number;
+  /** Resume from these (a checkpoint's). */
+  weights?: Float32Array;
+  optimizerState?: OptimizerState;
 }
 
 /**
@@ -53,7 +59,9 @@ export function autoThreads(opts: Pick<StepperOptions, 'backend' | 'model' | 'ba
 export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions): Promise<Stepper> {
   const threads = opts.threads ?? autoThreads(opts);
   if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
-  const replica = new Replica(model, opts.optimizer, opts.learningRate);
+  const replica = new Replica(model, opts.optimizer, opts.learningRate, {
+    seed: opts.seed, thread: 0, weights: opts.weights, optimizerState: opts.optimizerState,
+  });
   if (threads === 1) return new LocalStepper(replica);
   const { ParallelStepper } = await import('./parallel');
   return ParallelStepper.start(replica, threads, {
@@ -61,6 +69,6 @@ export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions):
     model: opts.model,
     optimizer: opts.optimizer,
     learningRate: opts.learningRate,
-    seed: opts.seed + 1,
+    seed: opts.seed,
   });
 }

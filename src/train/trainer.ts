@@ -15,18 +15,29 @@ export interface TrainHooks {
   onStep?: (step: number) => void;
   /** Every `logEvery` steps, as the tutorial prints. */
   onLog?: (log: StepLog) => void;
+  /** Every `checkpointEvery` steps, with the number of steps done. */
+  onCheckpoint?: (stepsDone: number) => void;
+  /** Asked after every step: stop now (e.g. on Ctrl-C)? */
+  shouldStop?: () => boolean;
 }
 
 export interface TrainRun {
   steps: number;
   batchSize: number;
   logEvery: number;
+  /** 0: never. */
+  checkpointEvery?: number;
 }
 
 export interface TrainSummary {
   seconds: number;
   examplesPerSec: number;
   losses: number[];
+  /** Steps done when the loop ended (less than `steps` when stopped). */
+  stepsDone: number;
+  /** Steps this call trained (stepsDone minus the step it started at). */
+  stepsTrained: number;
+  stopped: boolean;
 }
 
 /** Accuracy on a batch with dropout off, as the tutorial's log line reports. */
@@ -51,7 +62,7 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
     const accuracy = logNow ? batchAccuracy(model, batch) : NaN;
-    const loss = await stepper.step(batch);
+    const loss = await stepper.step(batch, step);
     losses.push(loss);
     sinceLog++;
     if (logNow) {
@@ -61,9 +72,18 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
       lastLogTime = now;
       sinceLog = 0;
     }
-    hooks.onStep?.(step + 1);
+    const done = step + 1;
+    hooks.onStep?.(done);
+    if (run.checkpointEvery && done % run.checkpointEvery === 0 && done < run.steps) hooks.onCheckpoint?.(done);
+    // Let signal handlers run: a step is synchronous work.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (hooks.shouldStop?.()) return summary(done, true);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const trained = run.steps - startStep;
-  return { seconds, examplesPerSec: seconds > 0 ? (trained * run.batchSize) / seconds : 0, losses };
+  return summary(run.steps, false);
+
+  function summary(stepsDone: number, stopped: boolean): TrainSummary {
+    const seconds = (performance.now() - t0) / 1000;
+    const trained = stepsDone - startStep;
+    return { seconds, examplesPerSec: seconds > 0 ? (trained * run.batchSize) / seconds : 0, losses, stepsDone, stepsTrained: trained, stopped };
+  }
 }

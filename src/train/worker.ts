@@ -1,7 +1,6 @@
 /** A worker thread of ParallelStepper: one replica of the model and optimizer. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { useBackend } from '../backends';
-import { Rng } from '../data/rng';
 import { IMAGE_SIZE } from '../data/dataset';
 import { buildModel } from '../models';
 import { errorMessage } from '../errors';
@@ -12,10 +11,9 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
   const reply = (m: FromWorker) => port.postMessage(m);
   try {
     await useBackend(spec.backend);
-    // Dropout draws from Math.random: seed it so runs repeat.
-    const rng = new Rng(spec.seed);
-    Math.random = () => rng.next();
-    const replica = new Replica(buildModel(spec.model), spec.optimizer, spec.learningRate, spec.weights);
+    const replica = new Replica(buildModel(spec.model), spec.optimizer, spec.learningRate, {
+      seed: spec.seed, thread: spec.index, weights: spec.weights, optimizerState: spec.optimizerState,
+    });
     const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));
     const sum = new Float32Array(replica.weights.length);
     port.on('message', (m: ToWorker) => {
@@ -27,7 +25,7 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
           const n = m.counts[spec.index];
           const xs = m.xs.subarray(before * IMAGE_SIZE, (before + n) * IMAGE_SIZE);
           const ys = m.ys.subarray(before * 10, (before + n) * 10);
-          const { loss } = replica.gradients(xs, ys, n, views[spec.index][parity]);
+          const { loss } = replica.gradients(m.step, xs, ys, n, views[spec.index][parity]);
           reply({ type: 'grads', loss });
         } else {
           replica.apply(combineGradients(views.map((v) => v[parity]), m.counts, sum));

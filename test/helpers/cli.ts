@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const BIN = resolve(__dirname, '../../../bin/mnist-deep.js');
@@ -23,4 +23,25 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** Starts the CLI and lets the test act (e.g. send a signal) while it runs. */
+export function spawnCli(args: string[], opts: { cwd?: string } = {}) {
+  const env = { ...process.env };
+  delete env.MNIST_DEEP_DATA_DIR;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  /** Resolves once stdout matches. */
+  const waitFor = async (pattern: RegExp, timeoutMs = 120_000): Promise<void> => {
+    const t0 = Date.now();
+    while (!pattern.test(stdout)) {
+      if (Date.now() - t0 > timeoutMs || child.exitCode !== null) throw new Error(`never saw ${pattern} in: ${stdout}${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { child, done, waitFor };
 }
