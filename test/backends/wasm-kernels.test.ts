@@ -9,6 +9,7 @@ import { loadTf, useBackend } from '../../src/backends';
 import { BackendName } from '../../src/backends/choices';
 import { buildCnn, crossEntropy } from '../../src/models';
 import { Rng } from '../../src/data/rng';
+import { maxRelDiff } from '../helpers/compare';
 
 const tf = loadTf();
 const rng = new Rng(2024);
@@ -29,23 +30,11 @@ async function on(backend: BackendName, inputs: Array<[Float32Array, number[]]>,
   return tf.tidy(() => f(...inputs.map(([d, s]) => tf.tensor(d, s))).map((t) => t.dataSync() as Float32Array));
 }
 
-/** Max |a-b| relative to max |b|. */
-function relError(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 async function compare(name: string, inputs: Array<[Float32Array, number[]]>, f: (...t: tfl.Tensor[]) => tfl.Tensor[], tol = 1e-4) {
   const cpu = await on('cpu', inputs, f);
   const wasm = await on('wasm', inputs, f);
   cpu.forEach((c, i) => {
-    const e = relError(wasm[i], c);
+    const e = maxRelDiff(wasm[i], c);
     assert.ok(e <= tol, `${name} output ${i}: relative error ${e}`);
   });
 }
@@ -122,6 +111,6 @@ describe('wasm training kernels vs cpu', () => {
     const cpu = await gradsOn('cpu');
     const wasm = await gradsOn('wasm');
     assert.equal(cpu.length, 8);
-    cpu.forEach((g, i) => assert.ok(relError(wasm[i], g) <= 1e-4, `gradient ${i}: ${relError(wasm[i], g)}`));
+    cpu.forEach((g, i) => assert.ok(maxRelDiff(wasm[i], g) <= 1e-4, `gradient ${i}: ${maxRelDiff(wasm[i], g)}`));
   });
 });

@@ -10,6 +10,7 @@ import { ParallelStepper, combineGradients, splitCounts } from '../../src/train/
 import { LocalStepper, autoThreads } from '../../src/train/stepper';
 import { trainLoop } from '../../src/train/trainer';
 import { tempDir, writeDataset } from '../helpers/fixtures';
+import { maxRelDiff } from '../helpers/compare';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -19,16 +20,6 @@ before(async () => {
   writeDataset(dir, 400, 100);
 });
 const data = () => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: tmp.dir, systemRoot: join(tmp.dir, 'none') }), 50, 3);
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
-}
 
 describe('data-parallel training', () => {
   it('splits batches evenly', () => {
