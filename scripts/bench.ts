@@ -55,10 +55,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** A split of random images (throughput does not depend on pixel values). */
+/**
+ * A split of random images, 80% of their pixels zero like MNIST's (81%): dense
+ * random pixels drive the softmax model's gradients into denormal floats, which
+ * slows it three times and says nothing about real data.
+ */
 function randomSplit(n: number, seed: number): DataSplit {
   const rng = new Rng(seed);
-  const images = Float32Array.from({ length: n * 784 }, () => rng.next());
+  const images = Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? rng.next() : 0));
   const labels = Uint8Array.from({ length: n }, () => rng.int(10));
   return new DataSplit(images, labels, seed);
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
-import { makeDatasets } from '../data/dataset';
+import { testSplit } from '../data/dataset';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
 import { UserError } from '../errors';
@@ -54,8 +54,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await loadModel(dir);
   checkShapes(model, dir);
   const raw = await ensureDataset(dataset, { ...locateOptionsFromEnv(opts.dataDir), log: (l) => process.stderr.write(l + '\n') });
-  const data = makeDatasets(raw, 0);
-  const result = evaluate(model, data.test, opts.evalBatchSize ?? 1000);
+  const result = evaluate(model, testSplit(raw), opts.evalBatchSize ?? 1000);
   const perClass = perClassAccuracy(result.confusion);
 
   if (opts.json) {

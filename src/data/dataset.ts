@@ -130,6 +130,11 @@ export interface Datasets {
   test: DataSplit;
 }
 
+/** Only the test split (what `eval` needs): the training images are never converted. */
+export function testSplit(raw: RawDataset): DataSplit {
+  return new DataSplit(scalePixels(raw.test.images.pixels), raw.test.labels.labels);
+}
+
 /**
  * TF's `read_data_sets`: the first `validationSize` training images become the
  * validation set, the rest the training set.
@@ -147,6 +152,6 @@ export function makeDatasets(raw: RawDataset, validationSize = DEFAULT_VALIDATIO
     dir: raw.dir,
     train: new DataSplit(pixels.subarray(cut), labels.subarray(validationSize), seed),
     validation: new DataSplit(pixels.subarray(0, cut), labels.subarray(0, validationSize), seed),
-    test: new DataSplit(scalePixels(raw.test.images.pixels), raw.test.labels.labels, seed),
+    test: testSplit(raw),
   };
 }
