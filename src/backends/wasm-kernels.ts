@@ -17,6 +17,9 @@ const BACKEND = 'wasm';
 
 interface WasmBackendLike {
   disposeData(dataId: object): boolean;
+  readSync(dataId: object): unknown;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): unknown;
 }
 
 type ConvAttrs = {
@@ -199,6 +202,56 @@ function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
   };
 }
 
+/**
+ * MaxPoolGrad in one JavaScript pass (the backend's own loop took 16 ms of a
+ * 25-image CNN step; this takes a few): each output's gradient goes to the
+ * first maximum of its window in row-major order, as in TF and tfjs' cpu
+ * backend; windows are scanned with channels innermost, in memory order.
+ */
+export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const info = loadTf().backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const b = backend as WasmBackendLike;
+  const x = b.readSync(input.dataId) as Float32Array;
+  const g = b.readSync(dy.dataId) as Float32Array;
+  const out = b.makeOutput(input.shape, 'float32');
+  const dx = b.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
+  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const { top, left } = info.padInfo;
+  const best = new Float32Array(C);
+  const where = new Int32Array(C);
+  for (let n = 0; n < batchSize; n++) {
+    for (let yr = 0; yr < outHeight; yr++) {
+      const r0 = yr * strideHeight - top;
+      const rFrom = Math.max(0, r0);
+      const rTo = Math.min(H, r0 + filterHeight);
+      for (let yc = 0; yc < outWidth; yc++) {
+        const c0 = yc * strideWidth - left;
+        const cFrom = Math.max(0, c0);
+        const cTo = Math.min(W, c0 + filterWidth);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = rFrom; r < rTo; r++) {
+          for (let c = cFrom; c < cTo; c++) {
+            const base = ((n * H + r) * W + c) * C;
+            for (let d = 0; d < C; d++) {
+              if (x[base + d] > best[d]) {
+                best[d] = x[base + d];
+                where[d] = base + d;
+              }
+            }
+          }
+        }
+        const o = ((n * outHeight + yr) * outWidth + yc) * C;
+        for (let d = 0; d < C; d++) if (where[d] >= 0) dx[where[d]] += g[o + d];
+      }
+    }
+  }
+  return out;
+};
+
 let registered = false;
 
 function replaceKernel(config: KernelConfig): void {
@@ -221,6 +274,7 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: makeConv2DBackpropInput(original.kernelFunc),
     });
   }
+  replaceKernel({ kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad });
   for (const [name, fused] of [['BatchMatMul', false], ['_FusedMatMul', true]] as const) {
     const own = tf.getKernel(name, BACKEND);
     if (!own) continue;
