@@ -60,14 +60,24 @@ export function getFlatWeights(vars: tfl.Variable[]): Float32Array {
   return flat;
 }
 
+/** Weights and optimizer slots in shared memory, updated in place by every training thread. */
+export interface SharedState {
+  weights: Float32Array;
+  slots: Float32Array[];
+  /** Optimizer steps already taken. */
+  step: number;
+}
+
 export interface ReplicaOptions {
   /** Seeds dropout (with the step and the thread index). */
   seed: number;
   /** 0 for the main thread. */
   thread: number;
-  /** Start from these weights instead of the model's. */
+  /** Start from these weights (copied) instead of the model's. */
   weights?: Float32Array;
   optimizerState?: OptimizerState;
+  /** Use these arrays, as they are, for weights and optimizer state. */
+  shared?: SharedState;
 }
 
 /**
@@ -81,10 +91,12 @@ export class Replica {
 
   constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, private readonly opts: ReplicaOptions) {
     this.vars = trainableVariables(model);
-    this.weights = opts.weights ? Float32Array.from(opts.weights) : getFlatWeights(this.vars);
-    if (opts.weights) setFlatWeights(this.vars, this.weights);
-    this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length);
-    if (opts.optimizerState) this.optimizer.setState(opts.optimizerState);
+    const { shared } = opts;
+    this.weights = shared?.weights ?? (opts.weights ? Float32Array.from(opts.weights) : getFlatWeights(this.vars));
+    if (shared || opts.weights) this.loadWeights();
+    this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length, shared?.slots);
+    const state = shared ? { name: optimizer, step: shared.step, slots: shared.slots } : opts.optimizerState;
+    if (state) this.optimizer.setState(state);
   }
 
   /** Gradients for training step `step` (which, with the seed and thread, fixes the dropout masks). */
@@ -96,6 +108,16 @@ export class Replica {
   /** One optimizer update with these gradients, then the model's variables follow. */
   apply(grads: Float32Array): void {
     this.optimizer.apply(this.weights, grads);
+    this.loadWeights();
+  }
+
+  /** Updates weights [from, to) only; the variables follow at `loadWeights`. */
+  applyRange(grads: Float32Array, from: number, to: number): void {
+    this.optimizer.apply(this.weights, grads, from, to);
+  }
+
+  /** The model's variables take the flat weights. */
+  loadWeights(): void {
     setFlatWeights(this.vars, this.weights);
   }
 }

@@ -16,8 +16,11 @@ export interface OptimizerState {
 
 export interface FlatOptimizer {
   readonly name: OptimizerName;
-  /** weights -= update(grads), in place. */
-  apply(weights: Float32Array, grads: Float32Array): void;
+  /**
+   * weights -= update(grads), in place, for indices [from, to): threads that
+   * share the arrays each update their own range, once per step.
+   */
+  apply(weights: Float32Array, grads: Float32Array, from?: number, to?: number): void;
   getState(): OptimizerState;
   setState(state: OptimizerState): void;
 }
@@ -28,9 +31,9 @@ export class Sgd implements FlatOptimizer {
 
   constructor(private readonly learningRate: number) {}
 
-  apply(weights: Float32Array, grads: Float32Array): void {
+  apply(weights: Float32Array, grads: Float32Array, from = 0, to = weights.length): void {
     const lr = this.learningRate;
-    for (let j = 0; j < weights.length; j++) weights[j] -= lr * grads[j];
+    for (let j = from; j < to; j++) weights[j] -= lr * grads[j];
     this.step++;
   }
 
@@ -50,24 +53,26 @@ export class Adam implements FlatOptimizer {
   private m: Float32Array;
   private v: Float32Array;
 
+  /** `slots`: [m, v] to use in place (shared memory), else fresh zeros. */
   constructor(
     size: number,
     private readonly learningRate: number,
+    slots?: Float32Array[],
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-8,
   ) {
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+    this.m = slots?.[0] ?? new Float32Array(size);
+    this.v = slots?.[1] ?? new Float32Array(size);
   }
 
-  apply(weights: Float32Array, grads: Float32Array): void {
+  apply(weights: Float32Array, grads: Float32Array, from = 0, to = weights.length): void {
     this.step++;
     const { beta1: b1, beta2: b2, epsilon: eps, m, v } = this;
     const lrT = (this.learningRate * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
     const c1 = 1 - b1;
     const c2 = 1 - b2;
-    for (let j = 0; j < weights.length; j++) {
+    for (let j = from; j < to; j++) {
       const g = grads[j];
       const mj = b1 * m[j] + c1 * g;
       const vj = b2 * v[j] + c2 * g * g;
@@ -87,11 +92,15 @@ export class Adam implements FlatOptimizer {
       throw new Error('optimizer state does not fit this model');
     }
     this.step = state.step;
-    this.m = Float32Array.from(m);
-    this.v = Float32Array.from(v);
+    // Copied into the arrays in use, which may be shared with other threads.
+    if (m !== this.m) this.m.set(m);
+    if (v !== this.v) this.v.set(v);
   }
 }
 
-export function makeOptimizer(name: OptimizerName, learningRate: number, size: number): FlatOptimizer {
-  return name === 'adam' ? new Adam(size, learningRate) : new Sgd(learningRate);
+/** How many weight-sized state arrays the optimizer keeps. */
+export const slotCount = (name: OptimizerName) => (name === 'adam' ? 2 : 0);
+
+export function makeOptimizer(name: OptimizerName, learningRate: number, size: number, slots?: Float32Array[]): FlatOptimizer {
+  return name === 'adam' ? new Adam(size, learningRate, slots) : new Sgd(learningRate);
 }

@@ -1,14 +1,19 @@
 /**
  * Data-parallel training on several threads. The main thread and each worker
- * thread hold a full replica of the model and of the optimizer. Each step the
- * batch is split into one part per thread; each thread writes the gradients
- * of its part into its own shared buffer; then every thread sums all buffers
- * in the same order, weighted by part sizes (giving the gradient of the whole
- * batch's mean loss), and applies the sum with its optimizer. Same inputs,
- * same float operations: the replicas stay bit-identical.
+ * thread hold a replica of the model; the flat weights and the optimizer's
+ * state live once, in shared memory. Each step:
  *
- * Buffers are double-buffered by step parity, so a thread may write step s's
- * gradients while a slower one still reads step s-1's.
+ * 1. the batch is split into one part per thread; each thread writes the
+ *    gradients of its part into its own shared buffer;
+ * 2. once all are written, each thread takes its own range of the weights,
+ *    sums the gradients there in thread order, weighted by part sizes (the
+ *    gradient of the whole batch's mean loss), and updates weights and
+ *    optimizer state in that range;
+ * 3. once all ranges are done, every thread loads the new weights into its
+ *    model before computing the next gradients.
+ *
+ * Gradient buffers alternate with the step's parity, so a thread may write
+ * step s's gradients while a slower one still reads step s-1's.
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -16,8 +21,8 @@ import { BackendName } from '../backends/choices';
 import { Batch, IMAGE_SIZE } from '../data/dataset';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
-import { Replica } from './gradients';
-import { OptimizerState } from './optimizers';
+import { Replica, SharedState } from './gradients';
+import { OptimizerState, slotCount } from './optimizers';
 import { Stepper } from './stepper';
 
 export interface ReplicaSpec {
@@ -29,8 +34,11 @@ export interface ReplicaSpec {
   seed: number;
   /** This worker's index in `grads` (the main thread is 0). */
   index: number;
-  weights: Float32Array;
-  optimizerState: OptimizerState;
+  threads: number;
+  /** The shared weights, optimizer slots, and the optimizer's step count. */
+  weights: SharedArrayBuffer;
+  slots: SharedArrayBuffer[];
+  optimizerStep: number;
   /** grads[thread][parity]: shared gradient buffers. */
   grads: SharedArrayBuffer[][];
 }
@@ -43,6 +51,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'grads'; loss: number }
+  | { type: 'applied' }
   | { type: 'error'; message: string };
 
 /** Splits n examples into `parts` nearly equal counts (the first ones larger). */
@@ -50,18 +59,38 @@ export function splitCounts(n: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
-/** Σ_t (counts[t]/total)·grads[t], in thread order, into `out`. */
-export function combineGradients(grads: Float32Array[], counts: number[], out: Float32Array): Float32Array {
+/** Thread t's range [from, to) of n weights. */
+export function shardRange(n: number, threads: number, t: number): [number, number] {
+  const size = Math.ceil(n / threads);
+  return [Math.min(n, t * size), Math.min(n, (t + 1) * size)];
+}
+
+/** Σ_t (counts[t]/total)·grads[t], in thread order, into `out[from..to)`. */
+export function combineGradients(grads: Float32Array[], counts: number[], out: Float32Array, from = 0, to = out.length): Float32Array {
   const total = counts.reduce((a, b) => a + b, 0);
   const w0 = counts[0] / total;
   const g0 = grads[0];
-  for (let j = 0; j < out.length; j++) out[j] = w0 * g0[j];
+  for (let j = from; j < to; j++) out[j] = w0 * g0[j];
   for (let t = 1; t < grads.length; t++) {
     const w = counts[t] / total;
     const g = grads[t];
-    for (let j = 0; j < out.length; j++) out[j] += w * g[j];
+    for (let j = from; j < to; j++) out[j] += w * g[j];
   }
   return out;
+}
+
+/** Weights and optimizer slots in shared memory, holding `weights` and `state`. */
+export function sharedState(weights: Float32Array, optimizer: OptimizerName, state?: OptimizerState): SharedState {
+  const shared = (src?: Float32Array) => {
+    const a = new Float32Array(new SharedArrayBuffer(weights.length * 4));
+    if (src) a.set(src);
+    return a;
+  };
+  return {
+    weights: shared(weights),
+    slots: Array.from({ length: slotCount(optimizer) }, (_, i) => shared(state?.slots[i])),
+    step: state?.step ?? 0,
+  };
 }
 
 /** A worker thread holding one replica; its messages are queued until read. */
@@ -111,6 +140,7 @@ class WorkerReplica {
 export class ParallelStepper implements Stepper {
   private readonly views: Float32Array[][];
   private readonly sum: Float32Array;
+  private readonly range: [number, number];
 
   private constructor(
     readonly replica: Replica,
@@ -119,18 +149,30 @@ export class ParallelStepper implements Stepper {
   ) {
     this.views = buffers.map((pair) => pair.map((b) => new Float32Array(b)));
     this.sum = new Float32Array(replica.weights.length);
+    this.range = shardRange(replica.weights.length, this.threads, 0);
   }
 
   get threads(): number {
     return this.workers.length + 1;
   }
 
-  /** Starts `threads - 1` workers, each with a copy of the replica's current weights. */
-  static async start(replica: Replica, threads: number, spec: Omit<ReplicaSpec, 'weights' | 'optimizerState' | 'index' | 'grads'>): Promise<ParallelStepper> {
+  /**
+   * Starts `threads - 1` workers around a replica whose weights and optimizer
+   * slots are in shared memory (see `sharedState`).
+   */
+  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'seed'>): Promise<ParallelStepper> {
+    const state = replica.optimizer.getState();
+    if (!(replica.weights.buffer instanceof SharedArrayBuffer)) throw new Error('parallel training needs the replica built on sharedState()');
     const bytes = replica.weights.length * 4;
     const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
     const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerReplica({
-      ...spec, index: i + 1, weights: replica.weights, optimizerState: replica.optimizer.getState(), grads,
+      ...spec,
+      index: i + 1,
+      threads,
+      weights: replica.weights.buffer as SharedArrayBuffer,
+      slots: state.slots.map((s) => s.buffer as SharedArrayBuffer),
+      optimizerStep: state.step,
+      grads,
     }));
     try {
       for (const w of workers) {
@@ -148,23 +190,31 @@ export class ParallelStepper implements Stepper {
     const counts = splitCounts(batch.size, this.threads);
     if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
     const parity = step % 2;
-    const replies = this.workers.map((w) => w.next());
-    // Workers take the later parts; this thread the first.
+    // 1. Gradients: workers take the later parts of the batch, this thread the first.
     const own = counts[0];
+    const gradsDone = this.workers.map((w) => w.next());
     for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * 10), counts });
     const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * 10), own, this.views[0][parity]);
     let loss = mine.loss * (own / batch.size);
-    for (let i = 0; i < replies.length; i++) {
-      const theirs = await replies[i];
-      if (theirs.type !== 'grads') throw new Error(`training worker sent ${theirs.type}, expected grads`);
-      loss += theirs.loss * (counts[i + 1] / batch.size);
-    }
+    for (let i = 0; i < gradsDone.length; i++) loss += (await expect(gradsDone[i], 'grads')).loss * (counts[i + 1] / batch.size);
+    // 2. Each thread updates its range of the shared weights.
+    const applied = this.workers.map((w) => w.next());
     for (const w of this.workers) w.send({ type: 'apply', step, counts });
-    this.replica.apply(combineGradients(this.views.map((v) => v[parity]), counts, this.sum));
+    const [from, to] = this.range;
+    this.replica.applyRange(combineGradients(this.views.map((v) => v[parity]), counts, this.sum, from, to), from, to);
+    for (const a of applied) await expect(a, 'applied');
+    // 3. This model follows; workers load theirs at the start of the next step.
+    this.replica.loadWeights();
     return loss;
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
+}
+
+async function expect<T extends FromWorker['type']>(reply: Promise<FromWorker>, type: T): Promise<Extract<FromWorker, { type: T }>> {
+  const m = await reply;
+  if (m.type !== type) throw new Error(`training worker sent ${m.type}, expected ${type}`);
+  return m as Extract<FromWorker, { type: T }>;
 }

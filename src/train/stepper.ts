@@ -3,7 +3,7 @@ import { Batch } from '../data/dataset';
 import { availableParallelism } from 'node:os';
 import { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
-import { Replica } from './gradients';
+import { Replica, getFlatWeights, trainableVariables } from './gradients';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
 import { OptimizerState } from './optimizers';
@@ -59,11 +59,14 @@ export function autoThreads(opts: Pick<StepperOptions, 'backend' | 'model' | 'ba
 export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions): Promise<Stepper> {
   const threads = opts.threads ?? autoThreads(opts);
   if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
-  const replica = new Replica(model, opts.optimizer, opts.learningRate, {
-    seed: opts.seed, thread: 0, weights: opts.weights, optimizerState: opts.optimizerState,
-  });
-  if (threads === 1) return new LocalStepper(replica);
-  const { ParallelStepper } = await import('./parallel');
+  if (threads === 1) {
+    return new LocalStepper(new Replica(model, opts.optimizer, opts.learningRate, {
+      seed: opts.seed, thread: 0, weights: opts.weights, optimizerState: opts.optimizerState,
+    }));
+  }
+  const { ParallelStepper, sharedState } = await import('./parallel');
+  const shared = sharedState(opts.weights ?? getFlatWeights(trainableVariables(model)), opts.optimizer, opts.optimizerState);
+  const replica = new Replica(model, opts.optimizer, opts.learningRate, { seed: opts.seed, thread: 0, shared });
   return ParallelStepper.start(replica, threads, {
     backend: opts.backend,
     model: opts.model,

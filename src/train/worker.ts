@@ -5,17 +5,20 @@ import { IMAGE_SIZE } from '../data/dataset';
 import { buildModel } from '../models';
 import { errorMessage } from '../errors';
 import { Replica } from './gradients';
-import { FromWorker, ReplicaSpec, ToWorker, combineGradients } from './parallel';
+import { FromWorker, ReplicaSpec, ToWorker, combineGradients, shardRange } from './parallel';
 
 async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Promise<void> {
   const reply = (m: FromWorker) => port.postMessage(m);
   try {
     await useBackend(spec.backend);
     const replica = new Replica(buildModel(spec.model), spec.optimizer, spec.learningRate, {
-      seed: spec.seed, thread: spec.index, weights: spec.weights, optimizerState: spec.optimizerState,
+      seed: spec.seed,
+      thread: spec.index,
+      shared: { weights: new Float32Array(spec.weights), slots: spec.slots.map((b) => new Float32Array(b)), step: spec.optimizerStep },
     });
     const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));
     const sum = new Float32Array(replica.weights.length);
+    const [from, to] = shardRange(replica.weights.length, spec.threads, spec.index);
     port.on('message', (m: ToWorker) => {
       try {
         const parity = m.step % 2;
@@ -25,10 +28,13 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
           const n = m.counts[spec.index];
           const xs = m.xs.subarray(before * IMAGE_SIZE, (before + n) * IMAGE_SIZE);
           const ys = m.ys.subarray(before * 10, (before + n) * 10);
+          // Every range of the shared weights was updated before this message was sent.
+          replica.loadWeights();
           const { loss } = replica.gradients(m.step, xs, ys, n, views[spec.index][parity]);
           reply({ type: 'grads', loss });
         } else {
-          replica.apply(combineGradients(views.map((v) => v[parity]), m.counts, sum));
+          replica.applyRange(combineGradients(views.map((v) => v[parity]), m.counts, sum, from, to), from, to);
+          reply({ type: 'applied' });
         }
       } catch (err) {
         reply({ type: 'error', message: errorMessage(err) });

@@ -6,8 +6,8 @@ import { makeDatasets } from '../../src/data/dataset';
 import { loadRawDataset } from '../../src/data/files';
 import { buildModel } from '../../src/models';
 import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/train/gradients';
-import { ParallelStepper, combineGradients, splitCounts } from '../../src/train/parallel';
-import { LocalStepper, autoThreads } from '../../src/train/stepper';
+import { ParallelStepper, combineGradients, shardRange, splitCounts } from '../../src/train/parallel';
+import { autoThreads, makeStepper } from '../../src/train/stepper';
 import { trainLoop } from '../../src/train/trainer';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { maxRelDiff } from '../helpers/compare';
@@ -29,6 +29,12 @@ describe('data-parallel training', () => {
     assert.equal(autoThreads({ backend: 'wasm', model: 'softmax', batchSize: 50 }, 8), 1);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 50 }, 2), 2);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 3 }, 8), 3);
+    assert.deepEqual([0, 1, 2].map((t) => shardRange(10, 3, t)), [[0, 4], [4, 8], [8, 10]]);
+  });
+
+  it('refuses a replica whose state is not in shared memory', async () => {
+    const replica = new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 });
+    await assert.rejects(ParallelStepper.start(replica, 2, { backend: 'wasm', model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1 }), /sharedState/);
   });
 
   it('the size-weighted sum of part gradients is the whole batch gradient (cnn, no dropout)', () => {
@@ -45,10 +51,8 @@ describe('data-parallel training', () => {
 
   const run = async (threads: number, optimizerName: 'adam' | 'sgd', learningRate: number) => {
     const model = buildModel('softmax');
-    const replica = new Replica(model, optimizerName, learningRate, { seed: 1, thread: 0 });
-    const stepper = threads === 1
-      ? new LocalStepper(replica)
-      : await ParallelStepper.start(replica, threads, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1 });
+    const stepper = await makeStepper(model, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1, batchSize: 21, threads });
+    assert.equal(stepper.threads, threads);
     try {
       const summary = await trainLoop(model, stepper, data(), { steps: 25, batchSize: 21, logEvery: 100 });
       return { losses: summary.losses, weights: getFlatWeights(trainableVariables(model)) };
@@ -84,7 +88,7 @@ describe('data-parallel training', () => {
 
   it('cnn on two threads: loss falls', async () => {
     const model = buildModel('cnn', 2);
-    const stepper = await ParallelStepper.start(new Replica(model, 'adam', 1e-3, { seed: 1, thread: 0 }), 2, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1 });
+    const stepper = await makeStepper(model, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1, batchSize: 16, threads: 2 });
     try {
       const { losses } = await trainLoop(model, stepper, data(), { steps: 30, batchSize: 16, logEvery: 100 });
       const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
