@@ -72,7 +72,7 @@ export function buildProgram(): Command {
     .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, 100)
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
     .option('--validation-size <n>', 'training images held out for validation (the first n)', nonNegativeInt, 5000)
-    .option('--seed <n>', 'seed for weight initialisation and data order', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed for weight initialisation, data order and dropout masks', nonNegativeInt, 0)
     .addOption(backendOption())
     .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
     .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
@@ -110,6 +110,5 @@ export async function main(argv: string[]): Promise<void> {
     reportError(err);
   }
 }
-
 
 if (require.main === module) void main(process.argv);

@@ -1,14 +1,18 @@
 /**
  * Training kernels for the wasm backend. As shipped it has no
  * Conv2DBackpropFilter (tfjs#8474), so the CNN cannot train on it at all, and
- * its Conv2DBackpropInput is a plain loop. Both are rewritten here as ordinary
- * convolutions, which the backend runs through XNNPACK:
+ * several of the kernels training needs are plain loops. We register:
  *
- * - filter gradient: a convolution of the input, with batch and channels
+ * - Conv2DBackpropFilter: a convolution of the input, with batch and channels
  *   swapped, by the output gradient used as a filter (forward strides become
  *   dilations);
- * - input gradient (stride 1): a convolution of the output gradient with the
- *   spatially flipped filter whose in/out channels are swapped.
+ * - Conv2DBackpropInput (stride 1): a convolution of the output gradient with
+ *   the spatially flipped filter whose in/out channels are swapped;
+ * - BatchMatMul and _FusedMatMul: 1x1 convolutions;
+ * - MaxPoolGrad: one JavaScript pass.
+ *
+ * Convolutions run through the backend's own XNNPACK kernel. Each one is
+ * tested against the cpu backend (test/backends/wasm-kernels.test.ts).
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import { loadTf } from './index';
@@ -39,8 +43,7 @@ class KernelRunner {
   run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const kernel = loadTf().getKernel(name, BACKEND);
     if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
-    const out = kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
-    return out;
+    return kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
   }
 
   /** Like run, but the result is freed by `dispose()`. */
