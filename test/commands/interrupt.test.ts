@@ -61,6 +61,17 @@ describe('interruption and resume', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
   });
 
+  it('SIGTERM checkpoints too, and exits 143', async () => {
+    const save = join(tmp.dir, 'term');
+    const run = spawnCli(['train', ...common, '--steps', '500', '--save-dir', save], { cwd: tmp.dir });
+    await run.waitFor(/"step":2,/);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    assert.equal(r.code, 143, r.stderr);
+    assert.match(r.stderr, /interrupted at step \d+ of 500/);
+    assert.ok(readCheckpoint(save).step >= 3);
+  });
+
   it('refuses to change fixed settings on resume', async () => {
     const save = join(tmp.dir, 'cut');
     const r = await runCli(['train', '--resume', save, '--learning-rate', '0.1'], { cwd: tmp.dir });
