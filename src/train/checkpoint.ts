@@ -64,10 +64,6 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
   }
 }
 
-export function hasCheckpoint(dir: string): boolean {
-  return existsSync(join(resolve(dir), CHECKPOINT_FILE));
-}
-
 export function readCheckpoint(dir: string): Checkpoint {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`--resume ${dir}: folder not found`);
