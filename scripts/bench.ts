@@ -15,6 +15,7 @@ import { Rng } from '../src/data/rng';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evaluate } from '../src/train/evaluate';
+import { evalThreads, evaluateOnThreads } from '../src/train/parallel-eval';
 import { makeStepper } from '../src/train/stepper';
 
 interface Args {
@@ -109,7 +110,11 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split, 1000); // warm-up
   const t0 = performance.now();
   evaluate(model, split, 1000);
-  add('cnn eval', evalCount / ((performance.now() - t0) / 1000), 'examples/s', `${evalCount} images, batches of 1000`);
+  add('cnn eval, 1 thread', evalCount / ((performance.now() - t0) / 1000), 'examples/s', `${evalCount} images, batches of 1000`);
+  const threads = evalThreads(backend);
+  const t1 = performance.now();
+  await evaluateOnThreads(model, split, 1000, threads, backend);
+  add('cnn eval', evalCount / ((performance.now() - t1) / 1000), 'examples/s', `${threads} thread(s), worker start-up included`);
   model.dispose();
 
   const sm = buildModel('softmax');

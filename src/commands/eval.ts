@@ -9,7 +9,7 @@ import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
 import { UserError } from '../errors';
 import { loadModel } from '../models/io';
-import { evaluate } from '../train/evaluate';
+import { evalThreads, evaluateOnThreads } from '../train/parallel-eval';
 import { formatConfusion, perClassAccuracy } from '../train/metrics';
 import { Output } from './output';
 import { METADATA_FILE } from './train';
@@ -54,7 +54,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await loadModel(dir);
   checkShapes(model, dir);
   const raw = await ensureDataset(dataset, { ...locateOptionsFromEnv(opts.dataDir), log: (l) => process.stderr.write(l + '\n') });
-  const result = evaluate(model, testSplit(raw), opts.evalBatchSize ?? 1000);
+  const result = await evaluateOnThreads(model, testSplit(raw), opts.evalBatchSize ?? 1000, evalThreads(backend.name), backend.name);
   const perClass = perClassAccuracy(result.confusion);
 
   if (opts.json) {

@@ -9,7 +9,8 @@ import { buildModel } from '../models';
 import { saveModel } from '../models/io';
 import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
-import { evaluate } from '../train/evaluate';
+import { evalThreads, evaluateOnThreads } from '../train/parallel-eval';
+import { BackendName } from '../backends/choices';
 import { Stepper, makeStepper } from '../train/stepper';
 import { TrainSummary, trainLoop } from '../train/trainer';
 import { packageVersion } from '../version';
@@ -104,12 +105,13 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
 }
 
 async function finish(
-  cfg: TrainConfig, stepper: Stepper, summary: TrainSummary, backend: string, saveDir: string, out: Output,
+  cfg: TrainConfig, stepper: Stepper, summary: TrainSummary, backend: BackendName, saveDir: string, out: Output,
   data: ReturnType<typeof makeDatasets>, checkpoint: (step: number) => void,
 ): Promise<void> {
   const model = stepper.replica.model;
-  const validation = data.validation.count ? evaluate(model, data.validation, cfg.evalBatchSize).accuracy : NaN;
-  const test = evaluate(model, data.test, cfg.evalBatchSize);
+  const threads = evalThreads(backend);
+  const validation = data.validation.count ? (await evaluateOnThreads(model, data.validation, cfg.evalBatchSize, threads, backend)).accuracy : NaN;
+  const test = await evaluateOnThreads(model, data.test, cfg.evalBatchSize, threads, backend);
   await saveModel(model, saveDir);
   // A last checkpoint lets `--resume DIR --steps MORE` train on.
   if (cfg.checkpointEvery > 0) checkpoint(cfg.steps);
