@@ -100,21 +100,22 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
     return;
   }
-  await finish(cfg, stepper, summary, backend.name, saveDir, out, data, checkpoint);
+  // Training is done: a last checkpoint first (it lets `--resume DIR --steps MORE` train on),
+  // then Ctrl-C during the evaluation below simply ends the process; no step is lost.
+  if (cfg.checkpointEvery > 0) checkpoint(cfg.steps);
   signals.dispose();
+  await finish(cfg, stepper, summary, backend.name, saveDir, out, data);
 }
 
 async function finish(
   cfg: TrainConfig, stepper: Stepper, summary: TrainSummary, backend: BackendName, saveDir: string, out: Output,
-  data: ReturnType<typeof makeDatasets>, checkpoint: (step: number) => void,
+  data: ReturnType<typeof makeDatasets>,
 ): Promise<void> {
   const model = stepper.replica.model;
   const threads = evalThreads(backend);
   const validation = data.validation.count ? (await evaluateOnThreads(model, data.validation, cfg.evalBatchSize, threads, backend)).accuracy : NaN;
   const test = await evaluateOnThreads(model, data.test, cfg.evalBatchSize, threads, backend);
   await saveModel(model, saveDir);
-  // A last checkpoint lets `--resume DIR --steps MORE` train on.
-  if (cfg.checkpointEvery > 0) checkpoint(cfg.steps);
   const result = {
     event: 'result',
     model: cfg.model,
