@@ -88,6 +88,7 @@ export class Replica {
   readonly vars: tfl.Variable[];
   readonly weights: Float32Array;
   readonly optimizer: FlatOptimizer;
+  private gradBuffer: Float32Array | undefined;
 
   constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, private readonly opts: ReplicaOptions) {
     this.vars = trainableVariables(model);
@@ -99,10 +100,14 @@ export class Replica {
     if (state) this.optimizer.setState(state);
   }
 
-  /** Gradients for training step `step` (which, with the seed and thread, fixes the dropout masks). */
+  /**
+   * Gradients for training step `step` (which, with the seed and thread, fixes
+   * the dropout masks), into `out` or a buffer reused from step to step.
+   */
   gradients(step: number, xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
     seedDropout(this.opts.seed, step, this.opts.thread);
-    return flatGradients(this.model, this.vars, xs, ys, n, true, out);
+    const target = out ?? (this.gradBuffer ??= new Float32Array(this.weights.length));
+    return flatGradients(this.model, this.vars, xs, ys, n, true, target);
   }
 
   /** One optimizer update with these gradients, then the model's variables follow. */

@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Datasets, makeDatasets } from '../../src/data/dataset';
+import { loadRawDataset } from '../../src/data/files';
 import { Rng } from '../../src/data/rng';
 
 export function tempDir(prefix = 'mnist-deep-test-'): { dir: string; cleanup: () => void } {
@@ -62,4 +64,16 @@ export function writeDataset(dir: string, trainCount: number, testCount: number,
   put('train-labels-idx1-ubyte', train.labels);
   put('t10k-images-idx3-ubyte', test.images);
   put('t10k-labels-idx1-ubyte', test.labels);
+}
+
+/**
+ * A generated data set written under `root` (call `write` in a `before` hook),
+ * and a reader that gives fresh Datasets (read_data_sets split) each time.
+ */
+export function fixtureDatasets(root: string, trainCount: number, testCount: number, validationSize: number, seed: number) {
+  const dir = join(root, 'set');
+  return {
+    write: () => writeDataset(dir, trainCount, testCount),
+    read: (): Datasets => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: root, systemRoot: join(root, 'none') }), validationSize, seed),
+  };
 }

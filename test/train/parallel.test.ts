@@ -1,25 +1,22 @@
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
-import { makeDatasets } from '../../src/data/dataset';
-import { loadRawDataset } from '../../src/data/files';
 import { buildModel } from '../../src/models';
 import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/train/gradients';
 import { ParallelStepper, combineGradients, shardRange, splitCounts } from '../../src/train/parallel';
 import { autoThreads, makeStepper } from '../../src/train/stepper';
 import { trainLoop } from '../../src/train/trainer';
-import { tempDir, writeDataset } from '../helpers/fixtures';
+import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { maxRelDiff } from '../helpers/compare';
 
 const tmp = tempDir();
 after(tmp.cleanup);
-const dir = join(tmp.dir, 'set');
+const fixture = fixtureDatasets(tmp.dir, 400, 100, 50, 3);
+const data = fixture.read;
 before(async () => {
   await useBackend('wasm');
-  writeDataset(dir, 400, 100);
+  fixture.write();
 });
-const data = () => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: tmp.dir, systemRoot: join(tmp.dir, 'none') }), 50, 3);
 
 describe('data-parallel training', () => {
   it('splits batches evenly', () => {

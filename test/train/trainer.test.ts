@@ -1,27 +1,22 @@
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
-import { makeDatasets } from '../../src/data/dataset';
-import { loadRawDataset } from '../../src/data/files';
 import { buildModel } from '../../src/models';
 import { resolveConfig } from '../../src/train/config';
 import { evaluate } from '../../src/train/evaluate';
 import { trainLoop } from '../../src/train/trainer';
 import { Replica } from '../../src/train/gradients';
 import { LocalStepper } from '../../src/train/stepper';
-import { tempDir, writeDataset } from '../helpers/fixtures';
+import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
 after(tmp.cleanup);
-const dir = join(tmp.dir, 'set');
-
+const fixture = fixtureDatasets(tmp.dir, 600, 200, 100, 1);
+const data = fixture.read;
 before(async () => {
   await useBackend('wasm');
-  writeDataset(dir, 600, 200);
+  fixture.write();
 });
-
-const data = () => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: tmp.dir, systemRoot: join(tmp.dir, 'none') }), 100, 1);
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
 describe('training', () => {
