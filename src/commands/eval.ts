@@ -5,8 +5,7 @@ import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
 import { testSplit } from '../data/dataset';
-import { ensureDataset } from '../data/ensure';
-import { locateOptionsFromEnv } from '../data/files';
+import { commandDataset } from './data';
 import { UserError } from '../errors';
 import { loadModel } from '../models/io';
 import { evalThreads, evaluateOnThreads } from '../train/parallel-eval';
@@ -53,7 +52,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const backend = await useBackend(opts.backend);
   const model = await loadModel(dir);
   checkShapes(model, dir);
-  const raw = await ensureDataset(dataset, { ...locateOptionsFromEnv(opts.dataDir), log: (l) => process.stderr.write(l + '\n') });
+  const raw = await commandDataset(dataset, opts.dataDir);
   const result = await evaluateOnThreads(model, testSplit(raw), opts.evalBatchSize ?? 1000, evalThreads(backend.name), backend.name);
   const perClass = perClassAccuracy(result.confusion);
 

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
 import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
-import { ensureDataset } from '../data/ensure';
-import { locateOptionsFromEnv } from '../data/files';
+import { commandDataset } from './data';
 import { UserError } from '../errors';
 import { checkWritableDir, writeFileAtomic } from '../fsutil';
 import { buildModel } from '../models';
@@ -53,7 +52,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const cfg = resumed ? resumeConfig(resumed, opts.resume as string, opts) : resolveConfig(opts);
   const saveDir = checkWritableDir(cfg.saveDir, '--save-dir');
   const backend = await useBackend(cfg.backend);
-  const raw = await ensureDataset(cfg.dataset, { ...locateOptionsFromEnv(cfg.dataDir), log: (l) => process.stderr.write(l + '\n') });
+  const raw = await commandDataset(cfg.dataset, cfg.dataDir);
   // Later resumes read the same files, wherever they are started from.
   cfg.dataDir = raw.dir;
   const data = makeDatasets(raw, cfg.validationSize, cfg.seed);
