@@ -1,12 +1,10 @@
-/**
- * Backend selection. TensorFlow.js is loaded here, lazily, so that commands
- * such as `--help` never pay for it.
- */
-import type * as TfModule from '@tensorflow/tfjs';
+/** Backend selection: which TensorFlow.js backends load, and activating one. */
 import { UserError, errorMessage } from '../errors';
 import type { BackendChoice, BackendName } from './choices';
+import { loadTf } from './tf';
 
-export type Tf = typeof TfModule;
+export { loadTf } from './tf';
+export type { Tf } from './tf';
 
 export { BACKEND_CHOICES } from './choices';
 export type { BackendChoice, BackendName } from './choices';
@@ -16,17 +14,6 @@ export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-n
 export const NATIVE_INSTALL_HINT =
   'install it with `npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow; ' +
   'behind a mirror set TFJS_NODE_CDN_STORAGE=https://your-mirror/ first)';
-
-let tfModule: Tf | undefined;
-
-export function loadTf(): Tf {
-  if (!tfModule) {
-    tfModule = require('@tensorflow/tfjs') as Tf;
-    // Silences tfjs' console advice to install tfjs-node; we report backends ourselves.
-    tfModule.enableProdMode();
-  }
-  return tfModule;
-}
 
 export interface BackendStatus {
   name: BackendName;

@@ -15,7 +15,7 @@
  * tested against the cpu backend (test/backends/wasm-kernels.test.ts).
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
-import { loadTf } from './index';
+import { loadTf } from './tf';
 
 const BACKEND = 'wasm';
 

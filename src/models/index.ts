@@ -3,7 +3,7 @@
  * return 10 logits.
  */
 import type * as tfl from '@tensorflow/tfjs';
-import { loadTf } from '../backends';
+import { loadTf } from '../backends/tf';
 
 import type { ModelName } from './names';
 export { MODEL_NAMES } from './names';

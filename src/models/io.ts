@@ -6,7 +6,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadTf } from '../backends';
+import { loadTf } from '../backends/tf';
 import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 

@@ -1,6 +1,7 @@
 /** A worker thread of evaluateOnThreads: rebuilds the model and predicts the batches it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadTf, useBackend } from '../backends';
+import { useBackend } from '../backends';
+import { loadTf } from '../backends/tf';
 import { errorMessage } from '../errors';
 import { predictClasses } from './evaluate';
 import type { EvalWorkerSpec, FromEvalWorker, ToEvalWorker } from './parallel-eval';

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { loadTf } from '../backends';
+import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { loadTf } from '../backends';
+import { loadTf } from '../backends/tf';
 import { crossEntropy } from '../models';
 import { OptimizerName } from './config';
 import { FlatOptimizer, OptimizerState, makeOptimizer } from './optimizers';

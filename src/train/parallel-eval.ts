@@ -8,7 +8,7 @@ import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadTf } from '../backends';
+import { loadTf } from '../backends/tf';
 import { BackendName } from '../backends/choices';
 import { DataSplit } from '../data/dataset';
 import { Evaluation, evaluate, predictClasses } from './evaluate';
