@@ -5,6 +5,7 @@ import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
 import { testSplit } from '../data/dataset';
+import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { commandDataset } from './data';
 import { UserError } from '../errors';
 import { loadModel } from '../models/io';
@@ -37,11 +38,11 @@ function datasetFromMetadata(dir: string): DatasetName | undefined {
 function checkShapes(model: tfl.LayersModel, dir: string): void {
   const input = model.inputs[0]?.shape;
   const output = model.outputs[0]?.shape;
-  if (model.inputs.length !== 1 || input?.length !== 2 || input[1] !== 784) {
-    throw new UserError(`${dir}: model input shape ${JSON.stringify(input)} does not fit 28x28 images (expected [null,784])`);
+  if (model.inputs.length !== 1 || input?.length !== 2 || input[1] !== IMAGE_SIZE) {
+    throw new UserError(`${dir}: model input shape ${JSON.stringify(input)} does not fit ${IMAGE_ROWS}x${IMAGE_COLS} images (expected [null,${IMAGE_SIZE}])`);
   }
-  if (model.outputs.length !== 1 || output?.length !== 2 || output[1] !== 10) {
-    throw new UserError(`${dir}: model output shape ${JSON.stringify(output)} does not fit 10 classes (expected [null,10])`);
+  if (model.outputs.length !== 1 || output?.length !== 2 || output[1] !== NUM_CLASSES) {
+    throw new UserError(`${dir}: model output shape ${JSON.stringify(output)} does not fit ${NUM_CLASSES} classes (expected [null,${NUM_CLASSES}])`);
   }
 }
 

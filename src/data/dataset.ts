@@ -1,10 +1,9 @@
 import { UserError } from '../errors';
 import { DatasetName } from './datasets';
 import { RawDataset } from './files';
-import { NUM_CLASSES } from './idx';
 import { Rng } from './rng';
+import { IMAGE_SIZE, NUM_CLASSES } from './shapes';
 
-export const IMAGE_SIZE = 784;
 export const DEFAULT_VALIDATION_SIZE = 5000;
 
 export interface Batch {

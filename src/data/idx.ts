@@ -1,12 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { readFileSync, statSync } from 'node:fs';
 import { UserError, errorMessage } from '../errors';
+import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './shapes';
 
 export const IMAGE_MAGIC = 2051;
 export const LABEL_MAGIC = 2049;
-export const ROWS = 28;
-export const COLS = 28;
-export const NUM_CLASSES = 10;
 
 export interface IdxImages {
   count: number;
@@ -71,8 +69,8 @@ export function parseImages(bytes: Uint8Array, file: string): IdxImages {
     throw new UserError(`${file}: bad magic number ${magic}, expected ${IMAGE_MAGIC} (IDX image file)`);
   }
   const [, count, rows, cols] = header(bytes, file, 4);
-  if (rows !== ROWS || cols !== COLS) {
-    throw new UserError(`${file}: images are ${rows}x${cols}, expected ${ROWS}x${COLS}`);
+  if (rows !== IMAGE_ROWS || cols !== IMAGE_COLS) {
+    throw new UserError(`${file}: images are ${rows}x${cols}, expected ${IMAGE_ROWS}x${IMAGE_COLS}`);
   }
   const expected = 16 + count * rows * cols;
   if (bytes.length !== expected) {

@@ -4,6 +4,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
+import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 
 import type { ModelName } from './names';
 export { MODEL_NAMES } from './names';
@@ -17,7 +18,7 @@ export function buildSoftmax(): LayersModel {
   return tf.sequential({
     name: 'softmax',
     layers: [
-      tf.layers.dense({ inputShape: [784], units: 10, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: 'logits' }),
+      tf.layers.dense({ inputShape: [IMAGE_SIZE], units: NUM_CLASSES, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: 'logits' }),
     ],
   });
 }
@@ -42,7 +43,7 @@ export function buildCnn(seed = 0): LayersModel {
   return tf.sequential({
     name: 'cnn',
     layers: [
-      tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1], name: 'reshape' }),
+      tf.layers.reshape({ inputShape: [IMAGE_SIZE], targetShape: [IMAGE_ROWS, IMAGE_COLS, 1], name: 'reshape' }),
       conv(32, 'conv1'),
       pool('pool1'),
       conv(64, 'conv2'),
@@ -50,7 +51,7 @@ export function buildCnn(seed = 0): LayersModel {
       tf.layers.flatten({ name: 'flatten' }),
       tf.layers.dense({ units: 1024, activation: 'relu', kernelInitializer: weights(), biasInitializer: bias(), name: 'fc1' }),
       tf.layers.dropout({ rate: 0.5, name: 'dropout' }),
-      tf.layers.dense({ units: 10, kernelInitializer: weights(), biasInitializer: bias(), name: 'logits' }),
+      tf.layers.dense({ units: NUM_CLASSES, kernelInitializer: weights(), biasInitializer: bias(), name: 'logits' }),
     ],
   });
 }

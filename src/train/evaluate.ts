@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
+import { IMAGE_SIZE } from '../data/shapes';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 
 export interface Evaluation {
@@ -13,7 +14,7 @@ export interface Evaluation {
 export function predictClasses(model: tfl.LayersModel, xs: Float32Array, n: number): Int32Array {
   const tf = loadTf();
   return tf.tidy(() => {
-    const x = tf.tensor2d(xs, [n, 784]);
+    const x = tf.tensor2d(xs, [n, IMAGE_SIZE]);
     const logits = model.predict(x, { batchSize: n }) as tfl.Tensor;
     return logits.argMax(-1).dataSync() as Int32Array;
   });

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
+import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
 import { OptimizerName } from './config';
 import { FlatOptimizer, OptimizerState, makeOptimizer } from './optimizers';
@@ -24,8 +25,8 @@ export function flatGradients(
 ): { loss: number; grads: Float32Array } {
   const tf = loadTf();
   const { value, grads } = tf.tidy(() => {
-    const x = tf.tensor2d(xs, [n, 784]);
-    const y = tf.tensor2d(ys, [n, 10]);
+    const x = tf.tensor2d(xs, [n, IMAGE_SIZE]);
+    const y = tf.tensor2d(ys, [n, NUM_CLASSES]);
     return tf.variableGrads(() => crossEntropy(y, model.apply(x, { training }) as tfl.Tensor), vars);
   });
   let offset = 0;

@@ -1,6 +1,6 @@
 /** Accuracy, per-class accuracy and the confusion matrix, as pure functions. */
 
-export const NUM_CLASSES = 10;
+import { NUM_CLASSES } from '../data/shapes';
 
 /** matrix[true][predicted] counts. */
 export type ConfusionMatrix = number[][];

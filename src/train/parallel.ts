@@ -18,7 +18,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BackendName } from '../backends/choices';
-import { Batch, IMAGE_SIZE } from '../data/dataset';
+import { Batch } from '../data/dataset';
+import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { ModelName } from '../models/names';
 import { OptimizerName } from './config';
 import { Replica, SharedState } from './gradients';
@@ -193,8 +194,8 @@ export class ParallelStepper implements Stepper {
     // 1. Gradients: workers take the later parts of the batch, this thread the first.
     const own = counts[0];
     const gradsDone = this.workers.map((w) => w.next());
-    for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * 10), counts });
-    const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * 10), own, this.views[0][parity]);
+    for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * NUM_CLASSES), counts });
+    const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * NUM_CLASSES), own, this.views[0][parity]);
     let loss = mine.loss * (own / batch.size);
     for (let i = 0; i < gradsDone.length; i++) loss += (await expect(gradsDone[i], 'grads')).loss * (counts[i + 1] / batch.size);
     // 2. Each thread updates its range of the shared weights.

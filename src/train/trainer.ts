@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { Batch, Datasets } from '../data/dataset';
+import { IMAGE_SIZE } from '../data/shapes';
 import { Stepper } from './stepper';
 
 export interface StepLog {
@@ -43,7 +44,7 @@ export interface TrainSummary {
 /** Accuracy on a batch with dropout off, as the tutorial's log line reports. */
 function batchAccuracy(model: tfl.LayersModel, batch: Batch): number {
   const tf = loadTf();
-  const predicted = tf.tidy(() => (model.predict(tf.tensor2d(batch.xs, [batch.size, 784])) as tfl.Tensor).argMax(-1).dataSync());
+  const predicted = tf.tidy(() => (model.predict(tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE])) as tfl.Tensor).argMax(-1).dataSync());
   let right = 0;
   for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) right++;
   return right / batch.size;

@@ -1,7 +1,7 @@
 /** A worker thread of ParallelStepper: one replica of the model and optimizer. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { useBackend } from '../backends';
-import { IMAGE_SIZE } from '../data/dataset';
+import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { buildModel } from '../models';
 import { errorMessage } from '../errors';
 import { Replica } from './gradients';
@@ -27,7 +27,7 @@ async function run(port: NonNullable<typeof parentPort>, spec: ReplicaSpec): Pro
           const before = m.counts.slice(1, spec.index).reduce((a, b) => a + b, 0);
           const n = m.counts[spec.index];
           const xs = m.xs.subarray(before * IMAGE_SIZE, (before + n) * IMAGE_SIZE);
-          const ys = m.ys.subarray(before * 10, (before + n) * 10);
+          const ys = m.ys.subarray(before * NUM_CLASSES, (before + n) * NUM_CLASSES);
           // Every range of the shared weights was updated before this message was sent.
           replica.loadWeights();
           const { loss } = replica.gradients(m.step, xs, ys, n, views[spec.index][parity]);
