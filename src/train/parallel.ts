@@ -16,11 +16,11 @@
  * step s's gradients while a slower one still reads step s-1's.
  */
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { BackendName } from '../backends/choices';
 import { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { ModelName } from '../models/names';
+import { WorkerChannel } from '../threads/channel';
 import { OptimizerName } from './config';
 import { Replica, SharedState } from './gradients';
 import { OptimizerState, slotCount } from './optimizers';
@@ -49,11 +49,7 @@ export type ToWorker =
   | { type: 'batch'; step: number; xs: Float32Array; ys: Float32Array; counts: number[] }
   | { type: 'apply'; step: number; counts: number[] };
 
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'grads'; loss: number }
-  | { type: 'applied' }
-  | { type: 'error'; message: string };
+export type FromWorker = { type: 'ready' } | { type: 'grads'; loss: number } | { type: 'applied' };
 
 /** Splits n examples into `parts` nearly equal counts (the first ones larger). */
 export function splitCounts(n: number, parts: number): number[] {
@@ -94,49 +90,8 @@ export function sharedState(weights: Float32Array, optimizer: OptimizerName, sta
   };
 }
 
-/** A worker thread holding one replica; its messages are queued until read. */
-class WorkerReplica {
-  private readonly worker: Worker;
-  private readonly inbox: FromWorker[] = [];
-  private waiting: { resolve: (m: FromWorker) => void; reject: (e: Error) => void } | undefined;
-  private failure: Error | undefined;
-
-  constructor(spec: ReplicaSpec) {
-    this.worker = new Worker(join(__dirname, 'worker.js'), { workerData: spec });
-    this.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'error') return this.fail(new Error(`training worker: ${m.message}`));
-      const w = this.waiting;
-      this.waiting = undefined;
-      if (w) w.resolve(m);
-      else this.inbox.push(m);
-    });
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`training worker exited (code ${code})`)));
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.waiting?.reject(err);
-    this.waiting = undefined;
-  }
-
-  /** Resolves with the worker's next message (already queued or still to come). */
-  next(): Promise<FromWorker> {
-    const queued = this.inbox.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
-  }
-
-  send(message: ToWorker): void {
-    this.worker.postMessage(message);
-  }
-
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
-  }
-}
+/** A worker thread holding one replica. */
+type WorkerReplica = WorkerChannel<ToWorker, FromWorker>;
 
 export class ParallelStepper implements Stepper {
   private readonly views: Float32Array[][];
@@ -166,7 +121,7 @@ export class ParallelStepper implements Stepper {
     if (!(replica.weights.buffer instanceof SharedArrayBuffer)) throw new Error('parallel training needs the replica built on sharedState()');
     const bytes = replica.weights.length * 4;
     const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
-    const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerReplica({
+    const workers = Array.from({ length: threads - 1 }, (_, i): WorkerReplica => new WorkerChannel(join(__dirname, 'worker.js'), {
       ...spec,
       index: i + 1,
       threads,
@@ -174,12 +129,9 @@ export class ParallelStepper implements Stepper {
       slots: state.slots.map((s) => s.buffer as SharedArrayBuffer),
       optimizerStep: state.step,
       grads,
-    }));
+    } satisfies ReplicaSpec, 'training worker'));
     try {
-      for (const w of workers) {
-        const ready = await w.next();
-        if (ready.type !== 'ready') throw new Error('training worker did not start');
-      }
+      for (const w of workers) await w.expect('ready');
     } catch (err) {
       await Promise.all(workers.map((w) => w.close()));
       throw err;
@@ -193,17 +145,17 @@ export class ParallelStepper implements Stepper {
     const parity = step % 2;
     // 1. Gradients: workers take the later parts of the batch, this thread the first.
     const own = counts[0];
-    const gradsDone = this.workers.map((w) => w.next());
+    const gradsDone = this.workers.map((w) => w.expect('grads'));
     for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * NUM_CLASSES), counts });
     const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * NUM_CLASSES), own, this.views[0][parity]);
     let loss = mine.loss * (own / batch.size);
-    for (let i = 0; i < gradsDone.length; i++) loss += (await expect(gradsDone[i], 'grads')).loss * (counts[i + 1] / batch.size);
+    (await Promise.all(gradsDone)).forEach((g, i) => (loss += g.loss * (counts[i + 1] / batch.size)));
     // 2. Each thread updates its range of the shared weights.
-    const applied = this.workers.map((w) => w.next());
+    const applied = this.workers.map((w) => w.expect('applied'));
     for (const w of this.workers) w.send({ type: 'apply', step, counts });
     const [from, to] = this.range;
     this.replica.applyRange(combineGradients(this.views.map((v) => v[parity]), counts, this.sum, from, to), from, to);
-    for (const a of applied) await expect(a, 'applied');
+    await Promise.all(applied);
     // 3. This model follows; workers load theirs at the start of the next step.
     this.replica.loadWeights();
     return loss;
@@ -212,10 +164,4 @@ export class ParallelStepper implements Stepper {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
-}
-
-async function expect<T extends FromWorker['type']>(reply: Promise<FromWorker>, type: T): Promise<Extract<FromWorker, { type: T }>> {
-  const m = await reply;
-  if (m.type !== type) throw new Error(`training worker sent ${m.type}, expected ${type}`);
-  return m as Extract<FromWorker, { type: T }>;
 }
