@@ -14,8 +14,7 @@ import { Batch, DataSplit } from '../src/data/dataset';
 import { Rng } from '../src/data/rng';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
-import { evaluate } from '../src/train/evaluate';
-import { evalThreads, evaluateOnThreads } from '../src/train/parallel-eval';
+import { evalThreads, evaluate } from '../src/eval/evaluate';
 import { makeStepper } from '../src/train/stepper';
 
 interface Args {
@@ -102,19 +101,19 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
       continue;
     }
     const r = await trainRate(backend, 'cnn', batch, args, threads);
-    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} thread(s), median of ${args.steps} steps`);
+    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps`);
   }
   const evalCount = backend === 'cpu' ? 500 : 10000;
   const model = buildModel('cnn', 1);
   const split = randomSplit(evalCount, 9);
-  evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split, 1000); // warm-up
+  await evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split); // warm-up
   const t0 = performance.now();
-  evaluate(model, split, 1000);
+  await evaluate(model, split);
   add('cnn eval, 1 thread', evalCount / ((performance.now() - t0) / 1000), 'examples/s', `${evalCount} images, batches of 1000`);
   const threads = evalThreads(backend);
   const t1 = performance.now();
-  await evaluateOnThreads(model, split, 1000, threads, backend);
-  add('cnn eval', evalCount / ((performance.now() - t1) / 1000), 'examples/s', `${threads} thread(s), worker start-up included`);
+  await evaluate(model, split, { threads, backend });
+  add('cnn eval', evalCount / ((performance.now() - t1) / 1000), 'examples/s', `${threads} ${threads === 1 ? 'thread' : 'threads'}, worker start-up included`);
   model.dispose();
 
   const sm = buildModel('softmax');

@@ -9,8 +9,8 @@ import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes'
 import { commandDataset } from './data';
 import { UserError } from '../errors';
 import { loadModel } from '../models/io';
-import { evalThreads, evaluateOnThreads } from '../train/parallel-eval';
-import { formatConfusion, perClassAccuracy } from '../train/metrics';
+import { evalThreads, evaluate } from '../eval/evaluate';
+import { formatConfusion, perClassAccuracy } from '../eval/metrics';
 import { Output } from './output';
 import { METADATA_FILE } from './train';
 
@@ -54,7 +54,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await loadModel(dir);
   checkShapes(model, dir);
   const raw = await commandDataset(dataset, opts.dataDir);
-  const result = await evaluateOnThreads(model, testSplit(raw), opts.evalBatchSize ?? 1000, evalThreads(backend.name), backend.name);
+  const result = await evaluate(model, testSplit(raw), { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name });
   const perClass = perClassAccuracy(result.confusion);
 
   if (opts.json) {

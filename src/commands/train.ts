@@ -8,7 +8,7 @@ import { buildModel } from '../models';
 import { saveModel } from '../models/io';
 import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
-import { evalThreads, evaluateOnThreads } from '../train/parallel-eval';
+import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
 import { Stepper, makeStepper } from '../train/stepper';
 import { TrainSummary, trainLoop } from '../train/trainer';
@@ -111,9 +111,9 @@ async function finish(
   data: ReturnType<typeof makeDatasets>,
 ): Promise<void> {
   const model = stepper.replica.model;
-  const threads = evalThreads(backend);
-  const validation = data.validation.count ? (await evaluateOnThreads(model, data.validation, cfg.evalBatchSize, threads, backend)).accuracy : NaN;
-  const test = await evaluateOnThreads(model, data.test, cfg.evalBatchSize, threads, backend);
+  const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
+  const validation = data.validation.count ? (await evaluate(model, data.validation, how)).accuracy : NaN;
+  const test = await evaluate(model, data.test, how);
   await saveModel(model, saveDir);
   const result = {
     event: 'result',

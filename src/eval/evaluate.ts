@@ -1,8 +1,18 @@
+/**
+ * Scoring a model on a data split. The split is cut into fixed batches
+ * [0, b), [b, 2b), …; with several threads, whole batches are dealt out to
+ * worker threads and every batch is computed exactly as on one thread, so the
+ * result does not depend on the number of threads.
+ */
 import type * as tfl from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BackendName } from '../backends/choices';
 import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
-import { IMAGE_SIZE } from '../data/shapes';
+import { WorkerChannel } from '../threads/channel';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
+import { predictClasses } from './predict';
 
 export interface Evaluation {
   accuracy: number;
@@ -10,23 +20,95 @@ export interface Evaluation {
   examples: number;
 }
 
-/** Predicted classes for a batch of flat images (dropout off). */
-export function predictClasses(model: tfl.LayersModel, xs: Float32Array, n: number): Int32Array {
-  const tf = loadTf();
-  return tf.tidy(() => {
-    const x = tf.tensor2d(xs, [n, IMAGE_SIZE]);
-    const logits = model.predict(x, { batchSize: n }) as tfl.Tensor;
-    return logits.argMax(-1).dataSync() as Int32Array;
-  });
+export interface EvaluateOptions {
+  /** Examples per batch (default 1000). */
+  batchSize?: number;
+  /** Threads, this one included (default 1). */
+  threads?: number;
+  /** The backend for worker threads (default: the active one). */
+  backend?: BackendName;
+  /** Examples scored so far, after each batch. */
+  onProgress?: (done: number, total: number) => void;
 }
 
-/** Scores a whole split in batches (never one tensor for all of it). */
-export function evaluate(model: tfl.LayersModel, split: DataSplit, batchSize = 1000): Evaluation {
-  const confusion = emptyConfusion();
-  for (let start = 0; start < split.count; start += batchSize) {
-    const end = Math.min(start + batchSize, split.count);
-    const batch = split.slice(start, end);
-    addToConfusion(confusion, batch.labels, predictClasses(model, batch.xs, batch.size));
+export interface EvalWorkerSpec {
+  backend: BackendName;
+  artifacts: tfl.io.ModelArtifacts;
+}
+
+export type ToEvalWorker = { xs: Float32Array; n: number };
+export type FromEvalWorker = { type: 'ready' } | { type: 'predictions'; classes: Int32Array };
+
+/** Models too small to be worth a thread's start-up (the softmax model). */
+const MIN_PARAMETERS = 100_000;
+
+/** Threads for evaluation: tfjs-node already uses every core. */
+export function evalThreads(backend: BackendName, cores = availableParallelism()): number {
+  return backend === 'tensorflow' ? 1 : Math.max(1, Math.min(cores, 4));
+}
+
+/** The model as in-memory artifacts, to rebuild it in another thread. */
+async function artifactsOf(model: tfl.LayersModel): Promise<tfl.io.ModelArtifacts> {
+  const tf = loadTf();
+  let saved: tfl.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
+  if (!saved) throw new Error('model could not be serialised');
+  return saved;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Scores a whole split in batches (never one tensor for all of it), on one or more threads. */
+export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  const batchSize = opts.batchSize ?? 1000;
+  const batches: Array<[number, number]> = [];
+  for (let start = 0; start < split.count; start += batchSize) batches.push([start, Math.min(start + batchSize, split.count)]);
+  const helpers = model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
+  const results: Int32Array[] = [];
+  let done = 0;
+  const scored = (i: number, classes: Int32Array) => {
+    results[i] = classes;
+    done += classes.length;
+    opts.onProgress?.(done, split.count);
+  };
+  // Batch i goes to thread i % all; thread 0 is this one.
+  const all = helpers + 1;
+  const batchesOf = (t: number) => batches.map((_, i) => i).filter((i) => i % all === t);
+  const workers: WorkerChannel<ToEvalWorker, FromEvalWorker>[] = [];
+  try {
+    if (helpers > 0) {
+      const spec: EvalWorkerSpec = { backend: opts.backend ?? (loadTf().getBackend() as BackendName), artifacts: await artifactsOf(model) };
+      for (let k = 0; k < helpers; k++) workers.push(new WorkerChannel(join(__dirname, 'worker.js'), spec, 'evaluation worker'));
+      await Promise.all(workers.map((w) => w.expect('ready')));
+    }
+    const remote = Promise.all(
+      workers.map(async (w, k) => {
+        const mine = batchesOf(k + 1);
+        for (const i of mine) {
+          const xs = split.slice(...batches[i]).xs.slice();
+          w.send({ xs, n: batches[i][1] - batches[i][0] }, [xs.buffer]);
+        }
+        for (const i of mine) scored(i, (await w.expect('predictions')).classes);
+      }),
+    );
+    // Handled below; this only keeps a worker's early failure from counting as unhandled meanwhile.
+    remote.catch(() => {});
+    for (const i of batchesOf(0)) {
+      const [s, e] = batches[i];
+      scored(i, predictClasses(model, split.slice(s, e).xs, e - s));
+      // Lets progress output and signal handlers run between batches.
+      await nextTurn();
+    }
+    await remote;
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
   }
+  const confusion = emptyConfusion();
+  batches.forEach(([s, e], i) => addToConfusion(confusion, split.labels.subarray(s, e), results[i]));
   return { accuracy: accuracyOf(confusion), confusion, examples: split.count };
 }

@@ -1,7 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { loadTf } from '../backends/tf';
-import { Batch, Datasets } from '../data/dataset';
-import { IMAGE_SIZE } from '../data/shapes';
+import { Datasets } from '../data/dataset';
+import { accuracyOn } from '../eval/predict';
 import { Stepper } from './stepper';
 
 export interface StepLog {
@@ -41,15 +40,6 @@ export interface TrainSummary {
   stopped: boolean;
 }
 
-/** Accuracy on a batch with dropout off, as the tutorial's log line reports. */
-function batchAccuracy(model: tfl.LayersModel, batch: Batch): number {
-  const tf = loadTf();
-  const predicted = tf.tidy(() => (model.predict(tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE])) as tfl.Tensor).argMax(-1).dataSync());
-  let right = 0;
-  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) right++;
-  return right / batch.size;
-}
-
 /**
  * The tutorial's loop: at step i, take the next batch; every `logEvery` steps
  * report the accuracy on that batch before training on it; then train.
@@ -62,7 +52,8 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
   for (let step = startStep; step < run.steps; step++) {
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
-    const accuracy = logNow ? batchAccuracy(model, batch) : NaN;
+    // Accuracy on the batch with dropout off, as the tutorial's log line reports.
+    const accuracy = logNow ? accuracyOn(model, batch.xs, batch.labels) : NaN;
     const loss = await stepper.step(batch, step);
     losses.push(loss);
     sinceLog++;

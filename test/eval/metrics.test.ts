@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { accuracyOf, addToConfusion, emptyConfusion, formatConfusion, perClassAccuracy } from '../../src/train/metrics';
+import { accuracyOf, addToConfusion, emptyConfusion, formatConfusion, perClassAccuracy } from '../../src/eval/metrics';
 
 describe('metrics', () => {
   it('builds a confusion matrix, accuracy and per-class accuracy on a hand-made case', () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import { buildModel } from '../../src/models';
 import { resolveConfig } from '../../src/train/config';
-import { evaluate } from '../../src/train/evaluate';
+import { evaluate } from '../../src/eval/evaluate';
 import { trainLoop } from '../../src/train/trainer';
 import { Replica } from '../../src/train/gradients';
 import { LocalStepper } from '../../src/train/stepper';
@@ -41,7 +41,7 @@ describe('training', () => {
     const summary = await trainLoop(model, stepper, d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
     assert.deepEqual(logs, [0, 20, 40]);
     assert.ok(mean(summary.losses.slice(-10)) < summary.losses[0] / 4, `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`);
-    assert.ok(evaluate(model, d.test, 64).accuracy > 0.9);
+    assert.ok((await evaluate(model, d.test, { batchSize: 64 })).accuracy > 0.9);
   });
 
   it('cnn: loss falls and no tensor leaks across steps', async () => {
