@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
+import { releaseWebGpu } from './backends/webgpu';
 import { MODEL_NAMES } from './models/names';
 import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS } from './train/config';
@@ -109,6 +110,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     reportError(err);
   }
+  // Dawn (the webgpu backend) would keep the process alive after the command.
+  releaseWebGpu();
 }
 
 if (require.main === module) void main(process.argv);

@@ -2,6 +2,7 @@
 import { UserError, errorMessage } from '../errors';
 import type { BackendChoice, BackendName } from './choices';
 import { loadTf } from './tf';
+import { installWebGpu, probeWebGpu } from './webgpu';
 
 export { loadTf } from './tf';
 export type { Tf } from './tf';
@@ -71,6 +72,11 @@ async function activate(name: BackendName): Promise<BackendStatus> {
       const native = loadNative();
       if (!native.ok) return native;
     }
+    if (name === 'webgpu') {
+      const probe = probeWebGpu();
+      if (!probe.ok) return { name, ok: false, detail: probe.detail };
+      installWebGpu();
+    }
     if (name === 'wasm') loadWasmPackage();
     const ok = await tf.setBackend(name);
     await tf.ready();
@@ -83,6 +89,7 @@ async function activate(name: BackendName): Promise<BackendStatus> {
 
 function detailFor(name: BackendName): string {
   if (name === 'tensorflow') return nativeStatus?.detail ?? '@tensorflow/tfjs-node';
+  if (name === 'webgpu') return probeWebGpu().detail;
   if (name === 'wasm') {
     const simd = loadTf().env().getBool('WASM_HAS_SIMD_SUPPORT');
     return `@tensorflow/tfjs-backend-wasm${simd ? ' (SIMD)' : ''} + mnist-deep training kernels`;
@@ -90,11 +97,11 @@ function detailFor(name: BackendName): string {
   return '@tensorflow/tfjs-backend-cpu (pure JavaScript, slow for the CNN)';
 }
 
-const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /**
  * Activates the requested backend and returns its status. `auto` takes the
- * first of native, wasm, cpu that loads; a named backend that cannot load is a
+ * first of native, webgpu (only where a GPU adapter is found), wasm, cpu that loads; a named backend that cannot load is a
  * UserError saying why.
  */
 export async function useBackend(choice: BackendChoice): Promise<BackendStatus> {

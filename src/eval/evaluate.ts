@@ -7,7 +7,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BackendName } from '../backends/choices';
+import { type BackendName, runsOwnParallelism } from '../backends/choices';
 import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
 import { WorkerChannel } from '../threads/channel';
@@ -42,9 +42,9 @@ export type FromEvalWorker = { type: 'ready' } | { type: 'predictions'; classes:
 /** Models too small to be worth a thread's start-up (the softmax model). */
 const MIN_PARAMETERS = 100_000;
 
-/** Threads for evaluation: tfjs-node already uses every core. */
+/** Threads for evaluation: tfjs-node already uses every core, webgpu the GPU. */
 export function evalThreads(backend: BackendName, cores = availableParallelism()): number {
-  return backend === 'tensorflow' ? 1 : Math.max(1, Math.min(cores, 4));
+  return runsOwnParallelism(backend) ? 1 : Math.max(1, Math.min(cores, 4));
 }
 
 /** The model as in-memory artifacts, to rebuild it in another thread. */

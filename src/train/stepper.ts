@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { Batch } from '../data/dataset';
 import { availableParallelism } from 'node:os';
-import { BackendName } from '../backends/choices';
+import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
 import { Replica, getFlatWeights, trainableVariables } from './gradients';
 import { ModelName } from '../models/names';
@@ -52,12 +52,13 @@ export interface StepperOptions {
  * and the softmax model is too small for the exchange to pay.
  */
 export function autoThreads(opts: Pick<StepperOptions, 'backend' | 'model' | 'batchSize'>, cores = availableParallelism()): number {
-  if (opts.backend === 'tensorflow' || opts.model === 'softmax') return 1;
+  if (runsOwnParallelism(opts.backend) || opts.model === 'softmax') return 1;
   return Math.max(1, Math.min(cores, 4, opts.batchSize));
 }
 
 export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions): Promise<Stepper> {
   const threads = opts.threads ?? autoThreads(opts);
+  if (threads > 1 && opts.backend === 'webgpu') throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
   if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
   if (threads === 1) {
     return new LocalStepper(new Replica(model, opts.optimizer, opts.learningRate, {

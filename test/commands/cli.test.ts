@@ -62,9 +62,9 @@ describe('mnist-deep CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.versions.tfjs, '4.22.0');
-    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
     assert.ok(info.backends.find((b: { name: string }) => b.name === 'cpu').ok);
-    assert.ok(['tensorflow', 'wasm', 'cpu'].includes(info.autoBackend));
+    assert.ok(['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(info.autoBackend));
     const mnist = info.datasets.find((d: { name: string }) => d.name === 'mnist');
     assert.equal(mnist.dir, dir);
     assert.equal(mnist.valid, true);

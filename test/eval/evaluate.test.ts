@@ -34,6 +34,7 @@ describe('evaluation on threads', () => {
     const softmax = buildModel('softmax');
     assert.deepEqual((await evaluate(softmax, split, { batchSize: 100, threads: 4, backend: 'wasm' })).confusion, (await evaluate(softmax, split, { batchSize: 100 })).confusion);
     assert.equal(evalThreads('tensorflow', 8), 1);
+    assert.equal(evalThreads('webgpu', 8), 1);
     assert.equal(evalThreads('wasm', 2), 2);
   });
 });

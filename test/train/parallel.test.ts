@@ -23,6 +23,7 @@ describe('data-parallel training', () => {
     assert.deepEqual(splitCounts(50, 2), [25, 25]);
     assert.deepEqual(splitCounts(7, 3), [3, 2, 2]);
     assert.equal(autoThreads({ backend: 'tensorflow', model: 'cnn', batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'webgpu', model: 'cnn', batchSize: 50 }, 8), 1);
     assert.equal(autoThreads({ backend: 'wasm', model: 'softmax', batchSize: 50 }, 8), 1);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 50 }, 2), 2);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 3 }, 8), 3);
