@@ -14,7 +14,11 @@
  * Convolutions run through the backend's own XNNPACK kernel. Each one is
  * tested against the cpu backend (test/backends/wasm-kernels.test.ts).
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type {
+  BatchMatMulAttrs, BatchMatMulInputs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs,
+  Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, FusedConv2DAttrs, KernelConfig, KernelFunc, MaxPoolGradAttrs,
+  MaxPoolGradInputs, NamedAttrMap, NamedTensorInfoMap, TensorInfo, _FusedMatMulAttrs, _FusedMatMulInputs,
+} from '@tensorflow/tfjs';
 import { loadTf } from './tf';
 
 const BACKEND = 'wasm';
@@ -26,13 +30,17 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: TensorInfo): unknown;
 }
 
-type ConvAttrs = {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  dilations?: number | [number, number];
-};
+type KernelArgs = Parameters<KernelFunc>[0];
+/** A kernel's named inputs, all given (tfjs' input maps mark every one optional). */
+type Given<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+
+/**
+ * A kernel written against tfjs-core's typed inputs and attributes; the
+ * registry hands every kernel untyped maps, so this is the one cast.
+ */
+function typedKernel<I, A>(fn: (inputs: I, attrs: A, backend: WasmBackendLike, args: KernelArgs) => TensorInfo): KernelFunc {
+  return (args) => fn(args.inputs as unknown as I, (args.attrs ?? {}) as unknown as A, args.backend as WasmBackendLike, args);
+}
 
 /** Runs another wasm kernel directly on TensorInfos (no autodiff tape, no engine bookkeeping). */
 class KernelRunner {
@@ -40,14 +48,15 @@ class KernelRunner {
 
   constructor(private readonly backend: WasmBackendLike) {}
 
-  run(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+  /** `attrs`: the kernel's tfjs-core attribute type (Conv2DAttrs, TransposeAttrs, …). */
+  run(name: string, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
     const kernel = loadTf().getKernel(name, BACKEND);
     if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
-    return kernel.kernelFunc({ inputs, attrs, backend: this.backend }) as TensorInfo;
+    return kernel.kernelFunc({ inputs, attrs: attrs as NamedAttrMap, backend: this.backend }) as TensorInfo;
   }
 
   /** Like run, but the result is freed by `dispose()`. */
-  temp(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+  temp(name: string, inputs: NamedTensorInfoMap, attrs: object = {}): TensorInfo {
     const out = this.run(name, inputs, attrs);
     this.temps.push(out);
     return out;
@@ -59,19 +68,19 @@ class KernelRunner {
   }
 }
 
-function pair(v: number | [number, number] | undefined): [number, number] {
-  if (v === undefined) return [1, 1];
+function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs) {
+/** The forward convolution's geometry (our gradients are of dilation-1 convolutions, as tfjs' own). */
+function convInfo(xShape: number[], filterShape: number[], attrs: Conv2DBackpropFilterAttrs | Conv2DBackpropInputAttrs) {
   const tf = loadTf();
   if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm ${attrs.dataFormat} convolution gradients are not supported; use channelsLast`);
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     pair(attrs.strides),
-    pair(attrs.dilations),
+    1,
     attrs.pad,
     attrs.dimRoundingMode,
   );
@@ -84,14 +93,9 @@ type Pad4 = [[number, number], [number, number], [number, number], [number, numb
  * With x as [C,H,W,N] and dy as [Ho,Wo,N,O] this is a convolution with
  * dilation s whose output is [C, fh, fw, O].
  */
-export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
-  const info = convInfo(x.shape, a.filterShape, a);
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new Error('wasm Conv2DBackpropFilter supports dilation 1 only');
-  }
-  const k = new KernelRunner(backend as WasmBackendLike);
+export const conv2DBackpropFilter = typedKernel<Given<Conv2DBackpropFilterInputs>, Conv2DBackpropFilterAttrs>(({ x, dy }, attrs, backend) => {
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const k = new KernelRunner(backend);
   try {
     const [n, h, w, c] = x.shape;
     const { top, left } = info.padInfo;
@@ -111,12 +115,12 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
     const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
     const conv = k.temp('Conv2D', { x: xT, filter: dyT }, {
       strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
-    } as unknown as NamedAttrMap);
+    } satisfies Conv2DAttrs);
     return k.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
   } finally {
     k.dispose();
   }
-};
+});
 
 /**
  * Stride 1: dx = conv(dy, W flipped in space with in/out swapped), padded so
@@ -124,14 +128,10 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => 
  * backend's own kernel.
  */
 function makeConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
-  return (args) => {
-    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-    const a = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
-    const info = convInfo(a.inputShape, filter.shape, a);
-    if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-      return fallback(args);
-    }
-    const k = new KernelRunner(args.backend as WasmBackendLike);
+  return typedKernel<Given<Conv2DBackpropInputInputs>, Conv2DBackpropInputAttrs>(({ dy, filter }, attrs, backend, args) => {
+    const info = convInfo(attrs.inputShape, filter.shape, attrs);
+    if (info.strideHeight !== 1 || info.strideWidth !== 1) return fallback(args) as TensorInfo;
+    const k = new KernelRunner(backend);
     try {
       const { top, left } = info.padInfo;
       const fh = info.filterHeight;
@@ -142,15 +142,15 @@ function makeConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
       const padLeft = fw - 1 - left;
       const padBottom = info.inHeight - info.outHeight + top;
       const padRight = info.inWidth - info.outWidth + left;
-      if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return fallback(args);
+      if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return fallback(args) as TensorInfo;
       const pad: Pad4 = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
       return k.run('Conv2D', { x: dy, filter: swapped }, {
         strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1],
-      } as unknown as NamedAttrMap);
+      } satisfies Conv2DAttrs);
     } finally {
       k.dispose();
     }
-  };
+  });
 }
 
 /** A TensorInfo that reads another's data with a different shape (no copy, not to be disposed). */
@@ -167,14 +167,13 @@ function view(t: TensorInfo, shape: number[]): TensorInfo {
  * backend's own kernel.
  */
 function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
-  return (args) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined> & { a: TensorInfo; b: TensorInfo };
-    const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
+  type Inputs = Given<BatchMatMulInputs> & Pick<_FusedMatMulInputs, 'bias' | 'preluActivationWeights'>;
+  return typedKernel<Inputs, BatchMatMulAttrs & Partial<_FusedMatMulAttrs>>(({ a, b, bias, preluActivationWeights }, attrs, backend, args) => {
     const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
     if (batch(a) !== 1 || batch(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32' || preluActivationWeights) {
-      return fallback(args);
+      return fallback(args) as TensorInfo;
     }
-    const k = new KernelRunner(args.backend as WasmBackendLike);
+    const k = new KernelRunner(backend);
     try {
       const [ar, ac] = a.shape.slice(-2);
       const [br, bc] = b.shape.slice(-2);
@@ -185,7 +184,7 @@ function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
       /** `t` ([r,c] as stored) as a matrix, transposed when `transpose`. */
       const matrix = (t: TensorInfo, r: number, c: number, transpose: boolean) =>
         transpose ? k.temp('Transpose', { x: view(t, [r, c]) }, { perm: [1, 0] }) : view(t, [r, c]);
-      const conv = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } as unknown as NamedAttrMap;
+      const conv: Conv2DAttrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
       // Bias and activation act on output channels, so fused products keep B as the filter.
       if (!fused && n > m) {
         const bT = matrix(b, br, bc, !attrs.transposeB); // [N, K]
@@ -196,13 +195,15 @@ function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
       const x = view(matrix(a, ar, ac, attrs.transposeA), [m, 1, 1, inner]);
       const filter = view(matrix(b, br, bc, attrs.transposeB), [1, 1, inner, n]);
       const out = fused
-        ? k.run('FusedConv2D', { x, filter, ...(bias ? { bias } : {}) }, { ...conv, activation: attrs.activation ?? 'linear' } as unknown as NamedAttrMap)
+        ? k.run('FusedConv2D', { x, filter, ...(bias ? { bias } : {}) }, {
+            ...conv, dimRoundingMode: 'floor', activation: attrs.activation ?? 'linear',
+          } satisfies FusedConv2DAttrs)
         : k.run('Conv2D', { x, filter }, conv);
       return view(out, outShape);
     } finally {
       k.dispose();
     }
-  };
+  });
 }
 
 /**
@@ -211,11 +212,8 @@ function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
  * first maximum of its window in row-major order, as in TF and tfjs' cpu
  * backend; windows are scanned with channels innermost, in memory order.
  */
-export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+export const maxPoolGrad = typedKernel<Given<MaxPoolGradInputs>, MaxPoolGradAttrs>(({ dy, input }, a, b) => {
   const info = loadTf().backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-  const b = backend as WasmBackendLike;
   const x = b.readSync(input.dataId) as Float32Array;
   const g = b.readSync(dy.dataId) as Float32Array;
   const out = b.makeOutput(input.shape, 'float32');
@@ -253,7 +251,7 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }) => {
     }
   }
   return out;
-};
+});
 
 let registered = false;
 
