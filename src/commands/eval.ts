@@ -8,11 +8,10 @@ import { testSplit } from '../data/dataset';
 import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { commandDataset } from './data';
 import { UserError } from '../errors';
-import { loadModel } from '../models/io';
+import { METADATA_FILE, loadModel } from '../models/io';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
 import { Output } from './output';
-import { METADATA_FILE } from './train';
 
 export interface EvalOptions {
   modelDir: string;
@@ -23,16 +22,18 @@ export interface EvalOptions {
   json?: boolean;
 }
 
-/** The data set the model was trained on, from metadata.json, when there is one. */
-function datasetFromMetadata(dir: string): DatasetName | undefined {
+/** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
+function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined {
+  let name = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
   const file = join(dir, METADATA_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const name = (JSON.parse(readFileSync(file, 'utf8')) as { dataset?: string }).dataset;
-    return name && isDatasetName(name) ? name : undefined;
-  } catch {
-    throw new UserError(`${file}: not valid JSON`);
+  if (name === undefined && existsSync(file)) {
+    try {
+      name = (JSON.parse(readFileSync(file, 'utf8')) as { dataset?: unknown }).dataset;
+    } catch {
+      throw new UserError(`${file}: not valid JSON`);
+    }
   }
+  return typeof name === 'string' && isDatasetName(name) ? name : undefined;
 }
 
 function checkShapes(model: tfl.LayersModel, dir: string): void {
@@ -49,10 +50,10 @@ function checkShapes(model: tfl.LayersModel, dir: string): void {
 export async function runEval(opts: EvalOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
-  const dataset = opts.dataset ?? datasetFromMetadata(dir) ?? 'mnist';
   const backend = await useBackend(opts.backend);
   const model = await loadModel(dir);
   checkShapes(model, dir);
+  const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const raw = await commandDataset(dataset, opts.dataDir);
   const result = await evaluate(model, testSplit(raw), { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name });
   const perClass = perClassAccuracy(result.confusion);

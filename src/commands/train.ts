@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset } from './data';
 import { UserError } from '../errors';
-import { checkWritableDir, writeFileAtomic } from '../fsutil';
+import { checkWritableDir } from '../fsutil';
 import { buildModel } from '../models';
-import { saveModel } from '../models/io';
+import { METADATA_FILE, saveModel } from '../models/io';
 import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
@@ -15,8 +15,6 @@ import { TrainSummary, trainLoop } from '../train/trainer';
 import { packageVersion } from '../version';
 import { Output } from './output';
 import { exitCodeFor, trapSignals } from './signals';
-
-export const METADATA_FILE = 'metadata.json';
 
 export interface TrainCommandOptions extends TrainOptions {
   json?: boolean;
@@ -114,7 +112,6 @@ async function finish(
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
   const validation = data.validation.count ? (await evaluate(model, data.validation, how)).accuracy : NaN;
   const test = await evaluate(model, data.test, how);
-  await saveModel(model, saveDir);
   const result = {
     event: 'result',
     model: cfg.model,
@@ -127,7 +124,7 @@ async function finish(
     backend,
     saveDir,
   };
-  writeFileAtomic(join(saveDir, METADATA_FILE), JSON.stringify(metadata(cfg, result), null, 2) + '\n');
+  await saveModel(model, saveDir, metadata(cfg, result));
   const fmt = (x: number) => x.toFixed(4);
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);

@@ -1,7 +1,9 @@
 /**
  * Save and load models in the standard TF.js layers format (model.json +
  * weights.bin) through our own tf.io.IOHandler: tfjs' own `file://` handler
- * exists only in tfjs-node.
+ * exists only in tfjs-node. The run's metadata goes into model.json's
+ * `userDefinedMetadata` (so it travels with the model) and, for people and
+ * scripts, into metadata.json beside it.
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -11,43 +13,36 @@ import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fsutil';
 
 type ModelArtifacts = tfl.io.ModelArtifacts;
+type ModelJSON = tfl.io.ModelJSON;
 type WeightsManifestEntry = tfl.io.WeightsManifestEntry;
 type IOHandler = tfl.io.IOHandler;
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
+export const METADATA_FILE = 'metadata.json';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
-
-function toBuffer(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
-  if (!data) return new Uint8Array(0);
-  const parts = Array.isArray(data) ? data : [data];
-  return Buffer.concat(parts.map((p) => new Uint8Array(p)));
-}
 
 /** A handler that writes/reads `dir/model.json` and `dir/weights.bin`. */
 export function directoryHandler(dir: string): IOHandler {
   const root = resolve(dir);
   return {
     async save(artifacts: ModelArtifacts) {
-      const weights = toBuffer(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
+      const tf = loadTf();
+      const weights = new Uint8Array(artifacts.weightData ? tf.io.concatenateArrayBuffers(artifacts.weightData) : new ArrayBuffer(0));
+      const modelJson: ModelJSON = {
+        modelTopology: artifacts.modelTopology as ModelJSON['modelTopology'],
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
         weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
+        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
       // weights first: a model.json never points at weights that are not there yet.
       writeFileAtomic(join(root, WEIGHTS_FILE), weights);
       writeFileAtomic(join(root, MODEL_FILE), JSON.stringify(modelJson));
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON',
-          weightDataBytes: weights.byteLength,
-        },
-      };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load() {
       return readArtifacts(root);
@@ -77,13 +72,7 @@ export function readArtifacts(dir: string): ModelArtifacts {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`${dir}: model folder not found`);
   const modelFile = join(root, MODEL_FILE);
-  const json = readJson(modelFile) as {
-    modelTopology?: { class_name?: string; config?: unknown } | null;
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string | null;
-    weightsManifest?: Array<{ paths: string[]; weights: WeightsManifestEntry[] }>;
-  };
+  const json = readJson(modelFile) as Partial<ModelJSON> | null;
   if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new UserError(`${modelFile}: not a TF.js layers model (modelTopology or weightsManifest missing)`);
   }
@@ -106,18 +95,18 @@ export function readArtifacts(dir: string): ModelArtifacts {
   if (data.byteLength !== expected) {
     throw new UserError(`${join(root, WEIGHTS_FILE)}: ${data.byteLength} bytes, but ${MODEL_FILE} describes ${expected}`);
   }
-  return {
-    modelTopology: json.modelTopology as ModelArtifacts['modelTopology'],
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? undefined,
-    weightSpecs: specs,
-    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
-  };
+  const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  return loadTf().io.getModelArtifactsForJSONSync(json as ModelJSON, specs, weightData);
 }
 
-export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
+/**
+ * Saves the model; `metadata` (a JSON object describing the run) goes into
+ * model.json's userDefinedMetadata and into metadata.json.
+ */
+export async function saveModel(model: tfl.LayersModel, dir: string, metadata?: object): Promise<void> {
+  if (metadata) model.setUserDefinedMetadata(metadata);
   await model.save(directoryHandler(dir));
+  if (metadata) writeFileAtomic(join(resolve(dir), METADATA_FILE), JSON.stringify(metadata, null, 2) + '\n');
 }
 
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {

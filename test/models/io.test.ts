@@ -48,9 +48,23 @@ describe('model save/load (TF.js layers format)', () => {
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const bin = readFileSync(join(dir, 'weights.bin'));
     const plain = await tf.loadLayersModel(
-      tf.io.fromMemory(json.modelTopology, json.weightsManifest[0].weights, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length)),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length),
+      }),
     );
     assert.deepEqual(predict(plain, x), predict(model, x));
+  });
+
+  it("keeps run metadata in model.json's userDefinedMetadata and in metadata.json", async () => {
+    const withMeta = join(tmp.dir, 'meta');
+    const meta = { model: 'cnn', dataset: 'fashion-mnist', testAccuracy: 0.5 };
+    await saveModel(buildCnn(6), withMeta, meta);
+    assert.deepEqual(readdirSync(withMeta).sort(), ['metadata.json', 'model.json', 'weights.bin']);
+    assert.deepEqual(JSON.parse(readFileSync(join(withMeta, 'model.json'), 'utf8')).userDefinedMetadata, meta);
+    assert.deepEqual(JSON.parse(readFileSync(join(withMeta, 'metadata.json'), 'utf8')), meta);
+    assert.deepEqual((await loadModel(withMeta)).getUserDefinedMetadata(), meta);
   });
 
   const broken = (name: string, edit: (d: string) => void) => {
