@@ -12,7 +12,7 @@ import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
 import { WorkerChannel } from '../threads/channel';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
-import { predictClasses } from './predict';
+import { readClasses } from './predict';
 
 export interface Evaluation {
   accuracy: number;
@@ -100,7 +100,7 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
     remote.catch(() => {});
     for (const i of batchesOf(0)) {
       const [s, e] = batches[i];
-      scored(i, predictClasses(model, split.slice(s, e).xs, e - s));
+      scored(i, await readClasses(model, split.slice(s, e).xs, e - s));
       // Lets progress output and signal handlers run between batches.
       await nextTurn();
     }

@@ -53,7 +53,7 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
     // Accuracy on the batch with dropout off, as the tutorial's log line reports.
-    const accuracy = logNow ? accuracyOn(model, batch.xs, batch.labels) : NaN;
+    const accuracy = logNow ? await accuracyOn(model, batch.xs, batch.labels) : NaN;
     const loss = await stepper.step(batch, step);
     losses.push(loss);
     sinceLog++;
