@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from './errors';
 
 /** Writes a file atomically: a temporary file in the same folder, then a rename. */
@@ -36,4 +36,10 @@ export function checkWritableDir(dir: string, option: string): string {
     throw new UserError(`${option} ${dir}: cannot write to ${probe}`);
   }
   return abs;
+}
+
+/** A path as users should see it: relative when under the current folder, else absolute. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

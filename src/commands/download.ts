@@ -1,6 +1,7 @@
 import { DatasetName } from '../data/datasets';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
+import { displayPath } from '../fsutil';
 import { byteProgress } from './progress';
 
 export interface DownloadOptions {
@@ -17,9 +18,10 @@ export async function runDownload(opts: DownloadOptions): Promise<void> {
     progress: byteProgress(),
     log,
   });
-  for (const note of data.notes) log(`note: ${note}`);
   const { rows, cols } = data.train.images;
+  // Files with other bytes than the canonical ones are reported by `info`, not on every run.
+  const from = data.downloaded.length ? 'downloaded' : data.source;
   process.stdout.write(
-    `${data.name}: train ${data.train.images.count}, test ${data.test.images.count}, ${rows}x${cols} — ${data.dir}\n`,
+    `${data.name}: train ${data.train.images.count}, test ${data.test.images.count}, ${rows}x${cols}, in ${displayPath(data.dir)} (${from})\n`,
   );
 }

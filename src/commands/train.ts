@@ -62,9 +62,9 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
 
   const model = buildModel(cfg.model, cfg.seed);
   const stepper = await makeStepper(model, { ...cfg, backend: backend.name, weights: resumed?.weights, optimizerState: resumed?.optimizer });
-  out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} on ${cfg.dataset} ` +
+  out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
     `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
-    `with ${cfg.optimizer} ${cfg.learningRate}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
+    `with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
 
   const checkpoint = (stepsDone: number) => writeCheckpoint(saveDir, {
     config: cfg, step: stepsDone, data: data.train.getState(),
@@ -136,12 +136,14 @@ async function finish(
 function metadata(cfg: TrainConfig, result: { validationAccuracy: number; testAccuracy: number; backend: string; seconds: number }) {
   return {
     model: cfg.model,
+    recipe: cfg.recipe,
     dataset: cfg.dataset,
     hyperParameters: {
       steps: cfg.steps,
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
       learningRate: cfg.learningRate,
+      ...(cfg.decay && { learningRateDecay: { kind: 'cosine', ...cfg.decay } }),
       validationSize: cfg.validationSize,
     },
     seed: cfg.seed,

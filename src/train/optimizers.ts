@@ -5,7 +5,7 @@
  * runs on every thread and backend, and the state is three arrays that a
  * checkpoint can save.
  */
-import { OptimizerName } from './config';
+import { CosineDecay, OptimizerName, learningRateAt } from './config';
 
 export interface OptimizerState {
   name: OptimizerName;
@@ -29,10 +29,13 @@ export class Sgd implements FlatOptimizer {
   readonly name = 'sgd';
   private step = 0;
 
-  constructor(private readonly learningRate: number) {}
+  constructor(
+    readonly learningRate: number,
+    readonly decay?: CosineDecay,
+  ) {}
 
   apply(weights: Float32Array, grads: Float32Array, from = 0, to = weights.length): void {
-    const lr = this.learningRate;
+    const lr = learningRateAt(this, this.step);
     for (let j = from; j < to; j++) weights[j] -= lr * grads[j];
     this.step++;
   }
@@ -56,8 +59,9 @@ export class Adam implements FlatOptimizer {
   /** `slots`: [m, v] to use in place (shared memory), else fresh zeros. */
   constructor(
     size: number,
-    private readonly learningRate: number,
+    readonly learningRate: number,
     slots?: Float32Array[],
+    readonly decay?: CosineDecay,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-8,
@@ -67,9 +71,10 @@ export class Adam implements FlatOptimizer {
   }
 
   apply(weights: Float32Array, grads: Float32Array, from = 0, to = weights.length): void {
+    const lr = learningRateAt(this, this.step);
     this.step++;
     const { beta1: b1, beta2: b2, epsilon: eps, m, v } = this;
-    const lrT = (this.learningRate * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
+    const lrT = (lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
     const c1 = 1 - b1;
     const c2 = 1 - b2;
     for (let j = from; j < to; j++) {
@@ -101,6 +106,6 @@ export class Adam implements FlatOptimizer {
 /** How many weight-sized state arrays the optimizer keeps. */
 export const slotCount = (name: OptimizerName) => (name === 'adam' ? 2 : 0);
 
-export function makeOptimizer(name: OptimizerName, learningRate: number, size: number, slots?: Float32Array[]): FlatOptimizer {
-  return name === 'adam' ? new Adam(size, learningRate, slots) : new Sgd(learningRate);
+export function makeOptimizer(name: OptimizerName, learningRate: number, size: number, slots?: Float32Array[], decay?: CosineDecay): FlatOptimizer {
+  return name === 'adam' ? new Adam(size, learningRate, slots, decay) : new Sgd(learningRate, decay);
 }

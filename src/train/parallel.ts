@@ -21,7 +21,7 @@ import { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { ModelName } from '../models/names';
 import { WorkerChannel } from '../threads/channel';
-import { OptimizerName } from './config';
+import { CosineDecay, OptimizerName } from './config';
 import { Replica, SharedState } from './gradients';
 import { OptimizerState, slotCount } from './optimizers';
 import { Stepper } from './stepper';
@@ -31,6 +31,7 @@ export interface ReplicaSpec {
   model: ModelName;
   optimizer: OptimizerName;
   learningRate: number;
+  decay?: CosineDecay;
   /** Seeds dropout masks (with the step and `index`). */
   seed: number;
   /** This worker's index in `grads` (the main thread is 0). */
@@ -116,7 +117,7 @@ export class ParallelStepper implements Stepper {
    * Starts `threads - 1` workers around a replica whose weights and optimizer
    * slots are in shared memory (see `sharedState`).
    */
-  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'seed'>): Promise<ParallelStepper> {
+  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed'>): Promise<ParallelStepper> {
     const state = replica.optimizer.getState();
     if (!(replica.weights.buffer instanceof SharedArrayBuffer)) throw new Error('parallel training needs the replica built on sharedState()');
     const bytes = replica.weights.length * 4;

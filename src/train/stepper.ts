@@ -5,7 +5,7 @@ import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
 import { Replica, getFlatWeights, trainableVariables } from './gradients';
 import { ModelName } from '../models/names';
-import { OptimizerName } from './config';
+import { CosineDecay, OptimizerName } from './config';
 import { OptimizerState } from './optimizers';
 
 /** Trains on one batch and returns its loss. */
@@ -37,6 +37,7 @@ export interface StepperOptions {
   model: ModelName;
   optimizer: OptimizerName;
   learningRate: number;
+  decay?: CosineDecay;
   seed: number;
   batchSize: number;
   /** Undefined: choose (see `autoThreads`). */
@@ -62,17 +63,18 @@ export async function makeStepper(model: tfl.LayersModel, opts: StepperOptions):
   if (threads > opts.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${opts.batchSize}`);
   if (threads === 1) {
     return new LocalStepper(new Replica(model, opts.optimizer, opts.learningRate, {
-      seed: opts.seed, thread: 0, weights: opts.weights, optimizerState: opts.optimizerState,
+      seed: opts.seed, thread: 0, weights: opts.weights, optimizerState: opts.optimizerState, decay: opts.decay,
     }));
   }
   const { ParallelStepper, sharedState } = await import('./parallel');
   const shared = sharedState(opts.weights ?? getFlatWeights(trainableVariables(model)), opts.optimizer, opts.optimizerState);
-  const replica = new Replica(model, opts.optimizer, opts.learningRate, { seed: opts.seed, thread: 0, shared });
+  const replica = new Replica(model, opts.optimizer, opts.learningRate, { seed: opts.seed, thread: 0, shared, decay: opts.decay });
   return ParallelStepper.start(replica, threads, {
     backend: opts.backend,
     model: opts.model,
     optimizer: opts.optimizer,
     learningRate: opts.learningRate,
+    decay: opts.decay,
     seed: opts.seed,
   });
 }

@@ -11,6 +11,7 @@ serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
   const replica = new Replica(buildModel(spec.model), spec.optimizer, spec.learningRate, {
     seed: spec.seed,
     thread: spec.index,
+    decay: spec.decay,
     shared: { weights: new Float32Array(spec.weights), slots: spec.slots.map((b) => new Float32Array(b)), step: spec.optimizerStep },
   });
   const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));

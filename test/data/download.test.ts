@@ -119,7 +119,7 @@ describe('ensureDataset download', () => {
   it('fails with instructions to place the files by hand, leaving no folder behind', async () => {
     const dir = join(tmp.dir, 'nodata', 'mnist');
     await assert.rejects(
-      ensureDataset('mnist', { dataDir: dir, systemRoot: join(tmp.dir, 'nosys'), cwd: tmp.dir, mirrors: [`${srv.base}/missing/`] }),
+      ensureDataset('mnist', { dataDir: dir, systemRoot: join(tmp.dir, 'nosys'), npmPackage: null, cwd: tmp.dir, mirrors: [`${srv.base}/missing/`] }),
       (err: unknown) => {
         assert.ok(err instanceof UserError);
         assert.match(err.message, /^mnist: could not download train-images-idx3-ubyte\.gz/);

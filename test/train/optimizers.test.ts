@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { RECIPE_DEFAULTS, learningRateAt, resolveConfig } from '../../src/train/config';
 import { Adam, Sgd } from '../../src/train/optimizers';
 
 describe('flat optimizers', () => {
@@ -41,5 +42,52 @@ describe('flat optimizers', () => {
     b.apply(w2, Float32Array.from([0.5, 0.5]));
     assert.deepEqual(w2, w);
     assert.throws(() => new Adam(3, 0.01).setState(a.getState()), /does not fit/);
+  });
+
+  it("cosine decay follows TF's CosineDecay: lr at step 0, half-way, and 2% from the end on", () => {
+    const h = { learningRate: 1e-3, decay: { steps: 3000, finalFraction: 0.02 } };
+    assert.equal(learningRateAt(h, 0), 1e-3);
+    assert.ok(Math.abs(learningRateAt(h, 1500) - 1e-3 * (0.98 * 0.5 + 0.02)) < 1e-15);
+    assert.ok(Math.abs(learningRateAt(h, 3000) - 2e-5) < 1e-15);
+    assert.equal(learningRateAt(h, 9999), learningRateAt(h, 3000));
+    assert.equal(learningRateAt({ learningRate: 0.5 }, 123), 0.5);
+  });
+
+  it('sgd and adam take the scheduled rate of each step, also after a state round-trip', () => {
+    const decay = { steps: 4, finalFraction: 0.02 };
+    const sgd = new Sgd(1, decay);
+    const w = Float32Array.from([0]);
+    for (let t = 0; t < 6; t++) {
+      const before = w[0];
+      sgd.apply(w, Float32Array.from([1]));
+      assert.ok(Math.abs(before - w[0] - learningRateAt({ learningRate: 1, decay }, t)) < 1e-6, `step ${t}`);
+    }
+    // Adam with a rate that decays to nearly nothing moves less than Adam at a constant rate.
+    const a = new Adam(1, 0.1, undefined, { steps: 2, finalFraction: 0.001 });
+    const c = new Adam(1, 0.1);
+    const wa = Float32Array.from([0]);
+    const wc = Float32Array.from([0]);
+    for (let t = 0; t < 5; t++) {
+      a.apply(wa, Float32Array.from([1]));
+      c.apply(wc, Float32Array.from([1]));
+    }
+    assert.ok(Math.abs(wa[0]) < Math.abs(wc[0]) * 0.5);
+    const b = new Adam(1, 0.1, undefined, { steps: 2, finalFraction: 0.001 });
+    b.setState(a.getState());
+    const wb = Float32Array.from(wa);
+    a.apply(wa, Float32Array.from([1]));
+    b.apply(wb, Float32Array.from([1]));
+    assert.deepEqual(wb, wa);
+  });
+
+  it('recipes: seed is the tutorial, fast decays over the steps of the run', () => {
+    assert.deepEqual(resolveConfig({ model: 'cnn' }).learningRate, 1e-4);
+    assert.equal(resolveConfig({ model: 'cnn' }).decay, undefined);
+    const fast = resolveConfig({ model: 'cnn', recipe: 'fast' });
+    assert.deepEqual([fast.steps, fast.batchSize, fast.optimizer, fast.learningRate], [3000, 100, 'adam', 1e-3]);
+    assert.deepEqual(fast.decay, { steps: 3000, finalFraction: 0.02 });
+    const override = resolveConfig({ model: 'cnn', recipe: 'fast', steps: 500, learningRate: 2e-3 });
+    assert.deepEqual([override.learningRate, override.decay?.steps], [2e-3, 500]);
+    assert.deepEqual(RECIPE_DEFAULTS.fast.softmax, RECIPE_DEFAULTS.seed.softmax);
   });
 });
