@@ -115,8 +115,10 @@ async function finish(
   const result = {
     event: 'result',
     model: cfg.model,
+    recipe: cfg.recipe,
     dataset: cfg.dataset,
     steps: cfg.steps,
+    batchSize: cfg.batchSize,
     validationAccuracy: validation,
     testAccuracy: test.accuracy,
     seconds: summary.seconds,

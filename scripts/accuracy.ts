@@ -1,0 +1,141 @@
+/**
+ * `npm run accuracy`: the tutorial's headline numbers, measured. Trains the
+ * seed recipes of both models and the `fast` CNN recipe on real MNIST through
+ * the real CLI (one child process per run, fastest backend that loads unless
+ * --backend says otherwise) and prints model, recipe, steps, examples,
+ * validation and test accuracy, time, backend and the machine's load.
+ *
+ *   npm run accuracy -- [--steps N] [--runs softmax,cnn,cnn-fast] [--backend NAME]
+ *                       [--markdown FILE] [--json FILE]
+ *
+ * --steps N caps every run at N steps (a quick check); without it the runs are
+ * the recipes' full lengths (the seed CNN: 20,000 steps).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+interface Run {
+  id: string;
+  model: 'softmax' | 'cnn';
+  recipe: 'seed' | 'fast';
+}
+
+const RUNS: readonly Run[] = [
+  { id: 'softmax', model: 'softmax', recipe: 'seed' },
+  { id: 'cnn', model: 'cnn', recipe: 'seed' },
+  { id: 'cnn-fast', model: 'cnn', recipe: 'fast' },
+];
+
+interface Args {
+  steps?: number;
+  runs: Run[];
+  backend: string;
+  markdown?: string;
+  json?: string;
+}
+
+interface Row {
+  model: string;
+  recipe: string;
+  steps: number;
+  examples: number;
+  validationAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+  examplesPerSec: number;
+  backend: string;
+  load: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { runs: [...RUNS], backend: 'auto' };
+  const value = (i: number) => {
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`${argv[i]} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--steps') {
+      args.steps = Number(value(i++));
+      if (!Number.isInteger(args.steps) || args.steps < 1) throw new Error('--steps must be a positive integer');
+    } else if (a === '--runs') {
+      const ids = value(i++).split(',');
+      const unknown = ids.filter((id) => !RUNS.some((r) => r.id === id));
+      if (unknown.length) throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
+      args.runs = RUNS.filter((r) => ids.includes(r.id));
+    } else if (a === '--backend') args.backend = value(i++);
+    else if (a === '--markdown') args.markdown = value(i++);
+    else if (a === '--json') args.json = value(i++);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+const BIN = resolve(__dirname, '../../bin/mnist-deep.js');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** One training run through the CLI; its last JSON line is the result. */
+function train(run: Run, args: Args, saveDir: string): Promise<Row> {
+  const cli = ['train', '--model', run.model, '--recipe', run.recipe, '--backend', args.backend, '--save-dir', saveDir, '--json'];
+  if (args.steps) cli.push('--steps', String(args.steps));
+  const loadBefore = load();
+  return new Promise((done, fail) => {
+    const child = execFile(process.execPath, [BIN, ...cli], { maxBuffer: 256 << 20 }, (err, stdout) => {
+      if (err) return fail(new Error(`${run.id}: mnist-deep ${cli.join(' ')} failed: ${err.message}`));
+      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | string>;
+      const steps = Number(result.steps);
+      const seconds = Number(result.seconds);
+      const examples = steps * Number(result.batchSize);
+      done({
+        model: run.model,
+        recipe: run.recipe,
+        steps,
+        examples,
+        validationAccuracy: Number(result.validationAccuracy),
+        testAccuracy: Number(result.testAccuracy),
+        seconds,
+        examplesPerSec: Number(result.examplesPerSec),
+        backend: String(result.backend),
+        load: `${loadBefore} → ${load()}`,
+      });
+    });
+    // Progress of the long runs stays visible.
+    child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
+  });
+}
+
+function markdown(rows: Row[]): string {
+  const head = '| model | recipe | steps | examples | validation | test | time | examples/s | backend | load (1/5/15 min, before → after) |';
+  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---|---|';
+  const body = rows.map((r) =>
+    `| ${r.model} | ${r.recipe} | ${r.steps.toLocaleString('en')} | ${r.examples.toLocaleString('en')} | ${r.validationAccuracy.toFixed(4)} | ` +
+      `${r.testAccuracy.toFixed(4)} | ${r.seconds.toFixed(0)} s | ${r.examplesPerSec.toFixed(0)} | ${r.backend} | ${r.load} |`,
+  );
+  return [head, sep, ...body].join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = mkdtempSync(join(tmpdir(), 'mnist-deep-accuracy-'));
+  const rows: Row[] = [];
+  try {
+    for (const run of args.runs) {
+      process.stderr.write(`--- ${run.id}: ${run.model}, ${run.recipe} recipe${args.steps ? `, ${args.steps} steps` : ''}\n`);
+      rows.push(await train(run, args, join(root, run.id)));
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const table = markdown(rows);
+  process.stdout.write(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node.js ${process.versions.node}\n\n${table}`);
+  if (args.markdown) writeFileSync(args.markdown, table);
+  if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`accuracy: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
