@@ -65,7 +65,7 @@ function parseArgs(argv: string[]): Args {
       const ids = value(i++).split(',');
       const unknown = ids.filter((id) => !RUNS.some((r) => r.id === id));
       if (unknown.length) throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
-      args.runs = RUNS.filter((r) => ids.includes(r.id));
+      args.runs = ids.map((id) => RUNS.find((r) => r.id === id) as Run);
     } else if (a === '--backend') args.backend = value(i++);
     else if (a === '--markdown') args.markdown = value(i++);
     else if (a === '--json') args.json = value(i++);
