@@ -10,7 +10,7 @@ import { MODEL_NAMES } from './models/names';
 import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
 import {
-  backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, positiveFloat, positiveInt,
+  backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, portNumber, positiveFloat, positiveInt,
 } from './commands/options';
 
 let verbose = false;
@@ -97,6 +97,15 @@ export function buildProgram(): Command {
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
     .addOption(jsonOption())
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
+
+  program
+    .command('serve')
+    .description('serve a page where you draw a digit and the saved model classifies it in the browser')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 8784)
+    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)')
+    .option('--open', 'open the page in the default browser')
+    .action(action(async (opts) => (await import('./commands/serve')).runServe(opts)));
 
   return program;
 }

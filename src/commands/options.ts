@@ -39,3 +39,11 @@ export const dataDirOption = () => new Option('--data-dir <dir>', 'folder holdin
 export const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
 export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');
+
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0: any free port).');
+  }
+  return n;
+}

@@ -26,9 +26,10 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 }
 
 /** Starts the CLI and lets the test act (e.g. send a signal) while it runs. */
-export function spawnCli(args: string[], opts: { cwd?: string } = {}) {
+export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const env = { ...process.env };
   delete env.MNIST_DEEP_DATA_DIR;
+  Object.assign(env, opts.env);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -43,5 +44,5 @@ export function spawnCli(args: string[], opts: { cwd?: string } = {}) {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  return { child, done, waitFor };
+  return { child, done, waitFor, stdoutText: () => stdout, stderrText: () => stderr };
 }

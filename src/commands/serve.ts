@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors';
+import { readArtifacts } from '../models/io';
+import { siteRoutes } from '../serve/files';
+import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
+import { listen, makeServer } from '../serve/server';
+import { trapSignals } from './signals';
+
+export interface ServeOptions {
+  modelDir: string;
+  port: number;
+  host?: string;
+  open?: boolean;
+}
+
+function warn(text: string): void {
+  process.stderr.write(`mnist-deep: warning: ${text}\n`);
+}
+
+function listenError(err: unknown, host: string, port: number): UserError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${urlHost(host)}:${port}`;
+  if (code === 'EADDRINUSE') return new UserError(`--port ${port}: ${where} is already in use (choose another port, or --port 0 for any free one)`);
+  if (code === 'EACCES') return new UserError(`--port ${port}: not allowed to listen on ${where} (ports below 1024 need privileges)`);
+  return new UserError(`--host ${host}: cannot listen on ${where} (${code ?? String(err)})`);
+}
+
+/** Opens the URL in the desktop's browser; failing to is only a warning. */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+  child.on('error', (err: NodeJS.ErrnoException) => warn(`--open: could not start ${cmd} (${err.code ?? err.message}); open ${url} yourself`));
+  child.unref();
+}
+
+export async function runServe(opts: ServeOptions): Promise<void> {
+  const host = opts.host ?? DEFAULT_HOST;
+  const dir = resolve(opts.modelDir);
+  // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
+  readArtifacts(dir);
+  const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: opts.modelDir });
+  let allowed: ReadonlySet<string> = new Set();
+  const server = makeServer(routes, () => allowed);
+  let port: number;
+  try {
+    port = await listen(server, host, opts.port);
+  } catch (err) {
+    throw listenError(err, host, opts.port);
+  }
+  allowed = allowedHosts(host, port);
+  const url = `http://${browseHost(host)}:${port}/`;
+  if (!isLoopback(host)) {
+    warn(`--host ${host}: the page and the model can be fetched by any machine that reaches this address; there is no authentication`);
+  }
+  const stopped = new Promise<void>((done) => {
+    const signals = trapSignals(() => {
+      server.close(() => {
+        signals.dispose();
+        done();
+      });
+      // Browsers keep connections open; without this, close() would wait for them.
+      server.closeAllConnections();
+    });
+  });
+  process.stdout.write(`serving ${opts.modelDir} at ${url} (Ctrl-C to stop)\n`);
+  if (opts.open) openBrowser(url);
+  await stopped;
+  process.stdout.write('stopped\n');
+}
