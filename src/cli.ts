@@ -7,8 +7,10 @@ import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
 import { releaseWebGpu } from './backends/webgpu';
 import { MODEL_NAMES } from './models/names';
+import { DEFAULT_TF_VERSION } from './native/layout';
 import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
+import { setNativeVerbose } from './backends';
 import {
   backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, portNumber, positiveFloat, positiveInt,
 } from './commands/options';
@@ -39,10 +41,11 @@ export function buildProgram(): Command {
   const program = new Command('mnist-deep')
     .description("TensorFlow's Deep MNIST for Experts in Node.js: softmax regression and the tutorial CNN")
     .version(packageVersion())
-    .option('--verbose', 'show stack traces on errors')
+    .option('--verbose', "show stack traces on errors, and TensorFlow's own log lines")
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (cmd) => {
       verbose = Boolean(cmd.opts().verbose);
+      setNativeVerbose(verbose);
     });
 
   program
@@ -59,6 +62,15 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(action(async (opts) => (await import('./commands/info')).runInfo(opts)));
+
+  program
+    .command('native')
+    .description("set up the fast tensorflow backend: tfjs-node built against the libraries of TensorFlow's pip wheel")
+    .option('--wheel <file>', 'take the libraries from this tensorflow-cpu (or tensorflow) wheel instead of downloading one with pip')
+    .option('--tensorflow-dir <dir>', 'take them from an installed TensorFlow package folder (…/site-packages/tensorflow)')
+    .option('--tf-version <x.y.z>', `TensorFlow version to download with pip (default: ${DEFAULT_TF_VERSION}, whose wheel's SHA-256 is pinned)`)
+    .option('--remove', 'remove the binding and the cached libraries; --backend auto then uses wasm')
+    .action(action(async (opts) => (await import('./commands/native')).runNative({ ...opts, verbose })));
 
   program
     .command('train')

@@ -12,9 +12,14 @@ export type { BackendChoice, BackendName } from './choices';
 
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-export const NATIVE_INSTALL_HINT =
-  'install it with `npm install @tensorflow/tfjs-node` (its install script downloads libtensorflow; ' +
-  'behind a mirror set TFJS_NODE_CDN_STORAGE=https://your-mirror/ first)';
+export const NATIVE_INSTALL_HINT = "set it up with `npx mnist-deep native` (builds tfjs-node against TensorFlow's pip wheel)";
+
+let nativeVerbose = false;
+
+/** With --verbose, TensorFlow's own C++ log lines (oneDNN, CPU features) are shown; else silenced. */
+export function setNativeVerbose(verbose: boolean): void {
+  nativeVerbose = verbose;
+}
 
 export interface BackendStatus {
   name: BackendName;
@@ -31,6 +36,7 @@ function whyNotLoaded(pkg: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const msg = errorMessage(err);
   if (code === 'MODULE_NOT_FOUND' && msg.includes(`'${pkg}'`)) return `${pkg} is not installed`;
+  if (msg.includes('tfjs_binding.node')) return `${pkg} has no native binding built`;
   return `${pkg} failed to load: ${firstLine(msg)}`;
 }
 
@@ -40,6 +46,15 @@ let nativeStatus: BackendStatus | undefined;
 function loadNative(): BackendStatus {
   if (nativeStatus) return nativeStatus;
   loadTf();
+  // Read by TensorFlow when it first logs; only the user's own setting survives.
+  if (!nativeVerbose && process.env.TF_CPP_MIN_LOG_LEVEL === undefined) {
+    process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+    try {
+      (require('../native/layout') as typeof import('../native/layout')).preloadQuietly();
+    } catch {
+      // tfjs-node's own loading below reports what is wrong.
+    }
+  }
   const reasons: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
     try {
@@ -87,8 +102,25 @@ async function activate(name: BackendName): Promise<BackendStatus> {
   }
 }
 
+/** TensorFlow's version as its C library reports it (the tensorflow backend must be active). */
+export function nativeTfVersion(): string | undefined {
+  const backend: unknown = loadTf().backend();
+  if (typeof backend !== 'object' || backend === null || !('binding' in backend)) return undefined;
+  const binding: unknown = backend.binding;
+  if (typeof binding !== 'object' || binding === null || !('TF_Version' in binding)) return undefined;
+  return typeof binding.TF_Version === 'string' ? binding.TF_Version : undefined;
+}
+
+function nativeDetail(): string {
+  const pkg = nativeStatus?.detail ?? '@tensorflow/tfjs-node';
+  const version = nativeTfVersion();
+  const libs = (require('../native/layout') as typeof import('../native/layout')).nativeLibraries();
+  const from = libs ? `, libraries from ${libs.manifest.source} in ${libs.dir}` : '';
+  return `${pkg} (TensorFlow ${version ?? 'unknown version'}${from})`;
+}
+
 function detailFor(name: BackendName): string {
-  if (name === 'tensorflow') return nativeStatus?.detail ?? '@tensorflow/tfjs-node';
+  if (name === 'tensorflow') return nativeDetail();
   if (name === 'webgpu') return probeWebGpu().detail;
   if (name === 'wasm') {
     const simd = loadTf().env().getBool('WASM_HAS_SIMD_SUPPORT');

@@ -1,0 +1,103 @@
+/**
+ * `mnist-deep native`: sets up the tensorflow backend (tfjs-node built against
+ * the libraries of TensorFlow's pip wheel), or removes it (`--remove`).
+ * Progress goes to stderr, the one-line result to stdout.
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors';
+import { buildBinding, builtAgainst, checkBinding, ensureTfjsNode, linkDeps, removeBinding, writeMarker } from '../native/build';
+import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
+import { ensureLibraries } from '../native/libraries';
+
+export interface NativeOptions {
+  wheel?: string;
+  tensorflowDir?: string;
+  tfVersion?: string;
+  remove?: boolean;
+  verbose?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(line + '\n');
+
+/** Undo what a half-done build left if the user interrupts it. */
+function onInterrupt(cleanup: () => void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    cleanup();
+    say(`interrupted; nothing was left installed`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function unlinkDeps(pkg: string): void {
+  if (depsTarget(pkg)) rmSync(join(pkg, 'deps'), { force: true });
+}
+
+export async function runNative(opts: NativeOptions): Promise<void> {
+  if (opts.remove) return removeNative(opts);
+  if (process.platform !== 'linux') {
+    throw new UserError(`native: builds against TensorFlow's Linux wheel; on ${process.platform} install @tensorflow/tfjs-node the usual way (npm install @tensorflow/tfjs-node)`);
+  }
+  const verbose = Boolean(opts.verbose);
+  const libs = await ensureLibraries({ ...opts, verbose }, say);
+  const { dir: pkg } = await ensureTfjsNode(say);
+  const tfjsNode = (require(join(pkg, 'package.json')) as { version: string }).version;
+  if (builtAgainst(pkg, libs.dir)) {
+    const check = await checkBinding(verbose);
+    if (check.ok) return ready(`already set up: TensorFlow ${check.tensorflow}`, libs.dir, libs.manifest.source, tfjsNode, check.maxDiff);
+    say(`the existing binding fails its check (${check.error}); rebuilding`);
+  }
+  const log = join(cacheRoot(), 'build.log');
+  const undo = () => {
+    removeBinding(pkg);
+    unlinkDeps(pkg);
+  };
+  const release = onInterrupt(undo);
+  try {
+    removeBinding(pkg);
+    linkDeps(pkg, libs.dir);
+    await buildBinding(pkg, log, verbose, say);
+    const check = await checkBinding(verbose);
+    if (!check.ok) throw new UserError(`the built binding fails its check: ${check.error}; it was removed again (build log: ${log})`);
+    writeMarker(pkg, { libraries: libs.dir, tensorflow: libs.manifest.tensorflow, tfjsNode, builtAt: new Date().toISOString() });
+    ready(`set up: TensorFlow ${check.tensorflow}`, libs.dir, libs.manifest.source, tfjsNode, check.maxDiff);
+  } catch (err) {
+    undo();
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+function ready(what: string, dir: string, source: string, tfjsNode: string, maxDiff?: number): void {
+  process.stdout.write(
+    `native backend ${what} (libraries from ${source} in ${dir}), @tensorflow/tfjs-node ${tfjsNode} ` +
+      `built against them; convolution gradients match wasm (max difference ${(maxDiff ?? 0).toExponential(1)}); ` +
+      '--backend auto now uses tensorflow\n',
+  );
+}
+
+/** Removes the binding, the deps link and the cached libraries (all versions, or --tf-version's). */
+function removeNative(opts: NativeOptions): void {
+  const removed: string[] = [];
+  const pkg = tfjsNodeDir();
+  if (pkg && (depsTarget(pkg) || existsSync(join(pkg, BINDING_DIR, MARKER_FILE)))) {
+    removeBinding(pkg);
+    unlinkDeps(pkg);
+    removed.push(`the binding in ${pkg}`);
+  }
+  const root = cacheRoot();
+  const ours = (f: string) => (opts.tfVersion ? f === `tensorflow-${opts.tfVersion}` || f.startsWith(`.tensorflow-${opts.tfVersion}.partial-`) : /^\.?tensorflow-/.test(f));
+  for (const f of existsSync(root) ? readdirSync(root).filter(ours) : []) {
+    rmSync(join(root, f), { recursive: true, force: true });
+    if (!f.startsWith('.')) removed.push(join(root, f));
+  }
+  rmSync(join(root, 'build.log'), { force: true });
+  process.stdout.write(removed.length ? `removed ${removed.join(', ')}; --backend auto now uses wasm\n` : 'nothing to remove: the native backend is not set up by mnist-deep\n');
+}
