@@ -12,7 +12,8 @@ import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
 import { setNativeVerbose } from './backends';
 import {
-  backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, portNumber, positiveFloat, positiveInt,
+  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, portNumber, positiveFloat, positiveInt,
+  topCount,
 } from './commands/options';
 
 let verbose = false;
@@ -118,6 +119,17 @@ export function buildProgram(): Command {
     .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)')
     .option('--open', 'open the page in the default browser')
     .action(action(async (opts) => (await import('./commands/serve')).runServe(opts)));
+
+  program
+    .command('predict')
+    .description('classify PNG/JPEG images (or folders of them) with a saved model')
+    .argument('<image...>', 'image files or folders')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--top <n>', 'how many classes to show per image (1-10)', topCount, 3)
+    .addOption(new Option('--polarity <how>', 'how the images show the subject (default: auto for digits, dark-on-light for fashion-mnist)').choices(POLARITY_CHOICES))
+    .addOption(backendOption())
+    .addOption(jsonOption())
+    .action(action(async (images: string[], opts) => (await import('./commands/predict')).runPredict(images, opts)));
 
   return program;
 }

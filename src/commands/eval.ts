@@ -23,7 +23,7 @@ export interface EvalOptions {
 }
 
 /** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
-function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined {
+export function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined {
   let name = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
   const file = join(dir, METADATA_FILE);
   if (name === undefined && existsSync(file)) {
@@ -36,7 +36,7 @@ function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined
   return typeof name === 'string' && isDatasetName(name) ? name : undefined;
 }
 
-function checkShapes(model: tfl.LayersModel, dir: string): void {
+export function checkShapes(model: tfl.LayersModel, dir: string): void {
   const input = model.inputs[0]?.shape;
   const output = model.outputs[0]?.shape;
   if (model.inputs.length !== 1 || input?.length !== 2 || input[1] !== IMAGE_SIZE) {

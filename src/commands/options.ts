@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
+import { NUM_CLASSES } from '../data/shapes';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -47,3 +48,15 @@ export function portNumber(value: string): number {
   }
   return n;
 }
+
+/** `predict --top`: 1 to the number of classes. */
+export function topCount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > NUM_CLASSES) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${NUM_CLASSES}.`);
+  }
+  return n;
+}
+
+export const POLARITY_CHOICES = ['auto', 'dark-on-light', 'light-on-dark'] as const;
+export type PolarityChoice = (typeof POLARITY_CHOICES)[number];

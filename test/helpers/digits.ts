@@ -3,6 +3,8 @@
  * position, colours and transparency. Used by the preprocessing tests and scripts/predict-check.
  */
 import { dirname, join } from 'node:path';
+import * as jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { IdxImages, IdxLabels, readImages, readLabels } from '../../src/data/idx';
 import type { RgbaImage } from '../../src/preprocess/mnistify';
 
@@ -92,4 +94,14 @@ export function similarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
     bb += b[i] * b[i];
   }
   return ab / Math.sqrt(aa * bb);
+}
+
+export function pngOf(img: RgbaImage): Buffer {
+  const png = new PNG({ width: img.width, height: img.height });
+  png.data = Buffer.from(img.data);
+  return PNG.sync.write(png);
+}
+
+export function jpegOf(img: RgbaImage, quality = 90): Buffer {
+  return jpeg.encode({ width: img.width, height: img.height, data: img.data }, quality).data;
 }

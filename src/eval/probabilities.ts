@@ -1,0 +1,29 @@
+import type * as tfl from '@tensorflow/tfjs';
+import { loadTf } from '../backends/tf';
+import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
+
+/** Class probabilities (softmax of the model's logits, dropout off) for n flat images: n x 10, row-major. */
+export function predictProbabilities(model: tfl.LayersModel, xs: Float32Array, n: number, batchSize = 256): Float32Array {
+  const tf = loadTf();
+  const out = new Float32Array(n * NUM_CLASSES);
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor2d(xs.subarray(start * IMAGE_SIZE, (start + size) * IMAGE_SIZE), [size, IMAGE_SIZE]);
+      return tf.softmax(model.predict(x, { batchSize: size }) as tfl.Tensor2D).dataSync() as Float32Array;
+    });
+    out.set(probs, start * NUM_CLASSES);
+  }
+  return out;
+}
+
+export interface Ranked {
+  class: number;
+  probability: number;
+}
+
+/** The `top` most probable classes of row `i`, best first. */
+export function topClasses(probs: Float32Array, i: number, top: number): Ranked[] {
+  const row = Array.from(probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES), (probability, c) => ({ class: c, probability }));
+  return row.sort((a, b) => b.probability - a.probability || a.class - b.class).slice(0, top);
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { MAX_PIXELS, decodeImage, readImageFile, sniffFormat } from '../../src/preprocess/images';
+import { tempDir } from '../helpers/fixtures';
+import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
+
+const { images } = mnistTestSet();
+const picture = renderDigit(digitAt(images, 0), { size: 40, width: 48, height: 44, x: 4, y: 2, ink: [200, 20, 20], paper: [250, 250, 240] });
+const rgba = Buffer.from(picture.data);
+
+/** A copy of a file whose header claims another size; nothing else changes. */
+function withDeclaredSize(bytes: Buffer, width: number, height: number): Buffer {
+  const b = Buffer.from(bytes);
+  if (sniffFormat(b) === 'png') {
+    b.writeUInt32BE(width, 16);
+    b.writeUInt32BE(height, 20);
+  } else {
+    const sof = b.indexOf(Buffer.from([0xff, 0xc0]));
+    b.writeUInt16BE(height, sof + 5);
+    b.writeUInt16BE(width, sof + 7);
+  }
+  return b;
+}
+
+test('PNG and JPEG decode to the same RGBA picture (JPEG within its loss)', () => {
+  const png = decodeImage(pngOf(picture));
+  assert.equal(png.format, 'png');
+  assert.deepEqual([png.width, png.height], [48, 44]);
+  assert.deepEqual(Buffer.from(png.data), rgba);
+  const jpg = decodeImage(jpegOf(picture, 95));
+  assert.equal(jpg.format, 'jpeg');
+  assert.deepEqual([jpg.width, jpg.height], [48, 44]);
+  let worst = 0;
+  for (let i = 0; i < rgba.length; i++) if (i % 4 !== 3) worst = Math.max(worst, Math.abs(jpg.data[i] - rgba[i]));
+  assert.ok(worst < 60, `largest JPEG error ${worst}`);
+});
+
+test('greyscale and 16-bit PNGs are read as RGBA', () => {
+  const grey = new PNG({ width: 48, height: 44, colorType: 0, inputColorType: 6, bitDepth: 16 } as ConstructorParameters<typeof PNG>[0]);
+  rgba.copy(grey.data);
+  const bytes = PNG.sync.write(grey, { colorType: 0, inputColorType: 6, bitDepth: 16 });
+  const back = decodeImage(bytes);
+  assert.equal(back.data.length, 48 * 44 * 4);
+  assert.equal(back.data[3], 255);
+});
+
+test('bad files: each gets a clear reason, and huge ones are refused before decoding', () => {
+  const png = pngOf(picture);
+  const jpg = jpegOf(picture);
+  assert.throws(() => decodeImage(Buffer.from('hello world')), /not a PNG or JPEG image \(it starts with "hello wo"\)/);
+  assert.throws(() => decodeImage(Buffer.alloc(0)), /not a PNG or JPEG image \(the file is empty\)/);
+  assert.throws(() => decodeImage(png.subarray(0, 20)), /truncated PNG/);
+  assert.throws(() => decodeImage(png.subarray(0, png.length - 30)), /cannot decode PNG: truncated or corrupt/);
+  assert.throws(() => decodeImage(jpg.subarray(0, 10)), /truncated JPEG/);
+  assert.throws(() => decodeImage(jpg.subarray(0, jpg.length >> 1)), /cannot decode JPEG: truncated or corrupt/);
+  for (const bytes of [png, jpg]) {
+    assert.throws(() => decodeImage(withDeclaredSize(bytes, 0, 0)), /the image is empty \(0x0 pixels\)/);
+    const t0 = Date.now();
+    assert.throws(() => decodeImage(withDeclaredSize(bytes, 30_000, 30_000)), /30000x30000 pixels, more than the 50 megapixels accepted; refused without decoding/);
+    assert.ok(Date.now() - t0 < 100);
+  }
+  assert.equal(MAX_PIXELS, 50_000_000);
+});
+
+test('readImageFile: missing files and folders are named as such', () => {
+  const tmp = tempDir();
+  try {
+    const file = join(tmp.dir, 'a.png');
+    writeFileSync(file, pngOf(picture));
+    assert.equal(readImageFile(file).width, 48);
+    assert.throws(() => readImageFile(join(tmp.dir, 'nope.png')), /^Error: not found$/);
+    assert.throws(() => readImageFile(tmp.dir), /not a regular file/);
+  } finally {
+    tmp.cleanup();
+  }
+});
