@@ -114,8 +114,12 @@ describe('predict', () => {
   it('a Fashion-MNIST model: class names, and the polarity it assumed is stated', async () => {
     const fashion = join(tmp.dir, 'fashion');
     cpSync(model, fashion, { recursive: true });
+    // The same weights, labelled as a Fashion-MNIST model where the run's metadata is kept.
     const meta = JSON.parse(readFileSync(join(fashion, 'metadata.json'), 'utf8'));
     writeFileSync(join(fashion, 'metadata.json'), JSON.stringify({ ...meta, dataset: 'fashion-mnist' }));
+    const modelJson = JSON.parse(readFileSync(join(fashion, 'model.json'), 'utf8'));
+    if (modelJson.userDefinedMetadata) modelJson.userDefinedMetadata.dataset = 'fashion-mnist';
+    writeFileSync(join(fashion, 'model.json'), JSON.stringify(modelJson));
     const r = await runCli(['predict', join(digits, 'd02.png'), '--model-dir', fashion, '--top', '10'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^fashion-mnist model: images read as dark-on-light \(assumed; --polarity to change\)\n/);
