@@ -132,7 +132,11 @@ interface Window {
   // --- drawing -------------------------------------------------------------
   const STROKE = pad.width / 14; // MNIST strokes are about 2 of 28 pixels wide
 
+  /** Bumped by Clear, so that a prediction still in flight for the old drawing is not shown. */
+  let generation = 0;
+
   function clearPad(): void {
+    generation++;
     padCtx.fillStyle = '#000';
     padCtx.fillRect(0, 0, pad.width, pad.height);
     inputCtx.clearRect(0, 0, 28, 28);
@@ -224,6 +228,7 @@ interface Window {
 
   async function classify(): Promise<void> {
     busy = true;
+    document.body.dataset.busy = 'true';
     try {
       do {
         again = false;
@@ -235,15 +240,21 @@ interface Window {
         } catch {
           continue; // nothing drawn yet (or too faint to find)
         }
+        const drawn = generation;
+        const probs = await predict(pixels);
+        if (drawn !== generation) continue;
         showInput(pixels);
-        showBars(await predict(pixels));
+        showBars(probs);
       } while (again);
     } catch (err) {
       statusLine.textContent = err instanceof Error ? err.message : String(err);
     } finally {
       busy = false;
+      // For automation: the shown prediction belongs to the current drawing.
+      document.body.dataset.busy = 'false';
     }
   }
 
   clearPad();
+  document.body.dataset.busy = 'false';
 })();

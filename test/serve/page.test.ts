@@ -1,0 +1,217 @@
+/**
+ * The `serve` page in real headless Chromium: it loads cleanly, its predict()
+ * agrees with the CLI on real MNIST test images, and digits drawn with
+ * synthetic mouse and touch strokes are recognised.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'puppeteer-core';
+import { loadTf } from '../../src/backends/tf';
+import { useBackend } from '../../src/backends';
+import { loadModel } from '../../src/models/io';
+import { mnistify } from '../../src/preprocess/mnistify';
+import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
+import { runCli } from '../helpers/cli';
+import { digitAt, mnistDataDir, mnistTestSet } from '../helpers/digits';
+import { labelsIdx, tempDir } from '../helpers/fixtures';
+import { Served, startServe } from '../helpers/serve';
+
+/** Screenshots are kept here (not committed); MNIST_DEEP_UPDATE_DOCS=1 also refreshes the README's. */
+const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
+const DOCS_SHOT = resolve(__dirname, '../../../docs/serve.png');
+
+/** Strokes in pad coordinates from 0 to 1: each digit is one or more polylines. */
+const ellipse = (cx: number, cy: number, rx: number, ry: number, n = 28) =>
+  Array.from({ length: n + 1 }, (_, i) => [cx + rx * Math.sin((2 * Math.PI * i) / n), cy - ry * Math.cos((2 * Math.PI * i) / n)] as [number, number]);
+const DRAWN: Array<{ digit: number; strokes: Array<Array<[number, number]>> }> = [
+  { digit: 1, strokes: [[[0.5, 0.15], [0.53, 0.85]]] },
+  { digit: 0, strokes: [ellipse(0.5, 0.5, 0.22, 0.33, 16)] },
+  { digit: 7, strokes: [[[0.28, 0.2], [0.72, 0.2], [0.45, 0.85]]] },
+];
+
+const skip = chromiumMissing();
+
+describe('serve: the page in Chromium', { skip }, () => {
+  const tmp = tempDir();
+  // Relative to the server's working folder, so the page (and the README's screenshot) shows no machine's path.
+  const modelArg = join('models', 'softmax');
+  const modelDir = join(tmp.dir, modelArg);
+  let served: Served;
+  let chromium: { browser: Browser; close: () => Promise<void> };
+  let page: Page;
+  let problems: string[];
+  let backend: string;
+
+  before(async () => {
+    const train = await runCli(['train', '--model', 'softmax', '--steps', '300', '--data-dir', mnistDataDir(), '--save-dir', modelDir]);
+    assert.equal(train.code, 0, train.stderr);
+    served = await startServe(['--model-dir', modelArg], { cwd: tmp.dir });
+    chromium = await launchChromium();
+    page = await chromium.browser.newPage();
+    problems = watchPage(page);
+    await page.setViewport({ width: 1000, height: 560 });
+    await page.goto(served.url);
+    backend = ((await page.evaluate('window.mnistDeep.ready')) as { backend: string }).backend;
+  });
+  after(async () => {
+    await chromium?.close();
+    await served?.stop();
+    tmp.cleanup();
+  });
+
+  const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
+
+  it('loads with no console errors and shows the model, its accuracy and the TF.js backend', async () => {
+    const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8'));
+    assert.ok(['webgl', 'wasm', 'cpu'].includes(backend), backend);
+    assert.match(await text('#backend'), new RegExp(`TF\\.js 4\\.22\\.0, backend ${backend}`));
+    assert.equal(await text('#title'), 'Draw a digit');
+    const info = await text('#model-info');
+    assert.ok(info.includes(`softmax · MNIST · test accuracy ${(meta.testAccuracy * 100).toFixed(2)}% · 300 steps`), info);
+    const hasReport = existsSync(join(modelDir, 'report.html'));
+    assert.equal(await page.$eval('#report', (e) => (e as unknown as { hidden: boolean }).hidden), !hasReport);
+    assert.deepEqual(problems, []);
+  });
+
+  it('predict() agrees with the CLI on real MNIST test images: same classes, probabilities within 1e-3', async (t) => {
+    const n = 200;
+    const test = mnistTestSet();
+    const images = Array.from({ length: n }, (_, i) => Array.from(digitAt(test.images, i), (v) => v / 255));
+    const browserProbs = (await page.evaluate(async (all: number[][]) => {
+      const api = (globalThis as unknown as { mnistDeep: { predict(p: number[]): Promise<number[]> } }).mnistDeep;
+      const out: number[][] = [];
+      for (const px of all) out.push(await api.predict(px));
+      return out;
+    }, images)) as number[][];
+
+    // The CLI's own code path in Node: the saved model loaded by loadModel, softmax of its logits.
+    await useBackend('wasm');
+    const tf = loadTf();
+    const model = await loadModel(modelDir);
+    const nodeProbs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(images.flat(), [n, 784])) as import('@tensorflow/tfjs').Tensor2D).arraySync()) as number[][];
+    const argmax = (p: number[]) => p.indexOf(Math.max(...p));
+    let maxDiff = 0;
+    let right = 0;
+    for (let i = 0; i < n; i++) {
+      assert.equal(browserProbs[i].length, 10);
+      assert.equal(argmax(browserProbs[i]), argmax(nodeProbs[i]), `image ${i}`);
+      for (let c = 0; c < 10; c++) maxDiff = Math.max(maxDiff, Math.abs(browserProbs[i][c] - nodeProbs[i][c]));
+      if (argmax(browserProbs[i]) === test.labels.labels[i]) right++;
+    }
+    t.diagnostic(`page backend ${backend}; largest probability difference from Node's ${maxDiff.toExponential(2)}`);
+    assert.ok(maxDiff < 1e-3, `largest difference ${maxDiff}`);
+
+    // And `mnist-deep eval` on exactly these images reports the accuracy the page gives.
+    const data = join(tmp.dir, 'first');
+    mkdirSync(data);
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(2051, 0);
+    header.writeUInt32BE(n, 4);
+    header.writeUInt32BE(28, 8);
+    header.writeUInt32BE(28, 12);
+    const idxImages = Buffer.concat([header, Buffer.from(test.images.pixels.subarray(0, n * 784))]);
+    const idxLabels = labelsIdx(Array.from(test.labels.labels.subarray(0, n)));
+    for (const kind of ['train', 't10k']) {
+      writeFileSync(join(data, `${kind}-images-idx3-ubyte`), idxImages);
+      writeFileSync(join(data, `${kind}-labels-idx1-ubyte`), idxLabels);
+    }
+    const ev = await runCli(['eval', '--model-dir', modelDir, '--data-dir', data, '--json']);
+    assert.equal(ev.code, 0, ev.stderr);
+    assert.equal(JSON.parse(ev.stdout).testAccuracy, right / n);
+    assert.ok(right / n > 0.8, `accuracy ${right / n}`);
+    assert.deepEqual(problems, []);
+  });
+
+  /** Draws strokes with the mouse, then waits for the page to finish classifying. */
+  async function draw(p: Page, strokes: Array<Array<[number, number]>>, via: 'mouse' | 'touch' = 'mouse'): Promise<void> {
+    const box = await (await p.$('#pad'))?.boundingBox();
+    assert.ok(box);
+    const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+    for (const stroke of strokes) {
+      const [x0, y0] = at(stroke[0]);
+      if (via === 'mouse') {
+        await p.mouse.move(x0, y0);
+        await p.mouse.down();
+        for (const point of stroke.slice(1)) await p.mouse.move(...at(point), { steps: 4 });
+        await p.mouse.up();
+      } else {
+        await p.touchscreen.touchStart(x0, y0);
+        let [px, py] = [x0, y0];
+        for (const point of stroke.slice(1)) {
+          const [x, y] = at(point);
+          for (let s = 1; s <= 4; s++) await p.touchscreen.touchMove(px + ((x - px) * s) / 4, py + ((y - py) * s) / 4);
+          [px, py] = [x, y];
+        }
+        await p.touchscreen.touchEnd();
+      }
+    }
+    await p.waitForFunction("document.body.dataset.busy === 'false'");
+  }
+
+  /** The pad's RGBA pixels and the 28x28 input the page shows (a page-side expression: this file has no DOM types). */
+  type Pixels = { width: number; height: number; data: number[] };
+  const canvases = () =>
+    page.evaluate(`(() => {
+      const read = (id) => {
+        const c = document.getElementById(id);
+        return { width: c.width, height: c.height, data: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data) };
+      };
+      return { pad: read('pad'), input: read('input') };
+    })()`) as Promise<{ pad: Pixels; input: Pixels }>;
+
+  it('recognises digits drawn with mouse strokes, showing the 28x28 input that Node preprocessing gives', async () => {
+    for (const { digit, strokes } of DRAWN) {
+      await page.click('#clear');
+      await draw(page, strokes);
+      const top = await text('#top');
+      assert.match(top, new RegExp(`^${digit} \\(\\d+\\.\\d%\\)$`), `drew ${digit}, page says ${top}`);
+      // The input shown is what src/preprocess/mnistify.ts gives in Node for the same drawing.
+      const { pad, input } = await canvases();
+      const node = mnistify({ width: pad.width, height: pad.height, data: Uint8Array.from(pad.data) }, { polarity: 'light-on-dark' }).pixels;
+      let worst = 0;
+      for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(input.data[i * 4] - Math.round(node[i] * 255)));
+      assert.ok(worst <= 1, `drawn ${digit}: shown input differs from Node's by ${worst}/255`);
+      assert.equal((await page.$$('#bars li')).length, 5);
+    }
+    if (!existsSync(ARTIFACTS)) mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = await page.screenshot({ type: 'png' });
+    writeFileSync(join(ARTIFACTS, 'serve.png'), shot);
+    if (process.env.MNIST_DEEP_UPDATE_DOCS === '1') writeFileSync(DOCS_SHOT, shot);
+    await page.click('#clear');
+    assert.equal(await text('#top'), '–');
+    assert.deepEqual(problems, []);
+  });
+
+  it('touch strokes draw too', async () => {
+    const touch = await chromium.browser.newPage();
+    const touchProblems = watchPage(touch);
+    await touch.setViewport({ width: 1000, height: 560, hasTouch: true, isMobile: false });
+    await touch.goto(served.url);
+    await touch.evaluate('window.mnistDeep.ready');
+    await draw(touch, DRAWN[0].strokes, 'touch');
+    assert.match(await touch.$eval('#top', (e) => e.textContent ?? ''), /^1 \(/);
+    assert.deepEqual(touchProblems, []);
+    await touch.close();
+  });
+
+  it('a Fashion-MNIST model: the page says so and shows class names', async () => {
+    const file = join(modelDir, 'metadata.json');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(original), dataset: 'fashion-mnist' }));
+    try {
+      await page.reload();
+      await page.evaluate('window.mnistDeep.ready');
+      assert.equal(await text('#title'), 'Draw a piece of clothing');
+      assert.match(await text('#model-info'), /Fashion-MNIST/);
+      await draw(page, DRAWN[0].strokes);
+      const labels = await page.$$eval('#bars li > span:first-child', (els) => els.map((e) => e.textContent));
+      assert.equal(labels.length, 5);
+      for (const l of labels) assert.ok(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'].includes(l ?? ''), String(l));
+      assert.deepEqual(problems, []);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});
