@@ -5,11 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { loadTf } from '../../src/backends/tf';
 import { useBackend } from '../../src/backends';
+import { predictProbabilities } from '../../src/eval/probabilities';
 import { loadModel } from '../../src/models/io';
 import { mnistify } from '../../src/preprocess/mnistify';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
@@ -86,11 +87,10 @@ describe('serve: the page in Chromium', { skip }, () => {
       return out;
     }, images)) as number[][];
 
-    // The CLI's own code path in Node: the saved model loaded by loadModel, softmax of its logits.
+    // The CLI's own code path in Node (predict's): the saved model loaded by loadModel, softmax of its logits.
     await useBackend('wasm');
-    const tf = loadTf();
-    const model = await loadModel(modelDir);
-    const nodeProbs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(images.flat(), [n, 784])) as import('@tensorflow/tfjs').Tensor2D).arraySync()) as number[][];
+    const flat = predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), n);
+    const nodeProbs = Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * 10, (i + 1) * 10)));
     const argmax = (p: number[]) => p.indexOf(Math.max(...p));
     let maxDiff = 0;
     let right = 0;
@@ -161,7 +161,7 @@ describe('serve: the page in Chromium', { skip }, () => {
       return { pad: read('pad'), input: read('input') };
     })()`) as Promise<{ pad: Pixels; input: Pixels }>;
 
-  it('recognises digits drawn with mouse strokes, showing the 28x28 input that Node preprocessing gives', async () => {
+  it('recognises digits drawn with mouse strokes; shows the input Node preprocessing gives; mnist-deep predict on the drawing agrees', async () => {
     for (const { digit, strokes } of DRAWN) {
       await page.click('#clear');
       await draw(page, strokes);
@@ -175,6 +175,23 @@ describe('serve: the page in Chromium', { skip }, () => {
       assert.ok(worst <= 1, `drawn ${digit}: shown input differs from Node's by ${worst}/255`);
       assert.equal((await page.$$('#bars li')).length, 5);
     }
+    // The last drawing saved as a PNG: `mnist-deep predict` on it says what the page says.
+    const { pad } = await canvases();
+    const png = new PNG({ width: pad.width, height: pad.height });
+    png.data = Buffer.from(pad.data);
+    const file = join(tmp.dir, 'drawn.png');
+    writeFileSync(file, PNG.sync.write(png));
+    const cli = await runCli(['predict', file, '--model-dir', modelDir, '--polarity', 'light-on-dark', '--top', '10', '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    const cliPredictions = (JSON.parse(cli.stdout) as { predictions: Array<{ class: number; probability: number }> }).predictions;
+    const pageProbs = (await page.evaluate(`(async () => {
+      const c = document.getElementById('pad');
+      const image = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      return window.mnistDeep.predict(window.mnistDeepPreprocess.mnistify(image, { polarity: 'light-on-dark' }).pixels);
+    })()`)) as number[];
+    assert.equal(cliPredictions[0].class, DRAWN[DRAWN.length - 1].digit);
+    for (const p of cliPredictions) assert.ok(Math.abs(p.probability - pageProbs[p.class]) < 1e-3, `class ${p.class}: CLI ${p.probability}, page ${pageProbs[p.class]}`);
+
     if (!existsSync(ARTIFACTS)) mkdirSync(ARTIFACTS, { recursive: true });
     const shot = await page.screenshot({ type: 'png' });
     writeFileSync(join(ARTIFACTS, 'serve.png'), shot);
