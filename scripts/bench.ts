@@ -15,7 +15,7 @@ import { Rng } from '../src/data/rng';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';
-import { makeStepper } from '../src/train/stepper';
+import { createEngine } from '../src/engine';
 
 interface Args {
   steps: number;
@@ -70,7 +70,7 @@ function randomSplit(n: number, seed: number): DataSplit {
 async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number): Promise<{ rate: number; threads: number }> {
   const m = buildModel(model, 1);
   const defaults = model === 'cnn' ? { optimizer: 'adam' as const, learningRate: 1e-4 } : { optimizer: 'sgd' as const, learningRate: 0.5 };
-  const stepper = await makeStepper(m, { backend, model, ...defaults, seed: 1, batchSize, threads });
+  const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads });
   const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
   const times: number[] = [];
   try {
@@ -117,7 +117,7 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   model.dispose();
 
   const sm = buildModel('softmax');
-  const stepper = await makeStepper(sm, { backend, model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1, batchSize: 100 });
+  const stepper = await createEngine(sm, { backend, model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1, batchSize: 100 });
   const trainSplit = randomSplit(55000, 4);
   const s0 = performance.now();
   for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100), i);

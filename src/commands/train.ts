@@ -10,7 +10,7 @@ import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
-import { Stepper, makeStepper } from '../train/stepper';
+import { TrainingEngine, createEngine } from '../engine';
 import { TrainSummary, trainLoop } from '../train/trainer';
 import { packageVersion } from '../version';
 import { Output } from './output';
@@ -61,20 +61,18 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const startStep = resumed?.step ?? 0;
 
   const model = buildModel(cfg.model, cfg.seed);
-  const stepper = await makeStepper(model, { ...cfg, backend: backend.name, weights: resumed?.weights, optimizerState: resumed?.optimizer });
+  const engine = await createEngine(model, { ...cfg, backend: backend.name }, resumed && { weights: resumed.weights, optimizer: resumed.optimizer });
   out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
     `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
-    `with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${stepper.threads} thread(s)`);
+    `with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${engine.threads} thread(s)`);
 
-  const checkpoint = (stepsDone: number) => writeCheckpoint(saveDir, {
-    config: cfg, step: stepsDone, data: data.train.getState(),
-    weights: stepper.replica.weights, optimizer: stepper.replica.optimizer.getState(),
-  });
+  // The weights and optimizer state are read from the engine only here.
+  const checkpoint = async (stepsDone: number) => writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...(await engine.exportState()) });
   const signals = trapSignals(() => out.say('stopping after this step (press Ctrl-C again to quit at once)'));
   let summary: TrainSummary;
   out.startProgress(cfg.steps, startStep);
   try {
-    summary = await trainLoop(model, stepper, data, cfg, {
+    summary = await trainLoop(engine, data, cfg, {
       onStep: (s) => out.progress(s),
       onLog: (log) => {
         out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
@@ -83,13 +81,16 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
       onCheckpoint: checkpoint,
       shouldStop: () => signals.received !== undefined,
     }, startStep);
+    // Training is done or stopped: a last checkpoint (it lets `--resume DIR --steps MORE` train on),
+    // then Ctrl-C during the evaluation below simply ends the process; no step is lost.
+    if (summary.stopped) await checkpoint(summary.stepsDone);
+    else if (cfg.checkpointEvery > 0) await checkpoint(cfg.steps);
   } finally {
     out.stopProgress();
-    await stepper.close();
+    await engine.close();
   }
 
   if (summary.stopped) {
-    checkpoint(summary.stepsDone);
     signals.dispose();
     out.say(`interrupted at step ${summary.stepsDone} of ${cfg.steps}; checkpoint saved in ${saveDir}`);
     out.say(`resume with: mnist-deep train --resume ${saveDir}`);
@@ -97,18 +98,15 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
     return;
   }
-  // Training is done: a last checkpoint first (it lets `--resume DIR --steps MORE` train on),
-  // then Ctrl-C during the evaluation below simply ends the process; no step is lost.
-  if (cfg.checkpointEvery > 0) checkpoint(cfg.steps);
   signals.dispose();
-  await finish(cfg, stepper, summary, backend.name, saveDir, out, data);
+  await finish(cfg, engine, summary, backend.name, saveDir, out, data);
 }
 
 async function finish(
-  cfg: TrainConfig, stepper: Stepper, summary: TrainSummary, backend: BackendName, saveDir: string, out: Output,
+  cfg: TrainConfig, engine: TrainingEngine, summary: TrainSummary, backend: BackendName, saveDir: string, out: Output,
   data: ReturnType<typeof makeDatasets>,
 ): Promise<void> {
-  const model = stepper.replica.model;
+  const model = engine.model;
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
   const validation = data.validation.count ? (await evaluate(model, data.validation, how)).accuracy : NaN;
   const test = await evaluate(model, data.test, how);

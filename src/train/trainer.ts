@@ -1,7 +1,6 @@
-import type * as tfl from '@tensorflow/tfjs';
 import { Datasets } from '../data/dataset';
 import { accuracyOn } from '../eval/predict';
-import { Stepper } from './stepper';
+import type { TrainingEngine } from '../engine/types';
 
 export interface StepLog {
   step: number;
@@ -16,7 +15,7 @@ export interface TrainHooks {
   /** Every `logEvery` steps, as the tutorial prints. */
   onLog?: (log: StepLog) => void;
   /** Every `checkpointEvery` steps, with the number of steps done. */
-  onCheckpoint?: (stepsDone: number) => void;
+  onCheckpoint?: (stepsDone: number) => void | Promise<void>;
   /** Asked after every step: stop now (e.g. on Ctrl-C)? */
   shouldStop?: () => boolean;
 }
@@ -44,7 +43,7 @@ export interface TrainSummary {
  * The tutorial's loop: at step i, take the next batch; every `logEvery` steps
  * report the accuracy on that batch before training on it; then train.
  */
-export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: Datasets, run: TrainRun, hooks: TrainHooks = {}, startStep = 0): Promise<TrainSummary> {
+export async function trainLoop(engine: TrainingEngine, data: Datasets, run: TrainRun, hooks: TrainHooks = {}, startStep = 0): Promise<TrainSummary> {
   const losses: number[] = [];
   const t0 = performance.now();
   let lastLogTime = t0;
@@ -53,8 +52,8 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
     // Accuracy on the batch with dropout off, as the tutorial's log line reports.
-    const accuracy = logNow ? await accuracyOn(model, batch.xs, batch.labels) : NaN;
-    const loss = await stepper.step(batch, step);
+    const accuracy = logNow ? await accuracyOn(engine.model, batch.xs, batch.labels) : NaN;
+    const { loss } = await engine.step(batch, step);
     losses.push(loss);
     sinceLog++;
     if (logNow) {
@@ -66,7 +65,7 @@ export async function trainLoop(model: tfl.LayersModel, stepper: Stepper, data: 
     }
     const done = step + 1;
     hooks.onStep?.(done);
-    if (run.checkpointEvery && done % run.checkpointEvery === 0 && done < run.steps) hooks.onCheckpoint?.(done);
+    if (run.checkpointEvery && done % run.checkpointEvery === 0 && done < run.steps) await hooks.onCheckpoint?.(done);
     // Let signal handlers run: a step is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
     if (hooks.shouldStop?.()) return summary(done, true);

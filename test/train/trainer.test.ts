@@ -5,8 +5,8 @@ import { buildModel } from '../../src/models';
 import { resolveConfig } from '../../src/train/config';
 import { evaluate } from '../../src/eval/evaluate';
 import { trainLoop } from '../../src/train/trainer';
-import { Replica } from '../../src/train/gradients';
-import { LocalStepper } from '../../src/train/stepper';
+import { Replica } from '../../src/engine/replica';
+import { LocalEngine } from '../../src/engine/local';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -37,8 +37,8 @@ describe('training', () => {
     const d = data();
     const model = buildModel('softmax');
     const logs: number[] = [];
-    const stepper = new LocalStepper(new Replica(model, 'sgd', 0.5, { seed: 1, thread: 0 }));
-    const summary = await trainLoop(model, stepper, d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
+    const engine = new LocalEngine(new Replica(model, 'sgd', 0.5, { seed: 1, thread: 0 }));
+    const summary = await trainLoop(engine, d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
     assert.deepEqual(logs, [0, 20, 40]);
     assert.ok(mean(summary.losses.slice(-10)) < summary.losses[0] / 4, `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`);
     assert.ok((await evaluate(model, d.test, { batchSize: 64 })).accuracy > 0.9);
@@ -48,10 +48,10 @@ describe('training', () => {
     const tf = loadTf();
     const d = data();
     const model = buildModel('cnn', 2);
-    const stepper = new LocalStepper(new Replica(model, 'adam', 1e-3, { seed: 1, thread: 0 }));
-    await trainLoop(model, stepper, d, { steps: 2, batchSize: 16, logEvery: 1 });
+    const engine = new LocalEngine(new Replica(model, 'adam', 1e-3, { seed: 1, thread: 0 }));
+    await trainLoop(engine, d, { steps: 2, batchSize: 16, logEvery: 1 });
     const before = tf.memory().numTensors;
-    const summary = await trainLoop(model, stepper, d, { steps: 30, batchSize: 16, logEvery: 5 });
+    const summary = await trainLoop(engine, d, { steps: 30, batchSize: 16, logEvery: 5 });
     assert.equal(tf.memory().numTensors, before, 'tensor count stable');
     assert.ok(mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2, `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`);
   });

@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import { buildModel } from '../../src/models';
-import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/train/gradients';
-import { ParallelStepper, combineGradients, shardRange, splitCounts } from '../../src/train/parallel';
-import { autoThreads, makeStepper } from '../../src/train/stepper';
+import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/engine/replica';
+import { ParallelEngine, combineGradients, shardRange, splitCounts } from '../../src/engine/parallel';
+import { autoThreads, createEngine } from '../../src/engine';
 import { trainLoop } from '../../src/train/trainer';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { maxRelDiff } from '../helpers/compare';
@@ -32,7 +32,7 @@ describe('data-parallel training', () => {
 
   it('refuses a replica whose state is not in shared memory', async () => {
     const replica = new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 });
-    await assert.rejects(ParallelStepper.start(replica, 2, { backend: 'wasm', model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1 }), /sharedState/);
+    await assert.rejects(ParallelEngine.start(replica, 2, { backend: 'wasm', model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1 }), /sharedState/);
   });
 
   it('the size-weighted sum of part gradients is the whole batch gradient (cnn, no dropout)', () => {
@@ -49,13 +49,13 @@ describe('data-parallel training', () => {
 
   const run = async (threads: number, optimizerName: 'adam' | 'sgd', learningRate: number) => {
     const model = buildModel('softmax');
-    const stepper = await makeStepper(model, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1, batchSize: 21, threads });
-    assert.equal(stepper.threads, threads);
+    const engine = await createEngine(model, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1, batchSize: 21, threads });
+    assert.equal(engine.threads, threads);
     try {
-      const summary = await trainLoop(model, stepper, data(), { steps: 25, batchSize: 21, logEvery: 100 });
+      const summary = await trainLoop(engine, data(), { steps: 25, batchSize: 21, logEvery: 100 });
       return { losses: summary.losses, weights: getFlatWeights(trainableVariables(model)) };
     } finally {
-      await stepper.close();
+      await engine.close();
     }
   };
 
@@ -86,13 +86,13 @@ describe('data-parallel training', () => {
 
   it('cnn on two threads: loss falls', async () => {
     const model = buildModel('cnn', 2);
-    const stepper = await makeStepper(model, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1, batchSize: 16, threads: 2 });
+    const engine = await createEngine(model, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1, batchSize: 16, threads: 2 });
     try {
-      const { losses } = await trainLoop(model, stepper, data(), { steps: 30, batchSize: 16, logEvery: 100 });
+      const { losses } = await trainLoop(engine, data(), { steps: 30, batchSize: 16, logEvery: 100 });
       const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
       assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) / 2, losses.map((l) => l.toFixed(2)).join(' '));
     } finally {
-      await stepper.close();
+      await engine.close();
     }
   });
 });

@@ -1,9 +1,9 @@
-/** A worker thread of ParallelStepper: one replica of the model and optimizer. */
+/** A worker thread of ParallelEngine: one replica of the model and optimizer. */
 import { useBackend } from '../backends';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { buildModel } from '../models';
 import { serveWorker } from '../threads/channel';
-import { Replica } from './gradients';
+import { Replica } from './replica';
 import { FromWorker, ReplicaSpec, ToWorker, combineGradients, shardRange } from './parallel';
 
 serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
@@ -12,6 +12,7 @@ serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
     seed: spec.seed,
     thread: spec.index,
     decay: spec.decay,
+    dropout: spec.dropout,
     shared: { weights: new Float32Array(spec.weights), slots: spec.slots.map((b) => new Float32Array(b)), step: spec.optimizerStep },
   });
   const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));

@@ -21,10 +21,10 @@ import { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { ModelName } from '../models/names';
 import { WorkerChannel } from '../threads/channel';
-import { CosineDecay, OptimizerName } from './config';
-import { Replica, SharedState } from './gradients';
-import { OptimizerState, slotCount } from './optimizers';
-import { Stepper } from './stepper';
+import { CosineDecay, OptimizerName } from '../train/config';
+import { Replica, SharedState } from './replica';
+import { OptimizerState, slotCount } from '../train/optimizers';
+import type { EngineState, StepResult, TrainingEngine } from './types';
 
 export interface ReplicaSpec {
   backend: BackendName;
@@ -34,6 +34,8 @@ export interface ReplicaSpec {
   decay?: CosineDecay;
   /** Seeds dropout masks (with the step and `index`). */
   seed: number;
+  /** false: no dropout. */
+  dropout?: boolean;
   /** This worker's index in `grads` (the main thread is 0). */
   index: number;
   threads: number;
@@ -94,19 +96,25 @@ export function sharedState(weights: Float32Array, optimizer: OptimizerName, sta
 /** A worker thread holding one replica. */
 type WorkerReplica = WorkerChannel<ToWorker, FromWorker>;
 
-export class ParallelStepper implements Stepper {
+/** The flat-array engine on several threads (see the top of this file). */
+export class ParallelEngine implements TrainingEngine {
+  readonly kind = 'flat';
   private readonly views: Float32Array[][];
   private readonly sum: Float32Array;
   private readonly range: [number, number];
 
   private constructor(
-    readonly replica: Replica,
+    private readonly replica: Replica,
     private readonly workers: WorkerReplica[],
     buffers: SharedArrayBuffer[][],
   ) {
     this.views = buffers.map((pair) => pair.map((b) => new Float32Array(b)));
     this.sum = new Float32Array(replica.weights.length);
     this.range = shardRange(replica.weights.length, this.threads, 0);
+  }
+
+  get model() {
+    return this.replica.model;
   }
 
   get threads(): number {
@@ -117,7 +125,7 @@ export class ParallelStepper implements Stepper {
    * Starts `threads - 1` workers around a replica whose weights and optimizer
    * slots are in shared memory (see `sharedState`).
    */
-  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed'>): Promise<ParallelStepper> {
+  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed' | 'dropout'>): Promise<ParallelEngine> {
     const state = replica.optimizer.getState();
     if (!(replica.weights.buffer instanceof SharedArrayBuffer)) throw new Error('parallel training needs the replica built on sharedState()');
     const bytes = replica.weights.length * 4;
@@ -137,10 +145,10 @@ export class ParallelStepper implements Stepper {
       await Promise.all(workers.map((w) => w.close()));
       throw err;
     }
-    return new ParallelStepper(replica, workers, grads);
+    return new ParallelEngine(replica, workers, grads);
   }
 
-  async step(batch: Batch, step: number): Promise<number> {
+  async step(batch: Batch, step: number): Promise<StepResult> {
     const counts = splitCounts(batch.size, this.threads);
     if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
     const parity = step % 2;
@@ -159,7 +167,11 @@ export class ParallelStepper implements Stepper {
     await Promise.all(applied);
     // 3. This model follows; workers load theirs at the start of the next step.
     this.replica.loadWeights();
-    return loss;
+    return { loss };
+  }
+
+  async exportState(): Promise<EngineState> {
+    return this.replica.exportState();
   }
 
   async close(): Promise<void> {

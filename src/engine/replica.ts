@@ -2,10 +2,10 @@ import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
-import { OptimizerName } from './config';
-import { FlatOptimizer, OptimizerState, makeOptimizer } from './optimizers';
-import { CosineDecay } from './config';
+import { CosineDecay, OptimizerName } from '../train/config';
+import { FlatOptimizer, OptimizerState, makeOptimizer } from '../train/optimizers';
 import { seedDropout } from './dropout-seed';
+import type { EngineState } from './types';
 
 /** The model's trainable variables, in a fixed order. */
 export function trainableVariables(model: tfl.LayersModel): tfl.Variable[] {
@@ -82,6 +82,8 @@ export interface ReplicaOptions {
   shared?: SharedState;
   /** The learning rate's schedule, if it is not constant. */
   decay?: CosineDecay;
+  /** false: no dropout. */
+  dropout?: boolean;
 }
 
 /**
@@ -111,7 +113,7 @@ export class Replica {
   gradients(step: number, xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
     seedDropout(this.opts.seed, step, this.opts.thread);
     const target = out ?? (this.gradBuffer ??= new Float32Array(this.weights.length));
-    return flatGradients(this.model, this.vars, xs, ys, n, true, target);
+    return flatGradients(this.model, this.vars, xs, ys, n, this.opts.dropout !== false, target);
   }
 
   /** One optimizer update with these gradients, then the model's variables follow. */
@@ -123,6 +125,12 @@ export class Replica {
   /** Updates weights [from, to) only; the variables follow at `loadWeights`. */
   applyRange(grads: Float32Array, from: number, to: number): void {
     this.optimizer.apply(this.weights, grads, from, to);
+  }
+
+  /** Copies of the weights and the optimizer's state. */
+  exportState(): EngineState {
+    const state = this.optimizer.getState();
+    return { weights: this.weights.slice(), optimizer: { ...state, slots: state.slots.map((s) => s.slice()) } };
   }
 
   /** The model's variables take the flat weights. */

@@ -1,0 +1,68 @@
+/**
+ * `createEngine` picks the training engine for a backend: the tensor engine
+ * where the backend computes the whole step itself (tensorflow), the flat-array
+ * engine (one thread or data-parallel worker threads) elsewhere.
+ */
+import type * as tfl from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
+import { BackendName, runsOwnParallelism } from '../backends/choices';
+import { UserError } from '../errors';
+import { LocalEngine } from './local';
+import { Replica, getFlatWeights, trainableVariables } from './replica';
+import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
+
+export type { EngineKind, EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
+export { ENGINE_KINDS } from './types';
+
+/**
+ * Threads worth using: data-parallel replicas pay off for the CNN on the
+ * single-threaded wasm and cpu backends; tfjs-node already uses every core,
+ * and the softmax model is too small for the exchange to pay.
+ */
+export function autoThreads(opts: Pick<EngineOptions, 'backend' | 'model' | 'batchSize'>, cores = availableParallelism()): number {
+  if (runsOwnParallelism(opts.backend) || opts.model === 'softmax') return 1;
+  return Math.max(1, Math.min(cores, 4, opts.batchSize));
+}
+
+/**
+ * tensorflow keeps weights and Adam's state in TensorFlow (no per-step copies);
+ * wasm and cpu train faster with the optimizer in one JavaScript pass over
+ * shared arrays, across threads.
+ */
+export function engineKindFor(backend: BackendName): EngineKind {
+  return backend === 'tensorflow' ? 'tensor' : 'flat';
+}
+
+/** The engine for `options`, training `model`, from `initialState` (a checkpoint's) or the model's own weights. */
+export async function createEngine(model: tfl.LayersModel, options: EngineOptions, initialState?: EngineState): Promise<TrainingEngine> {
+  const kind = options.engine ?? engineKindFor(options.backend);
+  if (initialState && initialState.optimizer.name !== options.optimizer) {
+    throw new UserError(`the checkpoint's optimizer is ${initialState.optimizer.name}, not ${options.optimizer}`);
+  }
+  if (kind === 'tensor') {
+    if (options.threads !== undefined && options.threads > 1) throw new UserError(`--threads ${options.threads}: the ${options.backend} backend trains from one thread`);
+    const { TensorEngine } = await import('./tensor');
+    return new TensorEngine(model, options, initialState);
+  }
+  const threads = options.threads ?? autoThreads(options);
+  if (threads > 1 && options.backend === 'webgpu') throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
+  if (threads > options.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${options.batchSize}`);
+  const replicaOptions = { seed: options.seed, thread: 0, decay: options.decay, dropout: options.dropout };
+  if (threads === 1) {
+    return new LocalEngine(new Replica(model, options.optimizer, options.learningRate, {
+      ...replicaOptions, weights: initialState?.weights, optimizerState: initialState?.optimizer,
+    }));
+  }
+  const { ParallelEngine, sharedState } = await import('./parallel');
+  const shared = sharedState(initialState?.weights ?? getFlatWeights(trainableVariables(model)), options.optimizer, initialState?.optimizer);
+  const replica = new Replica(model, options.optimizer, options.learningRate, { ...replicaOptions, shared });
+  return ParallelEngine.start(replica, threads, {
+    backend: options.backend,
+    model: options.model,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    decay: options.decay,
+    seed: options.seed,
+    dropout: options.dropout,
+  });
+}

@@ -1,0 +1,27 @@
+import type { Batch } from '../data/dataset';
+import { Replica } from './replica';
+import type { EngineState, StepResult, TrainingEngine } from './types';
+
+/** The flat-array engine on one thread: gradients from tfjs, the optimizer in one JavaScript pass. */
+export class LocalEngine implements TrainingEngine {
+  readonly kind = 'flat';
+  readonly threads = 1;
+
+  constructor(private readonly replica: Replica) {}
+
+  get model() {
+    return this.replica.model;
+  }
+
+  async step(batch: Batch, step: number): Promise<StepResult> {
+    const { loss, grads } = this.replica.gradients(step, batch.xs, batch.ys, batch.size);
+    this.replica.apply(grads);
+    return { loss };
+  }
+
+  async exportState(): Promise<EngineState> {
+    return this.replica.exportState();
+  }
+
+  async close(): Promise<void> {}
+}

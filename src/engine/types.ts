@@ -1,0 +1,56 @@
+/**
+ * The training-engine interface: what the training loop and the train command
+ * use, whatever trains underneath (flat arrays on one or several threads for
+ * wasm/cpu, tensors for tensorflow and other backends with gradients).
+ */
+import type * as tfl from '@tensorflow/tfjs';
+import type { BackendName } from '../backends/choices';
+import type { Batch } from '../data/dataset';
+import type { ModelName } from '../models/names';
+import type { CosineDecay, OptimizerName } from '../train/config';
+import type { OptimizerState } from '../train/optimizers';
+
+export const ENGINE_KINDS = ['flat', 'tensor'] as const;
+/** `flat`: weights in one Float32Array, optimizer in JavaScript (threads share it); `tensor`: weights and optimizer state stay tfjs variables. */
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+export interface EngineOptions {
+  backend: BackendName;
+  model: ModelName;
+  optimizer: OptimizerName;
+  /** The initial learning rate; with `decay`, step s uses `learningRateAt(options, s)`. */
+  learningRate: number;
+  decay?: CosineDecay;
+  /** Seeds dropout masks (with the step and the thread). */
+  seed: number;
+  batchSize: number;
+  /** Undefined: choose (see `autoThreads`); only the flat engine uses more than one. */
+  threads?: number;
+  /** Undefined: the backend's own choice (see `engineKindFor`). */
+  engine?: EngineKind;
+  /** false: no dropout (tests comparing engines whose masks could differ). Default true. */
+  dropout?: boolean;
+}
+
+/** Everything a checkpoint holds of the model and optimizer: weights in `trainableVariables` order, flat. */
+export interface EngineState {
+  weights: Float32Array;
+  optimizer: OptimizerState;
+}
+
+export interface StepResult {
+  /** The batch's mean cross-entropy before the update. */
+  loss: number;
+}
+
+export interface TrainingEngine {
+  readonly kind: EngineKind;
+  /** The model being trained: its variables hold the current weights after every step. */
+  readonly model: tfl.LayersModel;
+  readonly threads: number;
+  /** One optimizer step on `batch`; `step` (0-based, of the whole run) fixes the dropout masks. */
+  step(batch: Batch, step: number): Promise<StepResult>;
+  /** A copy of the weights and optimizer state (read from the backend only now). */
+  exportState(): Promise<EngineState>;
+  close(): Promise<void>;
+}
