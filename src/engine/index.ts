@@ -35,12 +35,13 @@ export function engineKindFor(backend: BackendName): EngineKind {
 
 /** The engine for `options`, training `model`, from `initialState` (a checkpoint's) or the model's own weights. */
 export async function createEngine(model: tfl.LayersModel, options: EngineOptions, initialState?: EngineState): Promise<TrainingEngine> {
-  const kind = options.engine ?? engineKindFor(options.backend);
+  // More than one thread asked for: the flat engine's worker threads, whatever the backend.
+  const kind = options.engine ?? ((options.threads ?? 1) > 1 ? 'flat' : engineKindFor(options.backend));
   if (initialState && initialState.optimizer.name !== options.optimizer) {
     throw new UserError(`the checkpoint's optimizer is ${initialState.optimizer.name}, not ${options.optimizer}`);
   }
   if (kind === 'tensor') {
-    if (options.threads !== undefined && options.threads > 1) throw new UserError(`--threads ${options.threads}: the ${options.backend} backend trains from one thread`);
+    if ((options.threads ?? 1) > 1) throw new UserError(`--threads ${options.threads}: the tensor engine trains from one thread`);
     const { TensorEngine } = await import('./tensor');
     return new TensorEngine(model, options, initialState);
   }
