@@ -35,7 +35,8 @@ export const ASSETS_DIR = join(PACKAGE_ROOT, 'assets', 'serve');
 const PAGE_SCRIPT = join(__dirname, 'page', 'app.js');
 const PREPROCESS_MODULE = join(__dirname, '..', 'preprocess', 'mnistify.js');
 
-const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+/** Without cross-origin isolation TF.js loads one of these, never the threaded build. */
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 
 function readAsset(file: string): Buffer {
   try {

@@ -1,15 +1,15 @@
-/** What the page shows about the model: from its metadata.json, with class names from our data set table. */
+/** What the page shows about the model: from its metadata, with class names from our data set table. */
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
-import { METADATA_FILE } from '../models/io';
+import { METADATA_FILE, MODEL_FILE } from '../models/io';
 import { REPORT_FILE, readModelFile } from './model-files';
 
 export interface PageInfo {
   /** The model folder as given on the command line. */
   modelDir: string;
-  /** softmax or cnn, when metadata.json says. */
+  /** softmax or cnn, when the metadata says. */
   model: string | null;
   dataset: DatasetName;
-  /** False when metadata.json is absent or does not name the data set (then MNIST is assumed). */
+  /** False when there is no metadata naming the data set (then MNIST is assumed). */
   datasetKnown: boolean;
   classNames: readonly string[];
   testAccuracy: number | null;
@@ -24,15 +24,22 @@ interface Metadata {
   steps?: unknown;
 }
 
-function readMetadata(root: string): Metadata {
-  const bytes = readModelFile(root, METADATA_FILE);
-  if (!bytes) return {};
+function readJsonObject(root: string, name: string): Record<string, unknown> | undefined {
+  const bytes = readModelFile(root, name);
+  if (!bytes) return undefined;
   try {
     const json: unknown = JSON.parse(bytes.toString('utf8'));
-    return json && typeof json === 'object' ? (json as Metadata) : {};
+    return json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/** As eval and predict read it: model.json's userDefinedMetadata, else metadata.json (older models). */
+function readMetadata(root: string): Metadata {
+  const embedded = readJsonObject(root, MODEL_FILE)?.userDefinedMetadata;
+  if (embedded && typeof embedded === 'object' && !Array.isArray(embedded)) return embedded as Metadata;
+  return readJsonObject(root, METADATA_FILE) ?? {};
 }
 
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);

@@ -7,7 +7,9 @@ import { Policy, Resource } from './files';
 
 /**
  * The page: scripts, styles, data and wasm from our own origin only (wasm
- * needs 'wasm-unsafe-eval'; TF.js' threaded wasm starts its workers from blobs).
+ * needs 'wasm-unsafe-eval'). The page is not cross-origin isolated, so TF.js'
+ * wasm backend runs single-threaded (its threads would load scripts from
+ * blob: URLs); one 784-pixel image needs no threads.
  */
 const PAGE_CSP = [
   "default-src 'none'",
@@ -15,7 +17,6 @@ const PAGE_CSP = [
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "connect-src 'self'",
-  "worker-src 'self' blob:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -44,6 +45,7 @@ function baseHeaders(res: ServerResponse): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
 }
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
@@ -83,11 +85,6 @@ export function requestHandler(routes: ReadonlyMap<string, Resource>, allowedHos
     res.setHeader('Content-Type', resource.type);
     res.setHeader('Content-Length', body.byteLength);
     res.setHeader('Content-Security-Policy', CSP[resource.policy]);
-    if (resource.policy === 'page') {
-      // Cross-origin isolation lets TF.js use wasm threads (SharedArrayBuffer).
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    }
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 }

@@ -213,10 +213,45 @@ describe('serve: the page in Chromium', { skip }, () => {
     await touch.close();
   });
 
+  it('predict() refuses anything but 784 numbers in [0, 1]', async () => {
+    for (const bad of ['[1, 2, 3]', 'new Array(784).fill(2)', 'new Array(784).fill(NaN)', 'null']) {
+      const message = await page.evaluate(`window.mnistDeep.predict(${bad}).then(() => 'resolved', (e) => e.message)`);
+      assert.match(String(message), /^predict: /, bad);
+    }
+  });
+
+  it("TF.js' other backends work in the page too: wasm (its files, CSP and threads) and cpu", async () => {
+    const other = await chromium.browser.newPage();
+    const otherProblems = watchPage(other);
+    await other.goto(served.url);
+    await other.evaluate('window.mnistDeep.ready');
+    const test = mnistTestSet();
+    const images = Array.from({ length: 20 }, (_, i) => Array.from(digitAt(test.images, i), (v) => v / 255));
+    await useBackend('wasm');
+    const node = predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), images.length);
+    for (const name of ['wasm', 'cpu']) {
+      const probs = (await other.evaluate(
+        `tf.setBackend(${JSON.stringify(name)}).then(async (ok) => {
+          if (!ok || tf.getBackend() !== ${JSON.stringify(name)}) throw new Error('setBackend failed');
+          const all = ${JSON.stringify(images)};
+          const out = [];
+          for (const px of all) out.push(await window.mnistDeep.predict(px));
+          return out;
+        })`,
+      )) as number[][];
+      probs.forEach((p, i) => p.forEach((v, c) => assert.ok(Math.abs(v - node[i * 10 + c]) < 1e-3, `${name}, image ${i}, class ${c}`)));
+    }
+    assert.deepEqual(otherProblems, []);
+    await other.close();
+  });
+
   it('a Fashion-MNIST model: the page says so and shows class names', async () => {
-    const file = join(modelDir, 'metadata.json');
-    const original = readFileSync(file, 'utf8');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(original), dataset: 'fashion-mnist' }));
+    // The run's metadata is in model.json (userDefinedMetadata) and in metadata.json; relabel both.
+    const files = ['model.json', 'metadata.json'].map((f) => join(modelDir, f));
+    const originals = files.map((f) => readFileSync(f, 'utf8'));
+    const relabel = (json: { userDefinedMetadata?: object; dataset?: string }) =>
+      json.userDefinedMetadata ? { ...json, userDefinedMetadata: { ...json.userDefinedMetadata, dataset: 'fashion-mnist' } } : { ...json, dataset: 'fashion-mnist' };
+    files.forEach((f, i) => writeFileSync(f, JSON.stringify(relabel(JSON.parse(originals[i])))));
     try {
       await page.reload();
       await page.evaluate('window.mnistDeep.ready');
@@ -228,7 +263,7 @@ describe('serve: the page in Chromium', { skip }, () => {
       for (const l of labels) assert.ok(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'].includes(l ?? ''), String(l));
       assert.deepEqual(problems, []);
     } finally {
-      writeFileSync(file, original);
+      files.forEach((f, i) => writeFileSync(f, originals[i]));
     }
   });
 });

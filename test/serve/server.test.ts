@@ -91,6 +91,19 @@ describe('serve: what it serves', () => {
     assert.equal(info.report, false);
   });
 
+  it("info.json prefers the metadata inside model.json, as eval and predict do", async () => {
+    const dir = join(tmp.dir, 'embedded');
+    await saveModel(buildModel('softmax', 0), dir, { model: 'cnn', dataset: 'mnist', testAccuracy: 0.99, steps: 1000 });
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ model: 'softmax', dataset: 'fashion-mnist' }));
+    const s = await startServe(['--model-dir', dir]);
+    try {
+      const info = JSON.parse((await request(s.port, '/info.json')).body.toString());
+      assert.deepEqual([info.model, info.dataset, info.testAccuracy, info.steps], ['cnn', 'mnist', 0.99, 1000]);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('HEAD: the headers of GET, no body', async () => {
     const get = await request(served.port, '/model/model.json');
     const head = await request(served.port, '/model/model.json', 'HEAD');

@@ -71,7 +71,7 @@ interface Window {
     document.title = `mnist-deep: ${fashion ? 'Fashion-MNIST' : 'draw a digit'}`;
     const parts = [
       info.model ?? 'model',
-      fashion ? 'Fashion-MNIST (10 kinds of clothing, drawn as a bright shape on black)' : info.datasetKnown ? 'MNIST' : 'MNIST (assumed: no metadata.json)',
+      fashion ? 'Fashion-MNIST (10 kinds of clothing, drawn as a bright shape on black)' : info.datasetKnown ? 'MNIST' : 'MNIST (assumed: the model has no metadata)',
     ];
     if (info.testAccuracy !== null) parts.push(`test accuracy ${(info.testAccuracy * 100).toFixed(2)}%`);
     if (info.steps !== null) parts.push(`${info.steps} steps`);
