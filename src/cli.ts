@@ -114,7 +114,7 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('serve a page where you draw a digit and the saved model classifies it in the browser')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)')
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 8784)
     .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)')
     .option('--open', 'open the page in the default browser')

@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { readArtifacts } from '../models/io';
+import { MODEL_FILE, readArtifacts } from '../models/io';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {
-  modelDir: string;
+  modelDir?: string;
   port: number;
   host?: string;
   open?: boolean;
@@ -36,12 +36,19 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
+/** train's default save dirs: the CNN's if there is one, else the (quicker to train) softmax's. */
+function defaultModelDir(): string {
+  const found = ['models/cnn', 'models/softmax'].find((d) => existsSync(join(d, MODEL_FILE)));
+  return found ?? 'models/cnn';
+}
+
 export async function runServe(opts: ServeOptions): Promise<void> {
   const host = opts.host ?? DEFAULT_HOST;
-  const dir = resolve(opts.modelDir);
+  const modelDir = opts.modelDir ?? defaultModelDir();
+  const dir = resolve(modelDir);
   // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
   readArtifacts(dir);
-  const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: opts.modelDir });
+  const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });
   let allowed: ReadonlySet<string> = new Set();
   const server = makeServer(routes, () => allowed);
   let port: number;
@@ -65,7 +72,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       server.closeAllConnections();
     });
   });
-  process.stdout.write(`serving ${opts.modelDir} at ${url} (Ctrl-C to stop)\n`);
+  process.stdout.write(`serving ${modelDir} at ${url} (Ctrl-C to stop)\n`);
   if (opts.open) openBrowser(url);
   await stopped;
   process.stdout.write('stopped\n');

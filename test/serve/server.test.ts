@@ -220,6 +220,20 @@ describe('serve: the command', () => {
     assert.ok(Date.now() - t0 < 5000, 'stopped at once');
   });
 
+  it('without --model-dir: models/cnn, else models/softmax (where train saves them)', async () => {
+    const cwd = join(tmp.dir, 'project');
+    await saveModel(buildModel('softmax', 0), join(cwd, 'models', 'softmax'));
+    const s = await startServe([], { cwd });
+    try {
+      assert.match(s.spawned.stdoutText(), /^serving models\/softmax at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)\n$/);
+    } finally {
+      await s.stop();
+    }
+    const none = await runCli(['serve', '--port', '0'], { cwd: tmp.dir });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^mnist-deep: error: .*models\/cnn: model folder not found/);
+  });
+
   it('a port in use is a one-line error', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
