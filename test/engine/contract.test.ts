@@ -1,0 +1,177 @@
+/**
+ * One contract, every training engine that loads here (as tfjs runs one op
+ * suite over all backends): from the same weights and batches, with dropout
+ * off, every engine gives the same losses; a new engine built from another's
+ * exportState() continues with the same next loss (also through a checkpoint
+ * file, across backends both ways); and steps leak no tensors. Engines on
+ * tensorflow skip, saying why, where the native backend is not set up.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
+import { loadTf, useBackend } from '../../src/backends';
+import type { BackendName } from '../../src/backends/choices';
+import type { Batch } from '../../src/data/dataset';
+import { EngineKind, EngineState, createEngine } from '../../src/engine';
+import { getFlatWeights, trainableVariables } from '../../src/engine/replica';
+import { buildModel } from '../../src/models';
+import type { ModelName } from '../../src/models/names';
+import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
+import { resolveConfig } from '../../src/train/config';
+import type { CosineDecay, OptimizerName } from '../../src/train/config';
+import { fixtureDatasets, tempDir } from '../helpers/fixtures';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const fixture = fixtureDatasets(tmp.dir, 300, 50, 0, 4);
+
+interface EngineCase {
+  name: string;
+  backend: BackendName;
+  engine: EngineKind;
+  threads: number;
+}
+
+const CASES: EngineCase[] = [
+  { name: 'flat, 1 thread, wasm', backend: 'wasm', engine: 'flat', threads: 1 },
+  { name: 'flat, 2 threads, wasm', backend: 'wasm', engine: 'flat', threads: 2 },
+  { name: 'tensor, wasm', backend: 'wasm', engine: 'tensor', threads: 1 },
+  { name: 'tensor, tensorflow', backend: 'tensorflow', engine: 'tensor', threads: 1 },
+  { name: 'flat, 1 thread, tensorflow', backend: 'tensorflow', engine: 'flat', threads: 1 },
+];
+
+const STEPS = 4;
+
+const MODELS: { model: ModelName; optimizer: OptimizerName; learningRate: number; decay?: CosineDecay; batch: number }[] = [
+  { model: 'softmax', optimizer: 'sgd', learningRate: 0.5, batch: 20 },
+  // The learning rate changes every step: each engine must apply lr(step).
+  { model: 'cnn', optimizer: 'adam', learningRate: 1e-3, decay: { steps: STEPS, finalFraction: 0.1 }, batch: 8 },
+];
+
+/** Relative difference allowed between engines (different kernels, float32 vs double optimizer arithmetic). */
+const TOLERANCE = 2e-4;
+
+let batches: Batch[] = [];
+/** Why tensorflow cannot be used here, or undefined when it can. */
+let nativeMissing: string | undefined;
+
+before(async () => {
+  fixture.write();
+  const train = fixture.read().train;
+  batches = Array.from({ length: STEPS + 2 }, () => {
+    const b = train.nextBatch(20);
+    return { xs: b.xs.slice(), ys: b.ys.slice(), labels: b.labels.slice(), size: b.size };
+  });
+  try {
+    await useBackend('tensorflow');
+  } catch (err) {
+    nativeMissing = `native backend not set up (\`npx mnist-deep native\`): ${(err as Error).message}`;
+  }
+});
+
+const take = (b: Batch, n: number): Batch => ({ xs: b.xs.subarray(0, n * 784), ys: b.ys.subarray(0, n * 10), labels: b.labels.subarray(0, n), size: n });
+
+/** The model's initial weights (seeded, so the same everywhere) and a fresh optimizer state. */
+function initialState(model: ModelName, optimizer: OptimizerName): EngineState {
+  const m = buildModel(model, 3);
+  const weights = getFlatWeights(trainableVariables(m));
+  m.dispose();
+  return { weights, optimizer: { name: optimizer, step: 0, slots: optimizer === 'adam' ? [new Float32Array(weights.length), new Float32Array(weights.length)] : [] } };
+}
+
+interface Run {
+  losses: number[];
+  state: EngineState;
+  /** The loss of one more step after `state`. */
+  next: number;
+  leaked: number;
+}
+
+async function runCase(c: EngineCase, spec: (typeof MODELS)[number], start: EngineState, steps = STEPS): Promise<Run> {
+  await useBackend(c.backend);
+  const tf = loadTf();
+  const model = buildModel(spec.model, 3);
+  const engine = await createEngine(model, {
+    backend: c.backend, model: spec.model, optimizer: spec.optimizer, learningRate: spec.learningRate, decay: spec.decay, seed: 1,
+    batchSize: spec.batch, threads: c.threads, engine: c.engine, dropout: false,
+  }, start);
+  try {
+    assert.equal(engine.kind, c.engine);
+    assert.equal(engine.threads, c.threads);
+    const losses = [(await engine.step(take(batches[0], spec.batch), 0)).loss];
+    const tensors = tf.memory().numTensors;
+    for (let s = 1; s < steps; s++) losses.push((await engine.step(take(batches[s], spec.batch), s)).loss);
+    const leaked = tf.memory().numTensors - tensors;
+    const state = await engine.exportState();
+    const next = (await engine.step(take(batches[steps], spec.batch), steps)).loss;
+    return { losses, state, next, leaked };
+  } finally {
+    await engine.close();
+    model.dispose();
+  }
+}
+
+/** A new engine from `state` takes one step at `step`: its loss. */
+async function resumeCase(c: EngineCase, spec: (typeof MODELS)[number], state: EngineState, step: number): Promise<number> {
+  await useBackend(c.backend);
+  const model = buildModel(spec.model, 9);
+  const engine = await createEngine(model, {
+    backend: c.backend, model: spec.model, optimizer: spec.optimizer, learningRate: spec.learningRate, decay: spec.decay, seed: 1,
+    batchSize: spec.batch, threads: c.threads, engine: c.engine, dropout: false,
+  }, state);
+  try {
+    return (await engine.step(take(batches[step], spec.batch), step)).loss;
+  } finally {
+    await engine.close();
+    model.dispose();
+  }
+}
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+const skipWithoutNative = (t: TestContext, c: EngineCase): boolean => {
+  if (c.backend !== 'tensorflow' || !nativeMissing) return false;
+  t.skip(nativeMissing);
+  return true;
+};
+
+for (const spec of MODELS) {
+  describe(`engine contract: ${spec.model} with ${spec.optimizer}`, () => {
+    let reference: Run;
+    const start = () => initialState(spec.model, spec.optimizer);
+
+    before(async () => {
+      reference = await runCase(CASES[0], spec, start());
+      assert.ok(reference.losses[STEPS - 1] < reference.losses[0], `reference loss falls: ${reference.losses.join(', ')}`);
+    });
+
+    for (const c of CASES) {
+      it(`${c.name}: same losses, exportState resumes on the same next loss, no tensor leaks`, async (t) => {
+        if (skipWithoutNative(t, c)) return;
+        const run = c === CASES[0] ? reference : await runCase(c, spec, start());
+        run.losses.forEach((l, i) => close(l, reference.losses[i], `step ${i} loss`));
+        close(run.next, reference.next, 'loss after exportState');
+        assert.equal(run.state.optimizer.step, STEPS);
+        assert.equal(run.leaked, 0, 'tensors leaked over the steps');
+        close(await resumeCase(c, spec, run.state, STEPS), run.next, 'a new engine from exportState');
+      });
+    }
+
+    it('a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow', async (t) => {
+      const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === 'tensor') as EngineCase;
+      if (skipWithoutNative(t, native)) return;
+      const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
+      for (const [from, to] of [[native, CASES[0]], [CASES[0], native]]) {
+        const run = await runCase(from, spec, start());
+        const dir = tempDir();
+        try {
+          writeCheckpoint(dir.dir, { config: cfg, step: STEPS, data: fixture.read().train.getState(), ...run.state });
+          const cp = readCheckpoint(dir.dir);
+          close(await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS), run.next, `${from.name} → ${to.name}`);
+        } finally {
+          dir.cleanup();
+        }
+      }
+    });
+  });
+}
