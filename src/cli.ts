@@ -2,7 +2,7 @@
  * The `mnist-deep` command line. Command modules are required lazily inside
  * each action so that `--help` and `--version` never load TensorFlow.js.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
 import { releaseWebGpu } from './backends/webgpu';
@@ -12,17 +12,24 @@ import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
 import { setNativeVerbose } from './backends';
 import {
-  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, jsonOption, nonNegativeInt, portNumber, positiveFloat, positiveInt,
-  topCount,
+  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, existingDir, httpUrl, jsonOption, nonNegativeInt, portNumber,
+  positiveFloat, positiveInt, topCount,
 } from './commands/options';
+import { isHelpOrVersion, toUsageError } from './commands/usage';
+import { statusLine } from './terminal/status';
 
 let verbose = false;
 
-/** The one error funnel: a single line on stderr (stack with --verbose) and an exit code. */
+/**
+ * The one error funnel: `mnist-deep: error: …` on one line, a hint line when
+ * there is one (stack with --verbose), and the exit code: 2 for usage, else 1.
+ */
 export function reportError(err: unknown): void {
+  statusLine().clear();
   const code = err instanceof UserError ? err.exitCode : 1;
   if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else process.stderr.write(`mnist-deep: error: ${errorMessage(err).split('\n')[0]}\n`);
+  if (err instanceof UserError && err.hint) process.stderr.write(`mnist-deep: hint: ${err.hint}\n`);
   process.exitCode = code;
 }
 
@@ -36,14 +43,20 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
   };
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value.endsWith('/') ? value : value + '/'];
+const collect = (value: string, previous: string[]) => {
+  const url = httpUrl(value);
+  return [...previous, url.endsWith('/') ? url : url + '/'];
+};
 
 export function buildProgram(): Command {
   const program = new Command('mnist-deep')
     .description("TensorFlow's Deep MNIST for Experts in Node.js: softmax regression and the tutorial CNN")
     .version(packageVersion())
     .option('--verbose', "show stack traces on errors, and TensorFlow's own log lines")
-    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    // Parse errors are thrown and reported like every other error (see usage.ts).
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
     .hook('preAction', (cmd) => {
       verbose = Boolean(cmd.opts().verbose);
       setNativeVerbose(verbose);
@@ -92,7 +105,7 @@ export function buildProgram(): Command {
     .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
     .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
     .option('--checkpoint-every <n>', 'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)', nonNegativeInt)
-    .option('--resume <dir>', 'continue the run whose checkpoint is in this save dir (--steps may raise the total)')
+    .option('--resume <dir>', 'continue the run whose checkpoint is in this save dir (--steps may raise the total)', existingDir)
     .addOption(jsonOption())
     .action(action(async (opts, cmd: Command) => {
       // Which options the user typed, so that --resume can refuse changes to fixed ones.
@@ -139,10 +152,13 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (err) {
-    reportError(err);
+    if (!(err instanceof CommanderError)) reportError(err);
+    else if (isHelpOrVersion(err)) process.exitCode = 0;
+    else reportError(toUsageError(err, program.commands.find((c) => argv.slice(2).includes(c.name()))?.name()));
   }
   // Dawn (the webgpu backend) would keep the process alive after the command.
   releaseWebGpu();

@@ -1,11 +1,27 @@
 /**
  * An error caused by the user's input or environment (a bad file, option or
- * network). The CLI prints its message on one line, without a stack trace.
+ * network). The CLI prints its message on one line, without a stack trace,
+ * and its hint, when there is one, on a second line.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  /** `opts`: the exit code (1 by default), or the exit code and a hint. */
+  constructor(message: string, opts: number | { exitCode?: number; hint?: string } = {}) {
     super(message);
     this.name = 'UserError';
+    const o = typeof opts === 'number' ? { exitCode: opts } : opts;
+    this.exitCode = o.exitCode ?? 1;
+    this.hint = o.hint;
+  }
+}
+
+/** A command line that cannot be run as written: exit code 2. */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: 2, hint });
+    this.name = 'UsageError';
   }
 }
 

@@ -2,6 +2,7 @@ import { DatasetName } from '../data/datasets';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
 import { displayPath } from '../fsutil';
+import { statusLine } from '../terminal/status';
 import { byteProgress } from './progress';
 
 export interface DownloadOptions {
@@ -11,7 +12,7 @@ export interface DownloadOptions {
 }
 
 export async function runDownload(opts: DownloadOptions): Promise<void> {
-  const log = (line: string) => process.stderr.write(line + '\n');
+  const log = (line: string) => statusLine().print(process.stderr, line);
   const data = await ensureDataset(opts.dataset, {
     ...locateOptionsFromEnv(opts.dataDir),
     mirrors: opts.mirror?.length ? opts.mirror : undefined,

@@ -55,7 +55,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   checkShapes(model, dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const raw = await commandDataset(dataset, opts.dataDir);
-  const result = await evaluate(model, testSplit(raw), { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name });
+  const result = await out.working('evaluating test set', 'images', (onProgress) =>
+    evaluate(model, testSplit(raw), { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name, onProgress }),
+  );
   const perClass = perClassAccuracy(result.confusion);
 
   if (opts.json) {

@@ -1,9 +1,10 @@
 /**
- * Every option's parsing and validation, in one place. Parsers throw
- * commander's InvalidArgumentError, so commander prints
- * "error: option '--steps <n>' argument 'x' is invalid. <reason>" and exits 1.
+ * Every option's parsing and validation, in one place, when the command line
+ * is parsed. Parsers throw commander's InvalidArgumentError, reported as
+ * "mnist-deep: error: --steps x: <reason>" with exit code 2 (see usage.ts).
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { statSync } from 'node:fs';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { NUM_CLASSES } from '../data/shapes';
@@ -30,6 +31,28 @@ export function positiveFloat(value: string): number {
     throw new InvalidArgumentError('must be a number greater than 0.');
   }
   return n;
+}
+
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  return value;
+}
+
+export function existingDir(value: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(value).isDirectory();
+  } catch {
+    throw new InvalidArgumentError('no such folder.');
+  }
+  if (!isDir) throw new InvalidArgumentError('not a folder.');
+  return value;
 }
 
 export const datasetOption = (defaultValue?: string) => {

@@ -1,45 +1,63 @@
-import { MultiBar, Presets } from 'cli-progress';
+import { BarProgress, CountProgress } from '../terminal/progress';
+import { StatusLine, statusLine } from '../terminal/status';
+
+/** "1 thread", "2 threads". */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * Where a command's words go: with --json, stdout carries only JSON lines and
- * human text goes to stderr; otherwise human text goes to stdout.
+ * Where a command's words go. Step lines and results are for people and
+ * scripts alike: stdout (with --json, stdout carries only JSON lines and the
+ * human text goes to stderr). Notices and the transient status line (progress
+ * bar, "evaluating …") go to stderr, and never tear each other (see StatusLine).
  */
 export class Output {
-  private bar: MultiBar | undefined;
-  private barItem: ReturnType<MultiBar['create']> | undefined;
+  private bar: BarProgress | undefined;
 
-  constructor(readonly json: boolean) {}
+  constructor(
+    readonly json: boolean,
+    private readonly status: StatusLine = statusLine(),
+  ) {}
 
   private get humanStream(): NodeJS.WriteStream {
     return this.json ? process.stderr : process.stdout;
   }
 
+  /** A line of the command's human output (stdout, or stderr with --json). */
   say(line: string): void {
-    if (this.bar) this.bar.log(line + '\n');
-    else this.humanStream.write(line + '\n');
+    this.status.print(this.humanStream, line);
   }
 
+  /** A line about the run rather than its results (Ctrl-C acknowledged, downloads): stderr. */
+  notice(line: string): void {
+    this.status.print(process.stderr, line);
+  }
+
+  /** A JSON event on stdout, with --json only. */
   emit(event: object): void {
-    if (this.json) process.stdout.write(JSON.stringify(event) + '\n');
+    if (this.json) this.status.print(process.stdout, JSON.stringify(event));
   }
 
-  /** A progress bar with ETA on stderr when it is a TTY; nothing otherwise. */
+  /** A step bar with ETA on stderr when it is a terminal; nothing otherwise. */
   startProgress(total: number, start = 0): void {
-    if (!process.stderr.isTTY) return;
-    this.bar = new MultiBar(
-      { stream: process.stderr, format: 'step {value}/{total} [{bar}] {percentage}% ETA {eta_formatted}', hideCursor: true, clearOnComplete: true },
-      Presets.shades_classic,
-    );
-    this.barItem = this.bar.create(total, start);
+    this.bar = new BarProgress(this.status, 'step', total, start, 'steps');
   }
 
   progress(value: number): void {
-    this.barItem?.update(value);
+    this.bar?.update(value);
   }
 
   stopProgress(): void {
-    this.bar?.stop();
     this.bar = undefined;
-    this.barItem = undefined;
+    this.status.clear();
+  }
+
+  /** Runs `work`, showing "label done/total unit" on the status line meanwhile. */
+  async working<T>(label: string, unit: string, work: (progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+    const counter = new CountProgress(this.status, label, unit);
+    try {
+      return await work((done, total) => counter.update(done, total));
+    } finally {
+      this.status.clear();
+    }
   }
 }

@@ -1,28 +1,31 @@
-import { SingleBar } from 'cli-progress';
 import type { Progress } from '../data/download';
+import { formatBytes } from '../terminal/progress';
+import { RateEstimator, formatDuration } from '../terminal/eta';
+import { StatusLine, statusLine } from '../terminal/status';
 
-/** A byte progress bar on stderr when it is a TTY; undefined (quiet) otherwise. */
-export function byteProgress(stream: NodeJS.WriteStream = process.stderr): Progress | undefined {
-  if (!stream.isTTY) return undefined;
-  let bar: SingleBar | undefined;
-  let started = 0;
+/** A byte counter for downloads on the status line (stderr, terminals only); undefined (quiet) otherwise. */
+export function byteProgress(status: StatusLine = statusLine()): Progress | undefined {
+  if (!status.enabled) return undefined;
+  let name = '';
+  let size: number | undefined;
+  let rate: RateEstimator | undefined;
   return {
     start(file, total) {
-      started = Date.now();
-      bar = new SingleBar({
-        stream,
-        format: `${file.split('/').pop()} [{bar}] {percentage}% {mb} MB {rate} MB/s ETA {eta}s`,
-        hideCursor: true,
-      });
-      bar.start(total ?? 0, 0, { mb: '0.0', rate: '0.0' });
+      name = file.split('/').pop() ?? file;
+      size = total;
+      rate = new RateEstimator(0, performance.now(), 3, 0.2);
+      status.set(`${name} ${formatBytes(0)}`, true);
     },
     update(received) {
-      const secs = Math.max((Date.now() - started) / 1000, 1e-3);
-      bar?.update(received, { mb: (received / 1e6).toFixed(1), rate: (received / 1e6 / secs).toFixed(1) });
+      rate?.update(received);
+      const perSec = rate?.rate;
+      const left = size === undefined ? undefined : rate?.secondsLeft(size - received);
+      const of = size === undefined ? '' : ` of ${formatBytes(size)}`;
+      const speed = perSec === undefined ? '' : `  ${formatBytes(perSec)}/s`;
+      status.set(`${name} ${formatBytes(received)}${of}${speed}${left === undefined ? '' : `  ETA ${formatDuration(left)}`}`);
     },
     stop() {
-      bar?.stop();
-      bar = undefined;
+      status.clear();
     },
   };
 }

@@ -3,7 +3,7 @@ import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset } from './data';
 import { UserError } from '../errors';
-import { checkWritableDir } from '../fsutil';
+import { checkWritableDir, displayPath } from '../fsutil';
 import { buildModel } from '../models';
 import { METADATA_FILE, saveModel } from '../models/io';
 import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
@@ -13,7 +13,8 @@ import { BackendName } from '../backends/choices';
 import { TrainingEngine, createEngine } from '../engine';
 import { TrainSummary, trainLoop } from '../train/trainer';
 import { packageVersion } from '../version';
-import { Output } from './output';
+import { commandLine } from './invocation';
+import { Output, plural } from './output';
 import { exitCodeFor, trapSignals } from './signals';
 
 export interface TrainCommandOptions extends TrainOptions {
@@ -29,18 +30,33 @@ const RESUMABLE = new Set(['steps', 'backend', 'threads', 'logEvery', 'evalBatch
 
 const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
+/** Whether option `key`, as given, says what the checkpoint already holds. */
+function sameAsCheckpoint(key: string, given: unknown, cp: Checkpoint): boolean {
+  const held = (cp.config as unknown as Record<string, unknown>)[key] ?? (key === 'recipe' ? 'seed' : undefined);
+  if ((key === 'dataDir' || key === 'saveDir') && typeof given === 'string' && typeof held === 'string') return resolve(given) === resolve(held);
+  return given === held;
+}
+
 /** The checkpoint's settings, with the few options that may change on resume. */
 function resumeConfig(cp: Checkpoint, dir: string, opts: TrainCommandOptions): TrainConfig {
-  const fixed = (opts.given ?? []).filter((o) => !RESUMABLE.has(o));
-  if (fixed.length) {
-    throw new UserError(`--resume takes its settings from the checkpoint; ${fixed.map(flag).join(', ')} cannot be changed (only ${[...RESUMABLE].filter((o) => o !== 'resume').map(flag).join(', ')})`);
+  const value = (key: string) => (opts as Record<string, unknown>)[key];
+  const changed = (opts.given ?? []).filter((o) => !RESUMABLE.has(o) && !sameAsCheckpoint(o, value(o), cp));
+  if (changed.length) {
+    const was = changed.map((o) => `${flag(o)} ${String((cp.config as unknown as Record<string, unknown>)[o] ?? 'unset')}`).join(', ');
+    throw new UserError(`--resume takes its settings from the checkpoint; ${changed.map(flag).join(', ')} cannot be changed (the run has ${was})`, {
+      hint: `only ${[...RESUMABLE].filter((o) => o !== 'resume' && o !== 'json').map(flag).join(', ')} may differ`,
+    });
   }
   const given = new Set(opts.given ?? []);
   const cfg: TrainConfig = { ...cp.config, saveDir: resolve(dir) };
   for (const key of ['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery'] as const) {
     if (given.has(key) && opts[key] !== undefined) Object.assign(cfg, { [key]: opts[key] });
   }
-  if (cfg.steps <= cp.step) throw new UserError(`--steps ${cfg.steps}: the checkpoint in ${dir} is already at step ${cp.step}`);
+  if (cfg.steps <= cp.step) {
+    const further = { hint: `to train further, give a larger total: ${commandLine('train', '--resume', displayPath(resolve(dir)), '--steps', String(cp.step * 2))}` };
+    if (given.has('steps')) throw new UserError(`--steps ${cfg.steps}: the run in ${displayPath(resolve(dir))} is already at step ${cp.step}`, further);
+    throw new UserError(`the run in ${displayPath(resolve(dir))} is finished (step ${cp.step} of ${cp.config.steps})`, further);
+  }
   return cfg;
 }
 
@@ -62,13 +78,17 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
 
   const model = buildModel(cfg.model, cfg.seed);
   const engine = await createEngine(model, { ...cfg, backend: backend.name }, resumed && { weights: resumed.weights, optimizer: resumed.optimizer });
+  // Two lines, each well inside 120 columns.
   out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
-    `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) ` +
-    `with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${engine.threads} thread(s)`);
+    `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test)`);
+  out.say(`  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
+    `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`);
 
   // The weights and optimizer state are read from the engine only here.
   const checkpoint = async (stepsDone: number) => writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...(await engine.exportState()) });
-  const signals = trapSignals(() => out.say('stopping after this step (press Ctrl-C again to quit at once)'));
+  const signals = trapSignals((signal) =>
+    out.notice(`${signal === 'SIGINT' ? 'Ctrl-C: ' : `${signal}: `}stopping after this step and saving a checkpoint (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to quit at once)`),
+  );
   let summary: TrainSummary;
   out.startProgress(cfg.steps, startStep);
   try {
@@ -92,8 +112,8 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
 
   if (summary.stopped) {
     signals.dispose();
-    out.say(`interrupted at step ${summary.stepsDone} of ${cfg.steps}; checkpoint saved in ${saveDir}`);
-    out.say(`resume with: mnist-deep train --resume ${saveDir}`);
+    out.say(`interrupted at step ${summary.stepsDone} of ${cfg.steps}; checkpoint saved in ${displayPath(saveDir)}`);
+    out.say(`resume with: ${commandLine('train', '--resume', displayPath(saveDir))}`);
     out.emit({ event: 'interrupted', step: summary.stepsDone, saveDir });
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
     return;
@@ -108,8 +128,10 @@ async function finish(
 ): Promise<void> {
   const model = engine.model;
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
-  const validation = data.validation.count ? (await evaluate(model, data.validation, how)).accuracy : NaN;
-  const test = await evaluate(model, data.test, how);
+  const validation = data.validation.count
+    ? (await out.working('evaluating validation set', 'images', (onProgress) => evaluate(model, data.validation, { ...how, onProgress }))).accuracy
+    : NaN;
+  const test = await out.working('evaluating test set', 'images', (onProgress) => evaluate(model, data.test, { ...how, onProgress }));
   const result = {
     event: 'result',
     model: cfg.model,
@@ -129,7 +151,7 @@ async function finish(
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
   out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
-  out.say(`saved ${saveDir} (model.json, weights.bin, ${METADATA_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
+  out.say(`saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
   out.emit(result);
 }
 

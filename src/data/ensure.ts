@@ -29,20 +29,25 @@ export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Pro
     if (findFile(dir, f.name)) continue;
     const fileName = f.name + '.gz';
     opts.log?.(`downloading ${fileName}`);
+    const failures: MirrorFailure[] = [];
     try {
       const mirror = await fetchFromMirrors(mirrors, fileName, join(dir, fileName), f.sha256, {
         ...opts,
-        onMirrorFailed: (m: MirrorFailure) => opts.log?.(`  ${m.mirror}: ${m.reason}`),
+        onMirrorFailed: (m: MirrorFailure) => {
+          failures.push(m);
+          opts.log?.(`  ${m.mirror}: ${m.reason}`);
+        },
       });
       downloaded.push(mirror + fileName);
     } catch (err) {
       // Leave no trace of a failed download: not even the folder we made for it.
       if (!dirExisted && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
       if (!(err instanceof UserError)) throw err;
-      throw new UserError(
-        `${name}: ${err.message}. To install by hand, place ${spec.files.map((x) => x.name + '.gz').join(', ')} ` +
-          `in ${dir} (or any folder given with --data-dir)`,
-      );
+      // The reasons were logged line by line as each mirror failed; the error does not repeat them.
+      const why = opts.log ? 'see above' : failures.map((m) => `${m.mirror}: ${m.reason}`).join('; ');
+      throw new UserError(`${name}: could not download ${fileName} from ${failures.length === 1 ? 'its mirror' : `any of ${failures.length} mirrors`} (${why})`, {
+        hint: `to install by hand, place ${spec.files.map((x) => x.name + '.gz').join(', ')} in ${dir} (or give their folder with --data-dir)`,
+      });
     }
   }
   const files = findAll(spec, dir);

@@ -1,12 +1,12 @@
 /** Bad input through the real CLI: one line naming the file or option, exit ≠ 0, no stack, nothing written. */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { loadTf, useBackend } from '../../src/backends';
 import { saveModel } from '../../src/models/io';
-import { runCli } from '../helpers/cli';
+import { BIN, runCli } from '../helpers/cli';
 import { imagesIdx, labelsIdx, tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -67,12 +67,49 @@ describe('clear errors for bad data files', () => {
 });
 
 describe('clear errors for bad options and model folders', () => {
-  it('rejects non-positive, fractional and non-numeric counts', async () => {
-    for (const [opt, value] of [['--batch-size', '0'], ['--log-every', '-3'], ['--log-every', '1.5'], ['--batch-size', 'ten'], ['--learning-rate', 'NaN'], ['--learning-rate', '-1'], ['--steps', '']]) {
+  it('rejects non-positive, fractional and non-numeric counts when parsing, as usage errors (exit 2)', async () => {
+    const whole = 'must be a whole number greater than 0';
+    const cases = [
+      ['--batch-size', '0', whole], ['--log-every', '-3', whole], ['--log-every', '1.5', whole], ['--batch-size', 'ten', whole],
+      ['--learning-rate', 'NaN', 'must be a number greater than 0'], ['--learning-rate', '-1', 'must be a number greater than 0'],
+      ['--steps', '', whole], ['--validation-size', '-1', 'must be a whole number, 0 or more'],
+    ];
+    for (const [opt, value, reason] of cases) {
       const r = await runCli(['train', opt, value], { cwd: tmp.dir });
-      assert.equal(r.code, 1, `${opt} ${value}`);
-      assert.match(r.stderr, new RegExp(`option '${opt} <[a-z]+>' argument '${value}' is invalid`));
+      assert.equal(r.code, 2, `${opt} ${value}`);
+      assert.deepEqual(r.stderr.trim().split('\n'), [
+        `mnist-deep: error: ${opt} ${value === '' ? "''" : value}: ${reason}`,
+        'mnist-deep: hint: for usage, run: npx mnist-deep train --help',
+      ]);
     }
+  });
+
+  it("reports commander's own errors in the same style", async () => {
+    const cases: Array<[string[], string, string]> = [
+      [['train', '--stpes', '3'], "unknown option '--stpes'", 'did you mean --steps?'],
+      [['trian'], "unknown command 'trian'", 'did you mean train?'],
+      [['train', '--model', 'big'], '--model big: allowed choices are softmax, cnn', 'for usage, run: npx mnist-deep train --help'],
+      [['eval', '--model-dir'], '--model-dir needs a value', 'for usage, run: npx mnist-deep eval --help'],
+      [['download', '--mirror', 'ftp://example.org/'], '--mirror ftp://example.org/: must be an http:// or https:// URL', 'for usage, run: npx mnist-deep download --help'],
+      [['download', '--mirror', 'mirror.example.org'], '--mirror mirror.example.org: must be an http:// or https:// URL', 'for usage, run: npx mnist-deep download --help'],
+      [['train', '--resume', join(tmp.dir, 'no-such-run')], `--resume ${join(tmp.dir, 'no-such-run')}: no such folder`, 'for usage, run: npx mnist-deep train --help'],
+    ];
+    for (const [args, error, hint] of cases) {
+      const r = await runCli(args, { cwd: tmp.dir });
+      assert.equal(r.code, 2, args.join(' '));
+      assert.deepEqual(r.stderr.trim().split('\n'), [`mnist-deep: error: ${error}`, `mnist-deep: hint: ${hint}`]);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  it('names the program as the user can run it: bare when on PATH, else npx', async () => {
+    const bin = join(tmp.dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(BIN, join(bin, 'mnist-deep'));
+    const onPath = await runCli(['train', '--steps', '0'], { cwd: tmp.dir, bin: join(bin, 'mnist-deep'), env: { PATH: `${bin}${delimiter}${process.env.PATH}`, npm_command: '' } });
+    assert.match(onPath.stderr, /^mnist-deep: hint: for usage, run: mnist-deep train --help$/m);
+    const viaNpm = await runCli(['train', '--steps', '0'], { cwd: tmp.dir, env: { PATH: `${bin}${delimiter}${process.env.PATH}`, npm_command: 'exec' } });
+    assert.match(viaNpm.stderr, /^mnist-deep: hint: for usage, run: npx mnist-deep train --help$/m);
   });
 
   it('refuses a --save-dir below a file', async () => {

@@ -33,7 +33,7 @@ describe('interruption and resume', () => {
     const first = await run.done;
     assert.equal(first.code, 130, first.stderr);
     assert.match(first.stderr, new RegExp(`interrupted at step \\d+ of ${STEPS}; checkpoint saved`));
-    assert.match(first.stderr, /resume with: mnist-deep train --resume /);
+    assert.match(first.stderr, /resume with: (npx )?mnist-deep train --resume /);
     const stoppedAt = readCheckpoint(save).step;
     assert.ok(stoppedAt >= 8 && stoppedAt < STEPS, `stopped at ${stoppedAt}`);
     assert.deepEqual(readdirSync(save).sort(), ['checkpoint-' + stoppedAt + '.bin', 'checkpoint.json']);
@@ -78,9 +78,22 @@ describe('interruption and resume', () => {
     const save = join(tmp.dir, 'cut');
     const r = await runCli(['train', '--resume', save, '--learning-rate', '0.1'], { cwd: tmp.dir });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--resume takes its settings from the checkpoint; --learning-rate cannot be changed/);
+    assert.match(r.stderr, /--resume takes its settings from the checkpoint; --learning-rate cannot be changed \(the run has --learning-rate 0\.0001\)/);
     const missing = await runCli(['train', '--resume', data], { cwd: tmp.dir });
     assert.match(missing.stderr, /no checkpoint\.json there/);
+  });
+
+  it('accepts options equal to the checkpoint\'s, and says how to train a finished run further', async () => {
+    const save = join(tmp.dir, 'cut');
+    const same = ['--batch-size', '10', '--validation-size', '60', '--data-dir', data, '--model', 'cnn', '--seed', '0', '--save-dir', save];
+    const finished = await runCli(['train', '--resume', save, ...same], { cwd: tmp.dir, env: { npm_command: 'exec' } });
+    assert.equal(finished.code, 1, finished.stderr);
+    assert.deepEqual(finished.stderr.trim().split('\n'), [
+      `mnist-deep: error: the run in cut is finished (step ${STEPS} of ${STEPS})`,
+      `mnist-deep: hint: to train further, give a larger total: npx mnist-deep train --resume cut --steps ${2 * STEPS}`,
+    ]);
+    const fewer = await runCli(['train', '--resume', save, '--steps', '50'], { cwd: tmp.dir });
+    assert.match(fewer.stderr, new RegExp(`^mnist-deep: error: --steps 50: the run in cut is already at step ${STEPS}\n`));
   });
 
   it('Ctrl-C during a download leaves no partial file', async () => {
