@@ -100,7 +100,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
     out.say(`${input.file}: ${shown}${garments ? '' : ` (read as ${scored.polarity})`}`);
   }
   if (failed) {
-    if (!opts.json) process.stderr.write(`mnist-deep: ${failed} of ${inputs.length} file(s) could not be classified\n`);
+    if (!opts.json) process.stderr.write(`mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified\n`);
     process.exitCode = 1;
   }
 }

@@ -62,12 +62,12 @@ describe('train and eval commands', () => {
 
   it('rejects bad options with one line and no stack trace', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--model', 'resnet'], /Allowed choices are softmax, cnn/],
-      [['--steps', '0'], /'--steps <n>' argument '0' is invalid/],
-      [['--steps', '2.5'], /'--steps <n>' argument '2.5' is invalid/],
-      [['--learning-rate', 'abc'], /'--learning-rate <x>' argument 'abc' is invalid/],
-      [['--backend', 'gpu'], /Allowed choices are auto, tensorflow, wasm, cpu/],
-      [['--optimizer', 'rmsprop'], /Allowed choices are adam, sgd/],
+      [['--model', 'resnet'], /^mnist-deep: error: --model resnet: allowed choices are softmax, cnn$/m],
+      [['--steps', '0'], /^mnist-deep: error: --steps 0: must be a whole number greater than 0$/m],
+      [['--steps', '2.5'], /^mnist-deep: error: --steps 2\.5: must be a whole number greater than 0$/m],
+      [['--learning-rate', 'abc'], /^mnist-deep: error: --learning-rate abc: must be a number greater than 0$/m],
+      [['--backend', 'gpu'], /^mnist-deep: error: --backend gpu: allowed choices are auto, tensorflow, webgpu, wasm, cpu$/m],
+      [['--optimizer', 'rmsprop'], /^mnist-deep: error: --optimizer rmsprop: allowed choices are adam, sgd$/m],
       [['--data-dir', data, '--validation-size', '50', '--batch-size', '999'], /--batch-size 999 is larger than the training set \(450 images\)/],
       [['--data-dir', data, '--validation-size', '500'], /--validation-size 500 must be a whole number from 0 to 499/],
     ];
