@@ -104,6 +104,22 @@ describe('serve: what it serves', () => {
     }
   });
 
+  it("the model's report.html, when there is one, sandboxed with its own CSP", async () => {
+    const dir = join(tmp.dir, 'reported');
+    await saveModel(buildModel('softmax', 0), dir);
+    writeFileSync(join(dir, 'report.html'), '<!doctype html><title>report</title><script>document.title = "x"</script>');
+    const s = await startServe(['--model-dir', dir]);
+    try {
+      const r = await request(s.port, '/model/report.html');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+      assert.match(r.headers['content-security-policy'], /^sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'/);
+      assert.equal(JSON.parse((await request(s.port, '/info.json')).body.toString()).report, true);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('HEAD: the headers of GET, no body', async () => {
     const get = await request(served.port, '/model/model.json');
     const head = await request(served.port, '/model/model.json', 'HEAD');
@@ -202,6 +218,7 @@ describe('serve: refusals', () => {
     assert.deepEqual([...allowedHosts('127.0.0.1', 8784)].sort(), ['127.0.0.1:8784', '[::1]:8784', 'localhost:8784']);
     assert.deepEqual([...allowedHosts('192.168.1.5', 80)].sort(), ['192.168.1.5', '192.168.1.5:80']);
     assert.ok(allowedHosts('0.0.0.0', 9000).has('127.0.0.1:9000'));
+    assert.deepEqual([...allowedHosts('::1', 9000)].sort(), ['127.0.0.1:9000', '[::1]:9000', 'localhost:9000']);
   });
 });
 
