@@ -6,6 +6,7 @@ import { MODEL_FILE, readArtifacts } from '../models/io';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
+import { commandLine } from './invocation';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {
@@ -19,11 +20,12 @@ function warn(text: string): void {
   process.stderr.write(`mnist-deep: warning: ${text}\n`);
 }
 
-function listenError(err: unknown, host: string, port: number): UserError {
+function listenError(err: unknown, host: string, port: number, modelArgs: string[]): UserError {
   const code = (err as NodeJS.ErrnoException).code;
   const where = `${urlHost(host)}:${port}`;
-  if (code === 'EADDRINUSE') return new UserError(`--port ${port}: ${where} is already in use (choose another port, or --port 0 for any free one)`);
-  if (code === 'EACCES') return new UserError(`--port ${port}: not allowed to listen on ${where} (ports below 1024 need privileges)`);
+  const anyPort = `any free port: ${commandLine('serve', ...modelArgs, '--port', '0')}`;
+  if (code === 'EADDRINUSE') return new UserError(`--port ${port}: ${where} is already in use`, { hint: anyPort });
+  if (code === 'EACCES') return new UserError(`--port ${port}: not allowed to listen on ${where} (ports below 1024 need privileges)`, { hint: anyPort });
   return new UserError(`--host ${host}: cannot listen on ${where} (${code ?? String(err)})`);
 }
 
@@ -46,6 +48,12 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const host = opts.host ?? DEFAULT_HOST;
   const modelDir = opts.modelDir ?? defaultModelDir();
   const dir = resolve(modelDir);
+  const modelArgs = opts.modelDir === undefined ? [] : ['--model-dir', modelDir];
+  if (!existsSync(dir)) {
+    throw new UserError(`--model-dir ${modelDir}: no such folder`, {
+      hint: `train a model first: ${commandLine('train', '--model', 'softmax', '--save-dir', modelDir)}`,
+    });
+  }
   // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
   readArtifacts(dir);
   const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });
@@ -55,7 +63,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   try {
     port = await listen(server, host, opts.port);
   } catch (err) {
-    throw listenError(err, host, opts.port);
+    throw listenError(err, host, opts.port, modelArgs);
   }
   allowed = allowedHosts(host, port);
   const url = `http://${browseHost(host)}:${port}/`;

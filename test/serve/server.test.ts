@@ -248,7 +248,7 @@ describe('serve: the command', () => {
     }
     const none = await runCli(['serve', '--port', '0'], { cwd: tmp.dir });
     assert.equal(none.code, 1);
-    assert.match(none.stderr, /^mnist-deep: error: .*models\/cnn: model folder not found/);
+    assert.match(none.stderr, /^mnist-deep: error: --model-dir models\/cnn: no such folder\n/);
   });
 
   it('a port in use is a one-line error', async () => {
@@ -258,7 +258,8 @@ describe('serve: the command', () => {
     try {
       const r = await runCli(['serve', '--model-dir', modelDir, '--port', String(port)]);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `mnist-deep: error: --port ${port}: 127.0.0.1:${port} is already in use (choose another port, or --port 0 for any free one)\n`);
+      assert.equal(r.stderr, `mnist-deep: error: --port ${port}: 127.0.0.1:${port} is already in use\n` +
+        `mnist-deep: hint: any free port: npx mnist-deep serve --model-dir ${modelDir} --port 0\n`);
     } finally {
       blocker.close();
     }
@@ -267,12 +268,15 @@ describe('serve: the command', () => {
   it('a missing model folder or a bad option is a one-line error', async () => {
     const missing = await runCli(['serve', '--model-dir', join(tmp.dir, 'nope'), '--port', '0']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^mnist-deep: error: .*nope: model folder not found\n$/);
+    assert.match(missing.stderr, /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train a model first: npx mnist-deep train --model softmax --save-dir \S+nope\n$/);
+    const notModel = await runCli(['serve', '--model-dir', tmp.dir, '--port', '0']);
+    assert.equal(notModel.code, 1);
+    assert.match(notModel.stderr, /^mnist-deep: error: \S+model\.json: not found/);
     for (const port of ['70000', '-1', 'http', '1.5']) {
       const r = await runCli(['serve', '--model-dir', modelDir, '--port', port]);
       assert.notEqual(r.code, 0, port);
-      assert.match(r.stderr, /--port/, port);
-      assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);
+      assert.match(r.stderr, new RegExp(`^mnist-deep: error: --port ${port}: must be a whole number from 0 to 65535`), port);
+      assert.equal(r.code, 2, port);
     }
   });
 
