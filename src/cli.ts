@@ -122,6 +122,7 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
     .addOption(jsonOption())
+    .option('--report <file>', 'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)')
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
 
   program

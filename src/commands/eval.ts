@@ -1,6 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
@@ -11,6 +11,8 @@ import { UserError } from '../errors';
 import { METADATA_FILE, loadModel } from '../models/io';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
+import { checkWritableDir } from '../fsutil';
+import { writeReport } from '../report/build';
 import { Output } from './output';
 
 export interface EvalOptions {
@@ -20,6 +22,8 @@ export interface EvalOptions {
   backend: BackendChoice;
   evalBatchSize?: number;
   json?: boolean;
+  /** Also write a visual report (HTML) to this file. */
+  report?: string;
 }
 
 /** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
@@ -34,6 +38,27 @@ export function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | un
     }
   }
   return typeof name === 'string' && isDatasetName(name) ? name : undefined;
+}
+
+/** The run's metadata: model.json's, else metadata.json's (older models), else none. */
+function metadataOf(model: tfl.LayersModel, dir: string): Record<string, unknown> | undefined {
+  const meta = model.getUserDefinedMetadata();
+  if (meta && typeof meta === 'object') return meta as Record<string, unknown>;
+  const file = join(dir, METADATA_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    throw new UserError(`${file}: not valid JSON`);
+  }
+}
+
+/** `--report FILE`: refused before the evaluation when it cannot be written. */
+function checkReportFile(file: string): string {
+  const abs = resolve(file);
+  if (existsSync(abs) && statSync(abs).isDirectory()) throw new UserError(`--report ${file}: is a folder; give a file name such as ${join(file, 'report.html')}`);
+  checkWritableDir(dirname(abs), '--report');
+  return abs;
 }
 
 export function checkShapes(model: tfl.LayersModel, dir: string): void {
@@ -54,11 +79,20 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await loadModel(dir);
   checkShapes(model, dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
+  const reportFile = opts.report ? checkReportFile(opts.report) : undefined;
   const raw = await commandDataset(dataset, opts.dataDir);
+  const test = testSplit(raw);
   const result = await out.working('evaluating test set', 'images', (onProgress) =>
-    evaluate(model, testSplit(raw), { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name, onProgress }),
+    evaluate(model, test, { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name, onProgress }),
   );
   const perClass = perClassAccuracy(result.confusion);
+  if (reportFile) {
+    await writeReport(reportFile, {
+      model, test, evaluation: result, dataset, metadata: metadataOf(model, dir), runDir: dir,
+      extraSettings: [['report: model folder', opts.modelDir], ['report: evaluated on backend', backend.name], ['report: written', new Date().toISOString()]],
+    });
+    (opts.json ? process.stderr : process.stdout).write(`report written to ${reportFile}\n`);
+  }
 
   if (opts.json) {
     out.emit({

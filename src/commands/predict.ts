@@ -82,7 +82,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
       input.error = errorMessage(err);
     }
   }
-  const probs = predictProbabilities(model, xs.subarray(0, ok.length * IMAGE_SIZE), ok.length);
+  const probs = await predictProbabilities(model, xs.subarray(0, ok.length * IMAGE_SIZE), ok.length);
   const rows = new Map(ok.map((o) => [o.input, o]));
   const names = DATASETS[dataset].classNames;
   let failed = 0;

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset } from './data';
@@ -12,6 +12,8 @@ import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
 import { TrainingEngine, createEngine } from '../engine';
 import { TrainSummary, trainLoop } from '../train/trainer';
+import { REPORT_FILE, writeReport } from '../report/build';
+import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
 import { commandLine } from './invocation';
 import { Output, plural } from './output';
@@ -90,6 +92,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
     out.notice(`${signal === 'SIGINT' ? 'Ctrl-C: ' : `${signal}: `}stopping after this step and saving a checkpoint (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to quit at once)`),
   );
   let summary: TrainSummary;
+  startStepLog(saveDir, startStep);
   out.startProgress(cfg.steps, startStep);
   try {
     summary = await trainLoop(engine, data, cfg, {
@@ -97,6 +100,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
       onLog: (log) => {
         out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
         out.emit({ event: 'step', ...log });
+        appendStepLog(saveDir, log);
       },
       onCheckpoint: checkpoint,
       shouldStop: () => signals.received !== undefined,
@@ -146,12 +150,15 @@ async function finish(
     backend,
     saveDir,
   };
-  await saveModel(model, saveDir, metadata(cfg, result));
+  const meta = metadata(cfg, result);
+  await saveModel(model, saveDir, meta);
+  if (data.validation.count) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
+  await writeReport(join(saveDir, REPORT_FILE), { model, test: data.test, evaluation: test, dataset: cfg.dataset, metadata: meta, runDir: saveDir });
   const fmt = (x: number) => x.toFixed(4);
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
   out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
-  out.say(`saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
+  out.say(`saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
   out.emit(result);
 }
 

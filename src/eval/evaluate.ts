@@ -18,6 +18,8 @@ export interface Evaluation {
   accuracy: number;
   confusion: ConfusionMatrix;
   examples: number;
+  /** The predicted class of every example, in order (the report finds the wrong ones here). */
+  predictions: Int32Array;
 }
 
 export interface EvaluateOptions {
@@ -109,6 +111,10 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
     await Promise.all(workers.map((w) => w.close()));
   }
   const confusion = emptyConfusion();
-  batches.forEach(([s, e], i) => addToConfusion(confusion, split.labels.subarray(s, e), results[i]));
-  return { accuracy: accuracyOf(confusion), confusion, examples: split.count };
+  const predictions = new Int32Array(split.count);
+  batches.forEach(([s, e], i) => {
+    addToConfusion(confusion, split.labels.subarray(s, e), results[i]);
+    predictions.set(results[i], s);
+  });
+  return { accuracy: accuracyOf(confusion), confusion, examples: split.count, predictions };
 }

@@ -3,16 +3,18 @@ import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 
 /** Class probabilities (softmax of the model's logits, dropout off) for n flat images: n x 10, row-major. */
-export function predictProbabilities(model: tfl.LayersModel, xs: Float32Array, n: number, batchSize = 256): Float32Array {
+export async function predictProbabilities(model: tfl.LayersModel, xs: Float32Array, n: number, batchSize = 256): Promise<Float32Array> {
   const tf = loadTf();
   const out = new Float32Array(n * NUM_CLASSES);
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor2d(xs.subarray(start * IMAGE_SIZE, (start + size) * IMAGE_SIZE), [size, IMAGE_SIZE]);
-      return tf.softmax(model.predict(x, { batchSize: size }) as tfl.Tensor2D).dataSync() as Float32Array;
+      return tf.softmax(model.predict(x, { batchSize: size }) as tfl.Tensor2D);
     });
-    out.set(probs, start * NUM_CLASSES);
+    // data(), not dataSync(): webgpu in Node has no synchronous read-back.
+    out.set((await probs.data()) as Float32Array, start * NUM_CLASSES);
+    probs.dispose();
   }
   return out;
 }

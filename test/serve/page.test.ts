@@ -89,7 +89,7 @@ describe('serve: the page in Chromium', { skip }, () => {
 
     // The CLI's own code path in Node (predict's): the saved model loaded by loadModel, softmax of its logits.
     await useBackend('wasm');
-    const flat = predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), n);
+    const flat = await predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), n);
     const nodeProbs = Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * 10, (i + 1) * 10)));
     const argmax = (p: number[]) => p.indexOf(Math.max(...p));
     let maxDiff = 0;
@@ -228,7 +228,7 @@ describe('serve: the page in Chromium', { skip }, () => {
     const test = mnistTestSet();
     const images = Array.from({ length: 20 }, (_, i) => Array.from(digitAt(test.images, i), (v) => v / 255));
     await useBackend('wasm');
-    const node = predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), images.length);
+    const node = await predictProbabilities(await loadModel(modelDir), Float32Array.from(images.flat()), images.length);
     for (const name of ['wasm', 'cpu']) {
       const probs = (await other.evaluate(
         `tf.setBackend(${JSON.stringify(name)}).then(async (ok) => {

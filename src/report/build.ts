@@ -1,0 +1,92 @@
+/** Gathers a report's facts from a model, its test evaluation, its metadata and step log, and writes report.html. */
+import type * as tfl from '@tensorflow/tfjs';
+import { PNG } from 'pngjs';
+import { DataSplit } from '../data/dataset';
+import { DATASETS, DatasetName } from '../data/datasets';
+import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
+import type { Evaluation } from '../eval/evaluate';
+import { perClassAccuracy } from '../eval/metrics';
+import { predictProbabilities } from '../eval/probabilities';
+import { writeFileAtomic } from '../fsutil';
+import { ReportData, WrongExample, renderReport } from './html';
+import { readStepLog } from './steplog';
+
+export const REPORT_FILE = 'report.html';
+/** How many of the most confidently wrong test images the report shows. */
+export const WRONG_SHOWN = 32;
+
+export interface ReportInputs {
+  model: tfl.LayersModel;
+  /** The test split that `evaluation` scored. */
+  test: DataSplit;
+  evaluation: Evaluation;
+  dataset: DatasetName;
+  /** The run's metadata (as saved with the model), shown as its settings. */
+  metadata?: Record<string, unknown>;
+  /** The folder holding the run's steps.jsonl. */
+  runDir: string;
+  /** Rows added after the metadata's, e.g. the backend this evaluation ran on. */
+  extraSettings?: Array<[string, string]>;
+}
+
+/** A 28x28 image (values in [0, 1]) as a greyscale PNG data: URI. */
+export function imageDataUri(pixels: ArrayLike<number>): string {
+  const png = new PNG({ width: IMAGE_COLS, height: IMAGE_ROWS });
+  for (let i = 0; i < IMAGE_SIZE; i++) {
+    const v = Math.round(Math.max(0, Math.min(1, pixels[i])) * 255);
+    png.data[i * 4] = png.data[i * 4 + 1] = png.data[i * 4 + 2] = v;
+    png.data[i * 4 + 3] = 255;
+  }
+  return 'data:image/png;base64,' + PNG.sync.write(png, { colorType: 0 }).toString('base64');
+}
+
+/** Nested metadata as [dotted name, value] rows. */
+export function flattenSettings(value: unknown, prefix = ''): Array<[string, string]> {
+  if (value === null || value === undefined) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const text = typeof value === 'number' && !Number.isInteger(value) ? String(Number(value.toPrecision(6))) : Array.isArray(value) ? value.join(', ') : String(value);
+    return [[prefix, text]];
+  }
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenSettings(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** The wrong test images with the highest confidence in their (wrong) class, most confident first. */
+async function mostConfidentlyWrong(model: tfl.LayersModel, test: DataSplit, predictions: Int32Array): Promise<{ shown: WrongExample[]; count: number }> {
+  const wrong: number[] = [];
+  for (let i = 0; i < test.count; i++) if (predictions[i] !== test.labels[i]) wrong.push(i);
+  const xs = new Float32Array(wrong.length * IMAGE_SIZE);
+  wrong.forEach((idx, k) => xs.set(test.images.subarray(idx * IMAGE_SIZE, (idx + 1) * IMAGE_SIZE), k * IMAGE_SIZE));
+  const probs = await predictProbabilities(model, xs, wrong.length);
+  const ranked = wrong
+    .map((index, k) => ({ index, k, confidence: probs[k * NUM_CLASSES + predictions[index]] }))
+    .sort((a, b) => b.confidence - a.confidence || a.index - b.index)
+    .slice(0, WRONG_SHOWN);
+  const shown = ranked.map(({ index, k, confidence }) => ({
+    index,
+    label: test.labels[index],
+    predicted: predictions[index],
+    confidence,
+    image: imageDataUri(xs.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE)),
+  }));
+  return { shown, count: wrong.length };
+}
+
+export async function buildReport(inputs: ReportInputs): Promise<ReportData> {
+  const { evaluation, metadata } = inputs;
+  const wrong = await mostConfidentlyWrong(inputs.model, inputs.test, evaluation.predictions);
+  const model = typeof metadata?.model === 'string' ? metadata.model : 'model';
+  const steps = typeof metadata?.steps === 'number' ? `, ${metadata.steps} steps` : '';
+  return {
+    title: `mnist-deep report: ${model} on ${inputs.dataset}${steps}`,
+    settings: [...flattenSettings(metadata ?? {}), ...(inputs.extraSettings ?? [])],
+    curve: readStepLog(inputs.runDir),
+    classNames: DATASETS[inputs.dataset].classNames,
+    test: { accuracy: evaluation.accuracy, examples: evaluation.examples, confusion: evaluation.confusion, perClass: perClassAccuracy(evaluation.confusion) },
+    wrong: wrong.shown,
+    wrongCount: wrong.count,
+  };
+}
+
+export async function writeReport(file: string, inputs: ReportInputs): Promise<void> {
+  writeFileAtomic(file, renderReport(await buildReport(inputs)));
+}
