@@ -4,7 +4,10 @@
  * own); timings are medians over steps after a warm-up; the machine's load
  * average is reported with them.
  *
- *   npm run bench -- [--steps N] [--backends wasm,cpu] [--cpu-train] [--json]
+ *   npm run bench -- [--steps N] [--backends wasm,cpu] [--cpu-train] [--profile] [--json]
+ *
+ * `--profile` adds, per backend, where a CNN training step's time goes: each
+ * kernel's time per step (tf.profile), and the rest (JavaScript, dispatch).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -15,13 +18,15 @@ import { Rng } from '../src/data/rng';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';
-import { createEngine } from '../src/engine';
+import { EngineKind, createEngine } from '../src/engine';
+import { loadTf } from '../src/backends';
 
 interface Args {
   steps: number;
   warmup: number;
   backends: BackendName[];
   cpuTrain: boolean;
+  profile: boolean;
   json: boolean;
   child?: BackendName;
 }
@@ -35,7 +40,7 @@ interface Row {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { steps: 20, warmup: 3, backends: ['tensorflow', 'wasm', 'cpu'], cpuTrain: false, json: false };
+  const args: Args = { steps: 20, warmup: 3, backends: ['tensorflow', 'wasm', 'cpu'], cpuTrain: false, profile: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--steps') args.steps = Number(argv[++i]);
@@ -43,6 +48,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--backends') args.backends = argv[++i].split(',') as BackendName[];
     else if (a === '--cpu-train') args.cpuTrain = true;
     else if (a === '--json') args.json = true;
+    else if (a === '--profile') args.profile = true;
     else if (a === '--child') args.child = argv[++i] as BackendName;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -67,10 +73,10 @@ function randomSplit(n: number, seed: number): DataSplit {
   return new DataSplit(images, labels, seed);
 }
 
-async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number): Promise<{ rate: number; threads: number }> {
+async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number, engine?: EngineKind): Promise<{ rate: number; threads: number }> {
   const m = buildModel(model, 1);
   const defaults = model === 'cnn' ? { optimizer: 'adam' as const, learningRate: 1e-4 } : { optimizer: 'sgd' as const, learningRate: 0.5 };
-  const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads });
+  const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads, engine });
   const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
   const times: number[] = [];
   try {
@@ -103,6 +109,12 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
     const r = await trainRate(backend, 'cnn', batch, args, threads);
     add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps`);
   }
+  if (backend === 'tensorflow') {
+    // The flat engine on tensorflow copies every gradient out and the weights back in each step.
+    const r = await trainRate(backend, 'cnn', 50, args, 1, 'flat');
+    add('cnn train, batch 50, flat engine', r.rate, 'examples/s', 'gradients copied to JavaScript, Adam in JavaScript, weights copied back');
+  }
+  if (args.profile && trainCnn) for (const line of await profileStep(backend, 50)) process.stderr.write(line + '\n');
   const evalCount = backend === 'cpu' ? 500 : 10000;
   const model = buildModel('cnn', 1);
   const split = randomSplit(evalCount, 9);
@@ -125,6 +137,57 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   await stepper.close();
   add('peak RSS', process.resourceUsage().maxRSS / 1024, 'MiB', 'whole process, all of the above');
   return rows;
+}
+
+/** Where a CNN training step's time goes on this backend: kernel times per step, summed by kernel. */
+async function profileStep(backend: BackendName, batchSize: number, steps = 5): Promise<string[]> {
+  const tf = loadTf();
+  const m = buildModel('cnn', 1);
+  const engine = await createEngine(m, { backend, model: 'cnn', optimizer: 'adam', learningRate: 1e-4, seed: 1, batchSize, threads: 1 });
+  const split = randomSplit(1000, 5);
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let wall = 0;
+  try {
+    for (let i = 0; i < 2; i++) await engine.step(split.nextBatch(batchSize), i);
+    for (let i = 0; i < steps; i++) {
+      const batch = split.nextBatch(batchSize);
+      const t0 = performance.now();
+      const info = await tf.profile(async () => {
+        await engine.step(batch, i + 2);
+      });
+      wall += performance.now() - t0;
+      for (const k of info.kernels) {
+        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += k.kernelTimeMs as number;
+        e.calls++;
+        byKernel.set(k.name, e);
+      }
+    }
+  } finally {
+    await engine.close();
+    m.dispose();
+  }
+  const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const kernelMs = rows.reduce((sum, [, e]) => sum + e.ms, 0) / steps;
+  const perStep = wall / steps;
+  const pct = (ms: number) => `${((100 * ms) / perStep).toFixed(1)}%`;
+  return [
+    `  ${backend} profile of a cnn training step, batch ${batchSize} (${engine.kind} engine, ${steps} steps; timing overhead included): ${perStep.toFixed(1)} ms/step`,
+    ...rows.slice(0, 15).map(([name, e]) => `    ${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(7)} ms  ${pct(e.ms / steps).padStart(6)}  ${(e.calls / steps).toFixed(0)} calls`),
+    `    ${'(other kernels)'.padEnd(24)} ${(rows.slice(15).reduce((sum, [, e]) => sum + e.ms, 0) / steps).toFixed(2).padStart(7)} ms`,
+    `    ${'outside kernels'.padEnd(24)} ${(perStep - kernelMs).toFixed(2).padStart(7)} ms  ${pct(perStep - kernelMs).padStart(6)}  (JavaScript, dispatch, profiling)`,
+  ];
+}
+
+/** "tensorflow is N× wasm" for every measure both have (train/eval rates: higher is better). */
+function ratios(rows: Row[], base: BackendName): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.backend === base || r.unit !== 'examples/s' || r.value === null) continue;
+    const b = rows.find((x) => x.backend === base && x.task === r.task && x.value !== null);
+    if (b?.value) out.push(`${r.backend} / ${base}, ${r.task}: ${(r.value / b.value).toFixed(2)}×`);
+  }
+  return out;
 }
 
 function runChild(backend: BackendName, argv: string[]): Row[] | string {
@@ -166,6 +229,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n') + '\n\n');
   process.stdout.write(`${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`);
+  for (const line of ratios(rows, 'wasm')) process.stdout.write(line + '\n');
   for (const u of unavailable) process.stdout.write(`not measured: ${u}\n`);
 }
 

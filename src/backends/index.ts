@@ -47,8 +47,9 @@ function loadNative(): BackendStatus {
   if (nativeStatus) return nativeStatus;
   loadTf();
   // Read by TensorFlow when it first logs; only the user's own setting survives.
-  if (!nativeVerbose && process.env.TF_CPP_MIN_LOG_LEVEL === undefined) {
-    process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+  if (!nativeVerbose) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // The start-up notices are INFO lines: hidden unless the user asked for INFO (level 0) or --verbose.
+  if (!nativeVerbose && process.env.TF_CPP_MIN_LOG_LEVEL !== '0') {
     try {
       (require('../native/layout') as typeof import('../native/layout')).preloadQuietly();
     } catch {
@@ -86,6 +87,7 @@ async function activate(name: BackendName): Promise<BackendStatus> {
     if (name === 'tensorflow') {
       const native = loadNative();
       if (!native.ok) return native;
+      (require('./native-kernels') as typeof import('./native-kernels')).registerNativeTrainingKernels();
     }
     if (name === 'webgpu') {
       const probe = probeWebGpu();
