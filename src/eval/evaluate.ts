@@ -73,6 +73,8 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   const helpers = model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
   const results: Int32Array[] = [];
   let done = 0;
+  // Worker start-up takes a while: say at once that evaluation has begun.
+  opts.onProgress?.(0, split.count);
   const scored = (i: number, classes: Int32Array) => {
     results[i] = classes;
     done += classes.length;

@@ -21,24 +21,25 @@ export function progressLine(label: string, done: number, total: number, tail: s
 
 /** A bar of `total` units that starts at `start` (a resumed run); ETA from this process's rate only. */
 export class BarProgress {
-  private readonly rate: RateEstimator;
+  /** Started at the first update after `start`: the first step carries start-up costs. */
+  private rate: RateEstimator | undefined;
 
   constructor(
     private readonly status: StatusLine,
     private readonly label: string,
     private readonly total: number,
-    start: number,
+    private readonly start: number,
     private readonly unit: string,
   ) {
-    this.rate = new RateEstimator(start);
     this.update(start);
   }
 
   update(done: number): void {
     if (!this.status.enabled) return;
-    this.rate.update(done);
-    const left = this.rate.secondsLeft(this.total - done);
-    const rate = this.rate.rate;
+    if (this.rate) this.rate.update(done);
+    else if (done > this.start) this.rate = new RateEstimator(done);
+    const left = this.rate?.secondsLeft(this.total - done);
+    const rate = this.rate?.rate;
     const speed = rate === undefined ? '' : `${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${this.unit}/s  `;
     const tail = `${speed}ETA ${left === undefined ? '…' : formatDuration(left)}`;
     this.status.set(progressLine(this.label, done, this.total, tail, process.stderr.columns || 80));

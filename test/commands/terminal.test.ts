@@ -1,0 +1,110 @@
+/** What a person sees at a real terminal: the CLI in a pseudo-terminal (util-linux `script`). */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hasScript, runInPty } from '../helpers/pty';
+import { tempDir, writeDataset } from '../helpers/fixtures';
+
+const tmp = tempDir();
+const data = join(tmp.dir, 'data');
+before(() => writeDataset(data, 400, 100));
+after(tmp.cleanup);
+
+const skip = hasScript ? false : 'util-linux `script` is not installed (apt-get install bsdutils)';
+const HIDE = '\x1b[?25l';
+const SHOW = '\x1b[?25h';
+const train = (save: string, steps: number, ...more: string[]) => [
+  'train', '--model', 'cnn', '--data-dir', data, '--validation-size', '60', '--batch-size', '10', '--steps', String(steps),
+  '--log-every', '5', '--eval-batch-size', '20', '--threads', '2', '--backend', 'wasm', '--save-dir', join(tmp.dir, save), ...more,
+];
+/** The cursor is visible at the end: no hide after the last show. */
+const cursorRestored = (out: string) => out.lastIndexOf(SHOW) > out.lastIndexOf(HIDE);
+/** The lines a terminal shows at the end: `\r` returns to column 0, `ESC[K` erases to the end of the line. */
+function screenLines(out: string): string[] {
+  return out
+    .split('\n')
+    .map((line) => {
+      let screen = '';
+      for (const segment of line.split('\r')) {
+        let col = 0;
+        for (const [token] of segment.matchAll(/\x1b\[[0-9;?]*[A-Za-z]|[^\x1b]/g)) {
+          if (token === '\x1b[K') screen = screen.slice(0, col);
+          else if (!token.startsWith('\x1b')) screen = screen.slice(0, col) + token + screen.slice(++col);
+        }
+      }
+      return screen;
+    })
+    .filter((l) => l !== '');
+}
+
+describe('in a terminal', { skip }, () => {
+  it('shows the step bar with ETA, step lines, the evaluation status and the results, and restores the cursor', async () => {
+    const run = runInPty(train('full', 40));
+    const { code, output } = await run.done;
+    assert.equal(code, 0, output);
+    assert.match(output, /step \d+\/40 \[=*>? *\] +\d+%  [\d.]+ steps\/s  ETA \d+s/);
+    assert.match(output, /evaluating validation set \d+\/60 images/);
+    assert.match(output, /evaluating test set \d+\/100 images/);
+    assert.ok(output.includes(HIDE), 'the cursor is hidden while the bar is shown');
+    assert.ok(cursorRestored(output), 'cursor shown again at the end');
+    // What stays on screen: the header, step lines and results, no half-drawn bar.
+    const screen = screenLines(output);
+    assert.match(screen[0], /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\)$/);
+    assert.match(screen[1], /^  with adam 0\.0001, batch 10, 40 steps, backend wasm, 2 threads$/);
+    assert.deepEqual(screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]), ['0', '5', '10', '15', '20', '25', '30', '35']);
+    assert.match(screen[10], /^validation accuracy \d\.\d{4}$/);
+    assert.match(screen[11], /^test accuracy \d\.\d{4} \(100 images\)$/);
+    assert.match(screen[13], /^saved /);
+    assert.equal(screen.length, 14, screen.join('\n'));
+    for (const line of screen) assert.ok(line.length <= 120, `wider than 120 columns: ${line}`);
+  });
+
+  it('keeps step lines on stdout when it is redirected, and the bar on the terminal', async () => {
+    const log = join(tmp.dir, 'stdout.txt');
+    const { code, output } = await runInPty(train('redirected', 12), { shellTail: `> '${log}'` }).done;
+    assert.equal(code, 0, output);
+    const saved = readFileSync(log, 'utf8');
+    assert.match(saved, /^step 0, training accuracy .*\nstep 5, training accuracy .*\nstep 10, training accuracy /m);
+    assert.match(saved, /^test accuracy \d\.\d{4} \(100 images\)$/m);
+    assert.doesNotMatch(saved, /\x1b/, 'no ANSI codes in the log');
+    assert.match(output, /step \d+\/12 \[/);
+    assert.doesNotMatch(output, /training accuracy/);
+  });
+
+  it('Ctrl-C: says at once that it stops after this step, checkpoints, restores the cursor', async () => {
+    const run = runInPty(train('ctrl-c', 2000));
+    await run.waitFor(/step 5, training accuracy/);
+    run.type('\x03');
+    const { code, output } = await run.done;
+    assert.equal(code, 130, output);
+    assert.match(output, /Ctrl-C: stopping after this step and saving a checkpoint \(press Ctrl-C again to quit at once\)/);
+    assert.match(output, /interrupted at step \d+ of 2000; checkpoint saved in .*ctrl-c\r?\nresume with: npx mnist-deep train --resume /);
+    assert.ok(cursorRestored(output), 'cursor shown again');
+  });
+
+  it('a second Ctrl-C quits at once and still restores the cursor and clears the bar', async () => {
+    // Batches of 100: a step lasts long enough for both presses to land within it.
+    const run = runInPty(train('twice', 2000, '--batch-size', '100', '--checkpoint-every', '1'));
+    await run.waitFor(/step 5, training accuracy/);
+    run.type('\x03');
+    await new Promise((r) => setTimeout(r, 150));
+    run.type('\x03');
+    const { code, output } = await run.done;
+    assert.equal(code, 130, output);
+    assert.doesNotMatch(output, /interrupted at step/, 'quit without waiting for the step');
+    assert.ok(cursorRestored(output), 'cursor shown again');
+    assert.ok(output.endsWith(`\r\x1b[K${SHOW}`), `ends with the bar cleared and the cursor shown: ${JSON.stringify(output.slice(-80))}`);
+    assert.match(screenLines(output).pop() ?? '', /^Ctrl-C: stopping after this step/);
+  });
+
+  it('NO_COLOR (or CI): no bar and no ANSI code at all', async () => {
+    for (const env of [{ NO_COLOR: '1' }, { CI: 'true' }]) {
+      const { code, output } = await runInPty(train('plain', 12), { env }).done;
+      assert.equal(code, 0, output);
+      assert.doesNotMatch(output, /\x1b/, JSON.stringify(env));
+      assert.match(output, /step 10, training accuracy/);
+      assert.doesNotMatch(output, /step \d+\/12|evaluating/);
+    }
+  });
+});
