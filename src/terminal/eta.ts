@@ -1,27 +1,34 @@
 /**
- * Rate and time-left estimates for progress lines: an exponentially smoothed
- * rate over the work done in this process only (a resumed run does not count
- * the steps it resumed from), so the ETA neither jumps with each step's noise
- * nor assumes finished work must be redone.
+ * Rate and time-left estimates for progress lines, over the work done in
+ * this process only (a resumed run does not count the steps it resumed from):
+ * the plain average for the first half-life, then an exponentially smoothed
+ * rate, so the ETA neither jumps with each step's noise nor assumes finished
+ * work must be redone.
  */
 export class RateEstimator {
   private smoothed: number | undefined;
   private lastValue: number;
   private lastTime: number;
+  private readonly startValue: number;
+  private readonly startTime: number;
 
   /** `halfLifeSec`: how quickly older measurements fade. */
   constructor(start: number, now = performance.now(), private readonly halfLifeSec = 10, private readonly minSampleSec = 0.5) {
-    this.lastValue = start;
-    this.lastTime = now;
+    this.lastValue = this.startValue = start;
+    this.lastTime = this.startTime = now;
   }
 
   /** Records that `value` units are done at time `now` (ms). */
   update(value: number, now = performance.now()): void {
     const dt = (now - this.lastTime) / 1000;
     if (dt < this.minSampleSec) return;
-    const rate = (value - this.lastValue) / dt;
-    const weight = this.smoothed === undefined ? 1 : 1 - Math.pow(0.5, dt / this.halfLifeSec);
-    this.smoothed = this.smoothed === undefined ? rate : this.smoothed + weight * (rate - this.smoothed);
+    const elapsed = (now - this.startTime) / 1000;
+    if (this.smoothed === undefined || elapsed <= this.halfLifeSec) {
+      this.smoothed = (value - this.startValue) / elapsed;
+    } else {
+      const weight = 1 - Math.pow(0.5, dt / this.halfLifeSec);
+      this.smoothed += weight * ((value - this.lastValue) / dt - this.smoothed);
+    }
     this.lastValue = value;
     this.lastTime = now;
   }

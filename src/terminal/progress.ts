@@ -14,7 +14,8 @@ export function bar(fraction: number, width: number): string {
 export function progressLine(label: string, done: number, total: number, tail: string, columns: number): string {
   const pct = `${String(Math.floor((100 * done) / Math.max(total, 1))).padStart(3)}%`;
   const head = `${label} ${done}/${total}`;
-  const room = columns - 1 - head.length - pct.length - tail.length - 4;
+  // The bar's brackets and the four spaces around it take 6 columns.
+  const room = columns - 1 - head.length - pct.length - tail.length - 6;
   const width = Math.min(30, room);
   return width >= 10 ? `${head} ${bar(done / Math.max(total, 1), width)} ${pct}  ${tail}` : `${head} ${pct}  ${tail}`;
 }
