@@ -73,24 +73,31 @@ function randomSplit(n: number, seed: number): DataSplit {
   return new DataSplit(images, labels, seed);
 }
 
-async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number, engine?: EngineKind): Promise<{ rate: number; threads: number }> {
+async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number, engine?: EngineKind): Promise<{ rate: number; threads: number; cpuMs: number }> {
   const m = buildModel(model, 1);
   const defaults = model === 'cnn' ? { optimizer: 'adam' as const, learningRate: 1e-4 } : { optimizer: 'sgd' as const, learningRate: 0.5 };
   const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads, engine });
   const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
   const times: number[] = [];
+  // CPU time of this process (all its threads) per step: less disturbed than wall time by other processes.
+  const cpuTimes: number[] = [];
   try {
     for (let i = 0; i < args.warmup + args.steps; i++) {
       const batch: Batch = split.nextBatch(batchSize);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await stepper.step(batch, i);
-      if (i >= args.warmup) times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      if (i >= args.warmup) {
+        times.push(performance.now() - t0);
+        cpuTimes.push((c.user + c.system) / 1000);
+      }
     }
   } finally {
     await stepper.close();
     m.dispose();
   }
-  return { rate: (batchSize * 1000) / median(times), threads: stepper.threads };
+  return { rate: (batchSize * 1000) / median(times), threads: stepper.threads, cpuMs: median(cpuTimes) };
 }
 
 async function child(backend: BackendName, args: Args): Promise<Row[]> {
@@ -107,12 +114,12 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
       continue;
     }
     const r = await trainRate(backend, 'cnn', batch, args, threads);
-    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps`);
+    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`);
   }
   if (backend === 'tensorflow') {
     // The flat engine on tensorflow copies every gradient out and the weights back in each step.
     const r = await trainRate(backend, 'cnn', 50, args, 1, 'flat');
-    add('cnn train, batch 50, flat engine', r.rate, 'examples/s', 'gradients copied to JavaScript, Adam in JavaScript, weights copied back');
+    add('cnn train, batch 50, flat engine', r.rate, 'examples/s', `gradients copied to JavaScript, Adam in JavaScript, weights copied back; ${r.cpuMs.toFixed(0)} CPU ms/step`);
   }
   if (args.profile && trainCnn) for (const line of await profileStep(backend, 50)) process.stderr.write(line + '\n');
   const evalCount = backend === 'cpu' ? 500 : 10000;
