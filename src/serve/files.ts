@@ -31,7 +31,7 @@ const TYPES = {
 
 /** Where the package keeps things, relative to this compiled file (dist/src/serve). */
 const PACKAGE_ROOT = resolve(__dirname, '../../..');
-export const ASSETS_DIR = join(PACKAGE_ROOT, 'assets', 'serve');
+const ASSETS_DIR = join(PACKAGE_ROOT, 'assets', 'serve');
 const PAGE_SCRIPT = join(__dirname, 'page', 'app.js');
 const PREPROCESS_MODULE = join(__dirname, '..', 'preprocess', 'mnistify.js');
 

@@ -213,6 +213,21 @@ describe('serve: the page in Chromium', { skip }, () => {
     await touch.close();
   });
 
+  it("the training report, linked from the page, opens under the server's sandbox without errors", async (t) => {
+    if (!existsSync(join(modelDir, 'report.html'))) {
+      t.skip('train wrote no report.html');
+      return;
+    }
+    const report = await chromium.browser.newPage();
+    const reportProblems = watchPage(report);
+    const href = await page.$eval('#report', (e) => (e as unknown as { href: string }).href);
+    assert.equal(href, `${served.url}model/report.html`);
+    await report.goto(href);
+    assert.ok((await report.$$('svg')).length > 0, 'the report has its plots');
+    assert.deepEqual(reportProblems, []);
+    await report.close();
+  });
+
   it('predict() refuses anything but 784 numbers in [0, 1]', async () => {
     for (const bad of ['[1, 2, 3]', 'new Array(784).fill(2)', 'new Array(784).fill(NaN)', 'null']) {
       const message = await page.evaluate(`window.mnistDeep.predict(${bad}).then(() => 'resolved', (e) => e.message)`);

@@ -280,6 +280,13 @@ describe('serve: the command', () => {
     }
   });
 
+  it('an address that is not this machine\'s is a one-line error', async () => {
+    // 203.0.113.0/24 is TEST-NET-3: never assigned to a real interface.
+    const r = await runCli(['serve', '--model-dir', modelDir, '--host', '203.0.113.7', '--port', '0']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'mnist-deep: error: --host 203.0.113.7: cannot listen on 203.0.113.7:0 (EADDRNOTAVAIL)\n');
+  });
+
   it('--host other than loopback warns, and still checks the Host header', async () => {
     const s = await startServe(['--model-dir', modelDir, '--host', '0.0.0.0']);
     try {
