@@ -98,6 +98,6 @@ function removeNative(opts: NativeOptions): void {
     rmSync(join(root, f), { recursive: true, force: true });
     if (!f.startsWith('.')) removed.push(join(root, f));
   }
-  rmSync(join(root, 'build.log'), { force: true });
+  for (const log of ['build.log', 'build-quiet.log']) rmSync(join(root, log), { force: true });
   process.stdout.write(removed.length ? `removed ${removed.join(', ')}; --backend auto now uses wasm\n` : 'nothing to remove: the native backend is not set up by mnist-deep\n');
 }

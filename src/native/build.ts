@@ -51,6 +51,8 @@ const tfjsVersion = () => (require('@tensorflow/tfjs/package.json') as { version
 export async function ensureTfjsNode(say: Say): Promise<{ dir: string; installed: boolean }> {
   const found = tfjsNodeDir();
   if (found) return { dir: found, installed: false };
+  const override = process.env.MNIST_DEEP_TFJS_NODE_DIR;
+  if (override) throw new UserError(`MNIST_DEEP_TFJS_NODE_DIR=${override}: no package.json there (it names a @tensorflow/tfjs-node package folder)`);
   const npm = npmDir();
   if (!npm) throw new UserError('npm not found (needed to install @tensorflow/tfjs-node): install npm, or run `npm install --ignore-scripts @tensorflow/tfjs-node` yourself');
   const spec = `${TFJS_NODE}@${tfjsVersion()}`;

@@ -65,8 +65,13 @@ export function readManifest(dir: string): Manifest | undefined {
 /** This package's root (dist/src/native → root). */
 export const packageRoot = () => resolve(__dirname, '../../..');
 
-/** The installed tfjs-node package folder, as `require` would find it from here; undefined when not installed. */
+/**
+ * The installed tfjs-node package folder, as `require` would find it from here
+ * (or `$MNIST_DEEP_TFJS_NODE_DIR`, to set up another copy); undefined when not installed.
+ */
 export function tfjsNodeDir(): string | undefined {
+  const override = process.env.MNIST_DEEP_TFJS_NODE_DIR;
+  if (override) return existsSync(join(override, 'package.json')) ? resolve(override) : undefined;
   try {
     return dirname(require.resolve(`${TFJS_NODE}/package.json`, { paths: [__dirname] }));
   } catch {
