@@ -2,7 +2,7 @@
 import { UserError, errorMessage } from '../errors';
 import type { BackendChoice, BackendName } from './choices';
 import { loadTf } from './tf';
-import { installWebGpu, probeWebGpu } from './webgpu';
+import { installWebGpu, probeWebGpu, webGpuForAuto } from './webgpu';
 
 export { loadTf } from './tf';
 export type { Tf } from './tf';
@@ -149,6 +149,10 @@ export async function useBackend(choice: BackendChoice): Promise<BackendStatus> 
   }
   const failures: string[] = [];
   for (const name of AUTO_ORDER) {
+    if (name === 'webgpu' && !webGpuForAuto()) {
+      failures.push(`webgpu: ${probeWebGpu().ok ? 'a software adapter only' : probeWebGpu().detail}`);
+      continue;
+    }
     const status = await activate(name);
     if (status.ok) return status;
     failures.push(`${name}: ${status.detail}`);
@@ -156,11 +160,18 @@ export async function useBackend(choice: BackendChoice): Promise<BackendStatus> 
   throw new UserError(`no TensorFlow.js backend could be loaded (${failures.join('; ')})`);
 }
 
-/** Tries every backend (leaves `auto`'s choice active) for `info`. */
+/**
+ * Tries every backend (leaves `auto`'s choice active) for `info`. webgpu is
+ * judged by its probe (a child process that gets an adapter and a device):
+ * Dawn and libtensorflow loaded in one process can crash it at exit.
+ */
 export async function probeBackends(): Promise<{ statuses: BackendStatus[]; auto: BackendName | undefined }> {
   const statuses: BackendStatus[] = [];
-  for (const name of AUTO_ORDER) statuses.push(await activate(name));
-  const auto = statuses.find((s) => s.ok)?.name;
+  for (const name of AUTO_ORDER) {
+    if (name !== 'webgpu') statuses.push(await activate(name));
+    else statuses.push({ name, ok: probeWebGpu().ok, detail: probeWebGpu().detail });
+  }
+  const auto = statuses.find((s) => s.ok && (s.name !== 'webgpu' || webGpuForAuto()))?.name;
   if (auto) await activate(auto);
   return { statuses, auto };
 }

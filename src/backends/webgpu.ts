@@ -5,6 +5,11 @@
  * Linux (the Vulkan loader `libvulkan.so.1` and a driver with Vulkan support),
  * Metal on macOS and D3D12 on Windows.
  *
+ * MNIST_DEEP_WEBGPU_SOFTWARE=1 selects Dawn's OpenGL ES backend in WebGPU's
+ * compatibility mode instead, which runs on Mesa's software renderer (llvmpipe)
+ * where there is no GPU: slow, and never chosen by `--backend auto`, but the
+ * same WebGPU, WGSL and TF.js kernels, so tests can run them on any Linux.
+ *
  * Whether there is an adapter is asked in a child process: Dawn writes its
  * reasons for finding none (no loader, no driver, a missing device feature)
  * straight to the process's stderr, so the child's stderr is where we read
@@ -23,7 +28,7 @@ export interface GpuAdapterInfo {
 }
 
 export type WebGpuProbe =
-  | { ok: true; adapter: GpuAdapterInfo; detail: string }
+  | { ok: true; adapter: GpuAdapterInfo; software: boolean; detail: string }
   | { ok: false; reason: 'package' | 'platform' | 'vulkan' | 'adapter' | 'probe'; detail: string };
 
 export const WEBGPU_INSTALL_HINT = 'install it with `npm install webgpu`';
@@ -43,6 +48,25 @@ function webgpuPackage(): { dir: string; version: string } | undefined {
   return { dir: dirname(manifest), version };
 }
 
+export const SOFTWARE_ENV = 'MNIST_DEEP_WEBGPU_SOFTWARE';
+
+interface DawnMode {
+  software: boolean;
+  /** Dawn's instance options. */
+  flags: string[];
+  /** What every requestAdapter asks for. */
+  adapterOptions: Record<string, string>;
+}
+
+function dawnMode(extraFlags: string[] = []): DawnMode {
+  const software = process.env[SOFTWARE_ENV] === '1';
+  // Mesa's EGL needs no display with the surfaceless platform.
+  if (software && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+  return software
+    ? { software, flags: ['backend=opengles', ...extraFlags], adapterOptions: { featureLevel: 'compatibility' } }
+    : { software, flags: extraFlags, adapterOptions: { powerPreference: 'high-performance' } };
+}
+
 /** Where the package keeps the binding for this platform (as its own index.js computes it). */
 function dawnFile(pkgDir: string): string {
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
@@ -57,16 +81,19 @@ function dawnFile(pkgDir: string): string {
  */
 const PROBE_SOURCE = `
 const say = (o) => { process.stdout.write(JSON.stringify(o) + '\\n'); process.exit(0); };
-if (process.platform === 'linux') {
+const mode = JSON.parse(process.argv[2]);
+if (process.platform === 'linux' && !mode.software) {
   try { process.dlopen({ exports: {} }, 'libvulkan.so.1'); } catch (e) {
     if (!/self-register/.test(e.message)) say({ vulkan: e.message.split('\\n')[0] });
   }
 }
 const { create } = require(process.argv[1]);
-create([]).requestAdapter({ powerPreference: 'high-performance' }).then((a) => {
-  const i = a && (a.info || {});
-  say(a ? { adapter: { vendor: i.vendor || '', architecture: i.architecture || '', device: i.device || '', description: i.description || '' } } : {});
-}, (e) => say({ error: String(e && e.message || e) }));
+create(mode.flags).requestAdapter(mode.adapterOptions).then(async (a) => {
+  if (!a) say({});
+  const i = a.info || {};
+  await a.requestDevice();
+  say({ adapter: { vendor: i.vendor || '', architecture: i.architecture || '', device: i.device || '', description: i.description || '' } });
+}, (e) => say({ error: String(e && e.message || e) })).catch((e) => say({ error: 'no device: ' + String(e && e.message || e) }));
 `;
 
 /** Dawn's own warnings, without its source locations, as one line. */
@@ -89,13 +116,17 @@ export function describeAdapter(a: GpuAdapterInfo): string {
   return parts.length ? parts.join(', ') : 'an adapter that gives no details';
 }
 
-let probed: WebGpuProbe | undefined;
+/** Probes so far, for a GPU (false) and for the software adapter (true). */
+const probed = new Map<boolean, WebGpuProbe>();
 
-/** Looks for a WebGPU adapter, once per process (about a third of a second). */
+/** Looks for a WebGPU adapter (the software one where MNIST_DEEP_WEBGPU_SOFTWARE=1), once per process: about a third of a second. */
 export function probeWebGpu(timeoutMs = 30_000): WebGpuProbe {
-  if (probed) return probed;
-  probed = runProbe(timeoutMs);
-  return probed;
+  const key = process.env[SOFTWARE_ENV] === '1';
+  const known = probed.get(key);
+  if (known) return known;
+  const probe = runProbe(timeoutMs);
+  probed.set(key, probe);
+  return probe;
 }
 
 function runProbe(timeoutMs: number): WebGpuProbe {
@@ -105,7 +136,8 @@ function runProbe(timeoutMs: number): WebGpuProbe {
   if (!existsSync(dawn)) {
     return { ok: false, reason: 'platform', detail: `webgpu ${pkg.version} has no Dawn binding for ${process.platform}-${process.arch}` };
   }
-  const child = spawnSync(process.execPath, ['-e', PROBE_SOURCE, dawn], { encoding: 'utf8', timeout: timeoutMs });
+  const mode = dawnMode();
+  const child = spawnSync(process.execPath, ['-e', PROBE_SOURCE, dawn, JSON.stringify(mode)], { encoding: 'utf8', timeout: timeoutMs });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (child.error || !line) {
     const why = child.error ? child.error.message : `it exited with ${child.signal ?? child.status}: ${dawnReasons(child.stderr ?? '')}`;
@@ -114,10 +146,17 @@ function runProbe(timeoutMs: number): WebGpuProbe {
   const answer = JSON.parse(line) as { vulkan?: string; adapter?: GpuAdapterInfo; error?: string };
   if (answer.vulkan) return { ok: false, reason: 'vulkan', detail: `no Vulkan loader (${answer.vulkan}); ${LOADER_HINT}` };
   if (answer.adapter) {
-    return { ok: true, adapter: answer.adapter, detail: `webgpu ${pkg.version} (Dawn): ${describeAdapter(answer.adapter)}` };
+    const how = mode.software ? `Dawn on OpenGL ES, software, ${SOFTWARE_ENV}=1, never chosen by auto` : 'Dawn';
+    return { ok: true, adapter: answer.adapter, software: mode.software, detail: `webgpu ${pkg.version} (${how}): ${describeAdapter(answer.adapter)}` };
   }
   const dawnSays = answer.error ?? dawnReasons(child.stderr ?? '');
   return { ok: false, reason: 'adapter', detail: `Dawn found no GPU adapter${dawnSays ? ` (${dawnSays})` : ''}; ${ADAPTER_HINT}` };
+}
+
+/** Whether `--backend auto` may take webgpu: a real GPU's adapter, never the software one. */
+export function webGpuForAuto(): boolean {
+  const probe = probeWebGpu();
+  return probe.ok && !probe.software;
 }
 
 let installed = false;
@@ -125,15 +164,21 @@ let installed = false;
 /**
  * Makes WebGPU available in this process (navigator.gpu and the WebGPU
  * globals that the TF.js backend uses) and registers the TF.js `webgpu`
- * backend, which registers itself only when navigator.gpu exists.
+ * backend, which registers itself only when navigator.gpu exists. `dawnFlags`
+ * are Dawn's instance options (e.g. `enable-dawn-features=allow_unsafe_apis`
+ * for the GPU timestamps that tf.profile reads); the first call's count.
  */
-export function installWebGpu(): void {
+export function installWebGpu(dawnFlags: string[] = []): void {
   if (installed) return;
   const pkg = webgpuPackage();
   if (!pkg) throw new Error(`the optional package webgpu is not installed; ${WEBGPU_INSTALL_HINT}`);
   const dawn = require(dawnFile(pkg.dir)) as { create(flags: string[]): object; globals: Record<string, unknown> };
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  const mode = dawnMode(dawnFlags);
+  const gpu = dawn.create(mode.flags) as { requestAdapter(options?: object): Promise<unknown> };
+  // TF.js asks for its adapter itself: give it the mode's options (compatibility for the software adapter).
+  const requestAdapter = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = (options?: object) => requestAdapter({ ...options, ...mode.adapterOptions });
   const nav = (globalThis as { navigator?: object }).navigator;
   // Node 21+ has a navigator of its own: add gpu to it; Node 20 has none.
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });

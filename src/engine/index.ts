@@ -25,12 +25,13 @@ export function autoThreads(opts: Pick<EngineOptions, 'backend' | 'model' | 'bat
 }
 
 /**
- * tensorflow keeps weights and Adam's state in TensorFlow (no per-step copies);
- * wasm and cpu train faster with the optimizer in one JavaScript pass over
- * shared arrays, across threads.
+ * tensorflow and webgpu keep weights and Adam's state on the backend (no
+ * per-step copies; webgpu cannot even read a GPU tensor synchronously in
+ * Node); wasm and cpu train faster with the optimizer in one JavaScript pass
+ * over shared arrays, across threads.
  */
 export function engineKindFor(backend: BackendName): EngineKind {
-  return backend === 'tensorflow' ? 'tensor' : 'flat';
+  return runsOwnParallelism(backend) ? 'tensor' : 'flat';
 }
 
 /** The engine for `options`, training `model`, from `initialState` (a checkpoint's) or the model's own weights. */

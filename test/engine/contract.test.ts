@@ -20,6 +20,7 @@ import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
 import { resolveConfig } from '../../src/train/config';
 import type { CosineDecay, OptimizerName } from '../../src/train/config';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
+import { webGpuForTests } from '../helpers/webgpu';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -32,13 +33,22 @@ interface EngineCase {
   threads: number;
 }
 
-const CASES: EngineCase[] = [
+const ALL_CASES: EngineCase[] = [
   { name: 'flat, 1 thread, wasm', backend: 'wasm', engine: 'flat', threads: 1 },
   { name: 'flat, 2 threads, wasm', backend: 'wasm', engine: 'flat', threads: 2 },
   { name: 'tensor, wasm', backend: 'wasm', engine: 'tensor', threads: 1 },
   { name: 'tensor, tensorflow', backend: 'tensorflow', engine: 'tensor', threads: 1 },
   { name: 'flat, 1 thread, tensorflow', backend: 'tensorflow', engine: 'flat', threads: 1 },
+  { name: 'tensor, webgpu', backend: 'webgpu', engine: 'tensor', threads: 1 },
 ];
+
+/**
+ * webgpu runs in a process of its own (contract-webgpu.test.ts sets this):
+ * Dawn and libtensorflow loaded in one process crash it. The first case, the
+ * reference, runs in both.
+ */
+const ON_WEBGPU = process.env.MNIST_DEEP_CONTRACT === 'webgpu';
+const CASES = ALL_CASES.filter((c, i) => i === 0 || (c.backend === 'webgpu') === ON_WEBGPU);
 
 const STEPS = 4;
 
@@ -54,6 +64,8 @@ const TOLERANCE = 2e-4;
 let batches: Batch[] = [];
 /** Why tensorflow cannot be used here, or undefined when it can. */
 let nativeMissing: string | undefined;
+/** Where there is no GPU, webgpu runs on the software adapter (the same WebGPU and TF.js kernels), else skips saying why. */
+const webgpu = ON_WEBGPU ? webGpuForTests() : { missing: 'not in this process' };
 
 before(async () => {
   fixture.write();
@@ -63,7 +75,7 @@ before(async () => {
     return { xs: b.xs.slice(), ys: b.ys.slice(), labels: b.labels.slice(), size: b.size };
   });
   try {
-    await useBackend('tensorflow');
+    if (!ON_WEBGPU) await useBackend('tensorflow');
   } catch (err) {
     nativeMissing = `native backend not set up (\`npx mnist-deep native\`): ${(err as Error).message}`;
   }
@@ -130,17 +142,22 @@ async function resumeCase(c: EngineCase, spec: (typeof MODELS)[number], state: E
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 const skipWithoutNative = (t: TestContext, c: EngineCase): boolean => {
-  if (c.backend !== 'tensorflow' || !nativeMissing) return false;
-  t.skip(nativeMissing);
+  const missing = c.backend === 'tensorflow' ? nativeMissing : c.backend === 'webgpu' ? webgpu.missing : undefined;
+  if (!missing) return false;
+  t.skip(missing);
   return true;
 };
 
 for (const spec of MODELS) {
   describe(`engine contract: ${spec.model} with ${spec.optimizer}`, () => {
     let reference: Run;
-    const start = () => initialState(spec.model, spec.optimizer);
+    let initial: EngineState;
+    // Copies of one initial state, read on the reference's backend (webgpu cannot read a GPU tensor synchronously).
+    const start = (): EngineState => ({ weights: initial.weights.slice(), optimizer: { ...initial.optimizer, slots: initial.optimizer.slots.map((s) => s.slice()) } });
 
     before(async () => {
+      await useBackend(CASES[0].backend);
+      initial = initialState(spec.model, spec.optimizer);
       reference = await runCase(CASES[0], spec, start());
       assert.ok(reference.losses[STEPS - 1] < reference.losses[0], `reference loss falls: ${reference.losses.join(', ')}`);
     });
@@ -157,7 +174,7 @@ for (const spec of MODELS) {
       });
     }
 
-    it('a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow', async (t) => {
+    it('a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow', { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' }, async (t) => {
       const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === 'tensor') as EngineCase;
       if (skipWithoutNative(t, native)) return;
       const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
