@@ -45,7 +45,7 @@ export function httpUrl(value: string): string {
 }
 
 export function existingDir(value: string): string {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(value).isDirectory();
   } catch {

@@ -26,7 +26,7 @@ export function toUsageError(err: CommanderError, command: string | undefined): 
   if (err.code === 'commander.help') return new UsageError('no command given');
   const [first, ...rest] = err.message.replace(/^error: /, '').split('\n');
   const didYouMean = rest.map((l) => /^\(Did you mean (.*)\?\)$/.exec(l.trim())?.[1]).find(Boolean);
-  let message = first;
+  let message: string;
   const invalid = /^option '(\S+)[^']*' argument '(.*)' is invalid\. (.*)$/.exec(first);
   const missing = /^option '(\S+)[^']*' argument missing$/.exec(first);
   if (invalid) message = `${invalid[1]} ${shellWord(invalid[2])}: ${sentence(invalid[3])}`;

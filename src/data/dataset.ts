@@ -75,13 +75,12 @@ export class DataSplit {
     }
     if (this.epochsCompleted === 0 && this.indexInEpoch === 0) this.rng.shuffle(this.order);
     const picked = new Uint32Array(size);
-    let start = this.indexInEpoch;
+    const start = this.indexInEpoch;
     if (start + size > this.count) {
       const rest = this.count - start;
       picked.set(this.order.subarray(start, this.count));
       this.epochsCompleted++;
       this.rng.shuffle(this.order);
-      start = 0;
       this.indexInEpoch = size - rest;
       picked.set(this.order.subarray(0, this.indexInEpoch), rest);
     } else {

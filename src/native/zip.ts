@@ -94,8 +94,14 @@ function applyZip64(entry: ZipEntry, extra: Buffer): void {
     const length = extra.readUInt16LE(q + 2);
     if (id === 0x0001) {
       let r = q + 4;
-      if (entry.size === MAX32) (entry.size = num64(extra, r)), (r += 8);
-      if (entry.compressedSize === MAX32) (entry.compressedSize = num64(extra, r)), (r += 8);
+      if (entry.size === MAX32) {
+        entry.size = num64(extra, r);
+        r += 8;
+      }
+      if (entry.compressedSize === MAX32) {
+        entry.compressedSize = num64(extra, r);
+        r += 8;
+      }
       if (entry.headerOffset === MAX32) entry.headerOffset = num64(extra, r);
     }
     q += 4 + length;

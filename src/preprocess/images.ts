@@ -95,7 +95,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage & { format: ImageForma
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     const hint = /finished stream|marker was not found|unknown JPEG marker 0|end of|out of range/i.test(why) ? 'truncated or corrupt' : 'corrupt';
-    throw new Error(`cannot decode ${format === 'png' ? 'PNG' : 'JPEG'}: ${hint} (${why})`);
+    throw new Error(`cannot decode ${format === 'png' ? 'PNG' : 'JPEG'}: ${hint} (${why})`, { cause: err });
   }
 }
 
@@ -106,7 +106,7 @@ export function readImageFile(path: string): RgbaImage & { format: ImageFormat }
     fd = openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? String(err)})`);
+    throw new Error(code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? String(err)})`, { cause: err });
   }
   try {
     const stat = fstatSync(fd);

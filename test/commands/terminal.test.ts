@@ -43,7 +43,7 @@ describe('in a terminal', { skip }, () => {
     const run = runInPty(train('full', 40));
     const { code, output } = await run.done;
     assert.equal(code, 0, output);
-    assert.match(output, /step \d+\/40 \[=*>? *\] +\d+%  [\d.]+ steps\/s  ETA \d+s/);
+    assert.match(output, /step \d+\/40 \[=*>? *\] +\d+% {2}[\d.]+ steps\/s {2}ETA \d+s/);
     assert.match(output, /evaluating validation set \d+\/60 images/);
     assert.match(output, /evaluating test set \d+\/100 images/);
     assert.ok(output.includes(HIDE), 'the cursor is hidden while the bar is shown');
@@ -51,7 +51,7 @@ describe('in a terminal', { skip }, () => {
     // What stays on screen: the header, step lines and results, no half-drawn bar.
     const screen = screenLines(output);
     assert.match(screen[0], /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\)$/);
-    assert.match(screen[1], /^  with adam 0\.0001, batch 10, 40 steps, backend wasm, 2 threads$/);
+    assert.match(screen[1], /^ {2}with adam 0\.0001, batch 10, 40 steps, backend wasm, 2 threads$/);
     assert.deepEqual(screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]), ['0', '5', '10', '15', '20', '25', '30', '35']);
     assert.match(screen[10], /^validation accuracy \d\.\d{4}$/);
     assert.match(screen[11], /^test accuracy \d\.\d{4} \(100 images\)$/);

@@ -49,7 +49,7 @@ function outcome(parse: () => { count: number }, expectedLength: (count: number)
     assert.equal(expectedLength(r.count), actualLength, 'a parse that succeeds accounts for every byte');
     return 'ok';
   } catch (err) {
-    if (!(err instanceof UserError)) throw new Error(`unexpected ${String(err)}`);
+    if (!(err instanceof UserError)) throw new Error(`unexpected ${String(err)}`, { cause: err });
     assert.ok(!err.message.includes('\n'));
     return 'error';
   }

@@ -51,7 +51,7 @@ describe('progress lines', () => {
     for (const columns of [120, 80, 60]) {
       const line = progressLine('step', 1234, 20000, '5.1 steps/s  ETA 1h01m', columns);
       assert.ok(line.length < columns, `${line.length} >= ${columns}`);
-      assert.match(line, /^step 1234\/20000 \[=*>? *\]   6%  5\.1 steps\/s  ETA 1h01m$/);
+      assert.match(line, /^step 1234\/20000 \[=*>? *\] {3}6% {2}5\.1 steps\/s {2}ETA 1h01m$/);
     }
     assert.equal(progressLine('step', 1234, 20000, 'ETA 1h01m', 30), 'step 1234/20000   6%  ETA 1h01m');
   });

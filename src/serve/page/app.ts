@@ -29,6 +29,7 @@ interface MnistDeep {
   predict(pixels: ArrayLike<number>): Promise<number[]>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- merges into the DOM's Window
 interface Window {
   mnistDeep: MnistDeep;
 }
