@@ -107,6 +107,20 @@ describe('report from real runs', () => {
     assert.match(bad.stderr, /mnist-deep: error: --report .*: is a folder/);
   });
 
+  it('a resumed run continues the curve: each step once, the validation measured at each end', async () => {
+    const dir = join(tmp.dir, 'resumed');
+    const common = ['--log-every', '10', '--data-dir', mnistDataDir()];
+    const first = await runCli(['train', '--model', 'softmax', '--steps', '40', '--checkpoint-every', '20', '--save-dir', dir, ...common], { cwd: tmp.dir });
+    assert.equal(first.code, 0, first.stderr);
+    const second = await runCli(['train', '--resume', dir, '--steps', '60', '--log-every', '10'], { cwd: tmp.dir });
+    assert.equal(second.code, 0, second.stderr);
+    const log = readStepLog(dir);
+    assert.deepEqual(log.train.map((r) => r.step), [0, 10, 20, 30, 40, 50]);
+    assert.deepEqual(log.validation.map((r) => r.step), [40, 60]);
+    const lines = readFileSync(join(dir, STEP_LOG_FILE), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 8, 'no step logged twice');
+  });
+
   const skip = chromiumMissing();
   describe('in Chromium', { skip }, () => {
     let chromium: { browser: Browser; close: () => Promise<void> };
