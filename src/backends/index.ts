@@ -168,8 +168,11 @@ export async function useBackend(choice: BackendChoice): Promise<BackendStatus> 
 export async function probeBackends(): Promise<{ statuses: BackendStatus[]; auto: BackendName | undefined }> {
   const statuses: BackendStatus[] = [];
   for (const name of AUTO_ORDER) {
-    if (name !== 'webgpu') statuses.push(await activate(name));
-    else statuses.push({ name, ok: probeWebGpu().ok, detail: probeWebGpu().detail });
+    let status: BackendStatus;
+    if (name !== 'webgpu') status = await activate(name);
+    else status = { name, ok: probeWebGpu().ok, detail: probeWebGpu().detail };
+    // What to do about it, for `info`'s reader.
+    statuses.push(name === 'tensorflow' && !status.ok ? { ...status, detail: `${status.detail}; ${NATIVE_INSTALL_HINT}` } : status);
   }
   const auto = statuses.find((s) => s.ok && (s.name !== 'webgpu' || webGpuForAuto()))?.name;
   if (auto) await activate(auto);

@@ -72,6 +72,11 @@ export const packageRoot = () => resolve(__dirname, '../../..');
 export function tfjsNodeDir(): string | undefined {
   const override = process.env.MNIST_DEEP_TFJS_NODE_DIR;
   if (override) return existsSync(join(override, 'package.json')) ? resolve(override) : undefined;
+  return loadableTfjsNodeDir();
+}
+
+/** The tfjs-node package `require('@tensorflow/tfjs-node')` loads. */
+function loadableTfjsNodeDir(): string | undefined {
   try {
     return dirname(require.resolve(`${TFJS_NODE}/package.json`, { paths: [__dirname] }));
   } catch {
@@ -91,7 +96,7 @@ export function depsTarget(pkgDir: string): string | undefined {
 
 /** Where tensorflow's libraries come from, for `info`: undefined when `native` did not set them up. */
 export function nativeLibraries(): { dir: string; manifest: Manifest } | undefined {
-  const pkg = tfjsNodeDir();
+  const pkg = loadableTfjsNodeDir();
   const dir = pkg && depsTarget(pkg);
   const manifest = dir && readManifest(dir);
   return dir && manifest ? { dir, manifest } : undefined;
@@ -103,7 +108,7 @@ export function nativeLibraries(): { dir: string; manifest: Manifest } | undefin
  * our loader addon and the libraries are ours. A no-op otherwise.
  */
 export function preloadQuietly(): void {
-  const pkg = tfjsNodeDir();
+  const pkg = loadableTfjsNodeDir();
   const libs = pkg && depsTarget(pkg);
   const loader = pkg && join(pkg, BINDING_DIR, QUIET_FILE);
   if (!libs || !loader || !existsSync(loader)) return;
