@@ -69,6 +69,71 @@ export function checkedSize(bytes: Uint8Array, format: ImageFormat): { width: nu
   return size;
 }
 
+/**
+ * The EXIF orientation (1-8) of a JPEG, 1 when it has none. Phones store a portrait photo
+ * sideways and say so here; a digit read sideways would be misread.
+ */
+export function exifOrientation(b: Uint8Array): number {
+  let o = 2;
+  while (o + 4 <= b.length && b[o] === 0xff) {
+    const marker = b[o + 1];
+    if (marker === 0xda || marker === 0xd9) break; // image data: no more metadata segments
+    const length = u16(b, o + 2);
+    const exif = marker === 0xe1 && length >= 16 && String.fromCharCode(...b.subarray(o + 4, o + 10)) === 'Exif\0\0';
+    if (exif) return tiffOrientation(b.subarray(o + 10, o + 2 + length));
+    o += 2 + length;
+  }
+  return 1;
+}
+
+/** The Orientation tag (0x0112) of a TIFF header's first IFD. */
+function tiffOrientation(t: Uint8Array): number {
+  const little = t[0] === 0x49; // "II"; else "MM", big-endian
+  const r16 = (p: number) => (little ? t[p] | (t[p + 1] << 8) : u16(t, p));
+  const r32 = (p: number) => (little ? (t[p] | (t[p + 1] << 8) | (t[p + 2] << 16) | (t[p + 3] << 24)) >>> 0 : u32(t, p));
+  if (t.length < 8) return 1;
+  const ifd = r32(4);
+  if (ifd + 2 > t.length) return 1;
+  for (let i = 0, n = r16(ifd); i < n; i++) {
+    const e = ifd + 2 + i * 12;
+    if (e + 12 > t.length) break;
+    if (r16(e) === 0x0112) {
+      const v = r16(e + 8);
+      return v >= 1 && v <= 8 ? v : 1;
+    }
+  }
+  return 1;
+}
+
+/** The picture as it is meant to be seen: EXIF orientation 2-8 undone (mirror, rotations, transposes). */
+export function orient(img: RgbaImage, orientation: number): RgbaImage {
+  if (orientation <= 1 || orientation > 8) return img;
+  const { width: w, height: h, data } = img;
+  const swap = orientation >= 5;
+  const W = swap ? h : w;
+  const H = swap ? w : h;
+  // Where the shown pixel (x, y) lies in the stored picture.
+  const source: Record<number, (x: number, y: number) => [number, number]> = {
+    2: (x, y) => [w - 1 - x, y],
+    3: (x, y) => [w - 1 - x, h - 1 - y],
+    4: (x, y) => [x, h - 1 - y],
+    5: (x, y) => [y, x],
+    6: (x, y) => [y, h - 1 - x],
+    7: (x, y) => [w - 1 - y, h - 1 - x],
+    8: (x, y) => [w - 1 - y, x],
+  };
+  const from = source[orientation];
+  const out = new Uint8Array(W * H * 4);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const [sx, sy] = from(x, y);
+      const s = (sy * w + sx) * 4;
+      out.set(data.subarray(s, s + 4), (y * W + x) * 4);
+    }
+  }
+  return { width: W, height: H, data: out };
+}
+
 function describeStart(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'the file is empty';
   const text = Buffer.from(bytes.subarray(0, 8)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
@@ -91,7 +156,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage & { format: ImageForma
       maxResolutionInMP: MAX_PIXELS / 1e6,
       maxMemoryUsageInMB: 1024,
     });
-    return { width: img.width, height: img.height, data: img.data, format };
+    return { ...orient({ width: img.width, height: img.height, data: img.data }, exifOrientation(bytes)), format };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     const hint = /finished stream|marker was not found|unknown JPEG marker 0|end of|out of range/i.test(why) ? 'truncated or corrupt' : 'corrupt';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { MAX_PIXELS, decodeImage, readImageFile, sniffFormat } from '../../src/preprocess/images';
+import { MAX_PIXELS, decodeImage, exifOrientation, readImageFile, sniffFormat } from '../../src/preprocess/images';
 import { tempDir } from '../helpers/fixtures';
 import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 
@@ -76,5 +76,48 @@ test('readImageFile: missing files and folders are named as such', () => {
     assert.throws(() => readImageFile(tmp.dir), /not a regular file/);
   } finally {
     tmp.cleanup();
+  }
+});
+
+/** The JPEG with an EXIF segment (APP1) right after its start marker, saying `orientation`. */
+function withOrientation(jpg: Buffer, orientation: number, little: boolean): Buffer {
+  const tiff = Buffer.alloc(26);
+  const w16 = (v: number, at: number) => (little ? tiff.writeUInt16LE(v, at) : tiff.writeUInt16BE(v, at));
+  tiff.write(little ? 'II' : 'MM', 0, 'latin1');
+  w16(42, 2);
+  little ? tiff.writeUInt32LE(8, 4) : tiff.writeUInt32BE(8, 4);
+  w16(1, 8); // one IFD entry:
+  w16(0x0112, 10); // Orientation,
+  w16(3, 12); // SHORT,
+  little ? tiff.writeUInt32LE(1, 14) : tiff.writeUInt32BE(1, 14); // one value,
+  w16(orientation, 18); // this one
+  const header = Buffer.from([0xff, 0xe1, 0, 0]);
+  header.writeUInt16BE(2 + 6 + tiff.length, 2);
+  return Buffer.concat([jpg.subarray(0, 2), header, Buffer.from('Exif\0\0', 'latin1'), tiff, jpg.subarray(2)]);
+}
+
+test('JPEG: the EXIF orientation of a phone photo is undone', () => {
+  // 40x30, grey, with a red block in the stored top-left corner.
+  const w = 40;
+  const h = 30;
+  const data = new Uint8Array(w * h * 4).fill(128);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < 8 && y < 8) data.set([230, 20, 20, 255], (y * w + x) * 4);
+  for (let i = 3; i < data.length; i += 4) data[i] = 255;
+  const jpg = jpegOf({ width: w, height: h, data }, 95);
+  assert.equal(exifOrientation(jpg), 1);
+  // Where the stored top-left corner is shown, for orientations 1 to 8.
+  const corner = ['top-left', 'top-right', 'bottom-right', 'bottom-left', 'top-left', 'top-right', 'bottom-right', 'bottom-left'];
+  for (const little of [false, true]) {
+    for (let o = 1; o <= 8; o++) {
+      const bytes = withOrientation(jpg, o, little);
+      assert.equal(exifOrientation(bytes), o);
+      const img = decodeImage(bytes);
+      assert.deepEqual([img.width, img.height], o >= 5 ? [h, w] : [w, h], `orientation ${o}`);
+      const at = (x: number, y: number) => img.data[(y * img.width + x) * 4];
+      const red = { 'top-left': at(2, 2), 'top-right': at(img.width - 3, 2), 'bottom-right': at(img.width - 3, img.height - 3), 'bottom-left': at(2, img.height - 3) };
+      for (const [name, r] of Object.entries(red)) {
+        assert.ok(name === corner[o - 1] ? r > 190 : r < 160, `orientation ${o}${little ? ' (II)' : ''}: ${name} red ${r}`);
+      }
+    }
   }
 });
