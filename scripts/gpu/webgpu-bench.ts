@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf, useBackend } from '../../src/backends';
 import { installWebGpu, probeWebGpu } from '../../src/backends/webgpu';
+import { useOwnWebGpuKernels } from '../../src/backends/webgpu-kernels';
 import { BackendName } from '../../src/backends/choices';
 import { Batch, DataSplit } from '../../src/data/dataset';
 import { Rng } from '../../src/data/rng';
@@ -156,7 +157,16 @@ async function opTimes(batch: number): Promise<Record<string, number>> {
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
     const kernel = (name: string, inputs: Record<string, tfl.Tensor>, extra: Record<string, unknown>) => () =>
       tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as unknown as tfl.NamedAttrMap) as tfl.Tensor;
-    ops[`${name} Conv2DBackpropFilter`] = kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: [5, 5, cin, cout] });
+    const filterGrad = kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: [5, 5, cin, cout] });
+    ops[`${name} Conv2DBackpropFilter`] = filterGrad;
+    ops[`${name} Conv2DBackpropFilter, TF.js's`] = () => {
+      useOwnWebGpuKernels(false);
+      try {
+        return filterGrad();
+      } finally {
+        useOwnWebGpuKernels(true);
+      }
+    };
     if (cin > 1) ops[`${name} Conv2DBackpropInput`] = kernel('Conv2DBackpropInput', { dy, filter: w }, { inputShape: [batch, h, h, cin] });
     const pooled = tf.maxPool(dy as tfl.Tensor4D, 2, 2, 'same');
     ops[`${name} MaxPool`] = () => tf.maxPool(dy as tfl.Tensor4D, 2, 2, 'same');
@@ -223,9 +233,16 @@ async function main(): Promise<void> {
   process.stdout.write(`${status.name}: ${status.detail}\n`);
   const results: TrainResult[] = [];
   for (const batch of args.batches) {
-    for (const make of [() => engineTrainer(buildModel('cnn', 1), batch, args.backend), async () => minimizeTrainer(buildModel('cnn', 1))]) {
+    const variants: Array<[string, () => Promise<Trainer>]> = [
+      ['', () => engineTrainer(buildModel('cnn', 1), batch, args.backend)],
+      [' (TF.js kernels only)', () => engineTrainer(buildModel('cnn', 1), batch, args.backend)],
+      [' (TF.js kernels only)', async () => minimizeTrainer(buildModel('cnn', 1))],
+    ];
+    for (const [note, make] of variants) {
+      if (args.backend === 'webgpu') useOwnWebGpuKernels(note === '');
       try {
         const r = await timeTrainer(make, batch, args);
+        r.trainer += note;
         results.push(r);
         process.stdout.write(`RESULT train ${r.trainer} batch=${batch} ex_per_s=${r.examplesPerSec.toFixed(0)} step_ms=${r.medianStepMs.toFixed(2)} ` +
           `queue_ms=${r.medianQueueMs.toFixed(2)} loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)} tensors ${r.tensorsBefore} -> ${r.tensorsAfter}\n`);
@@ -234,6 +251,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (args.backend === 'webgpu') useOwnWebGpuKernels(true);
   report.train = results;
   const model = buildModel('cnn', 1);
   const evalPerSec = await evalRate(model);
@@ -241,7 +259,7 @@ async function main(): Promise<void> {
   process.stdout.write(`RESULT eval ex_per_s=${evalPerSec.toFixed(0)} (batches of 1000)\n`);
   const profiles: Record<string, unknown> = {};
   for (const batch of args.batches) {
-    const trainer = minimizeTrainer(buildModel('cnn', 1));
+    const trainer = await engineTrainer(buildModel('cnn', 1), batch, args.backend);
     try {
       const p = await profileStep(trainer, batch);
       profiles[`b${batch}`] = p;

@@ -184,6 +184,8 @@ export function installWebGpu(dawnFlags: string[] = []): void {
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
   require('@tensorflow/tfjs-backend-webgpu');
+  // Ours where TF.js's kernels leave the GPU idle (see webgpu-kernels.ts).
+  (require('./webgpu-kernels') as typeof import('./webgpu-kernels')).useOwnWebGpuKernels();
   installed = true;
 }
 
