@@ -36,7 +36,8 @@ describe('interruption and resume', () => {
     assert.match(first.stderr, /resume with: (npx )?mnist-deep train --resume /);
     const stoppedAt = readCheckpoint(save).step;
     assert.ok(stoppedAt >= 8 && stoppedAt < STEPS, `stopped at ${stoppedAt}`);
-    assert.deepEqual(readdirSync(save).sort(), ['checkpoint-' + stoppedAt + '.bin', 'checkpoint.json']);
+    // The checkpoint, and the step log (report.html's curves) as far as the run got.
+    assert.deepEqual(readdirSync(save).sort(), ['checkpoint-' + stoppedAt + '.bin', 'checkpoint.json', 'steps.jsonl']);
 
     const rest = await runCli(['train', '--resume', save, '--log-every', '1', '--json'], { cwd: tmp.dir });
     assert.equal(rest.code, 0, rest.stderr);
