@@ -25,6 +25,14 @@ describe('mnist-deep CLI', () => {
     assert.deepEqual(loaded, []);
   });
 
+  it("lists --verbose in every sub-command's help, and exits 0 for --help", async () => {
+    for (const command of buildProgram().commands.map((c) => c.name()).filter((n) => n !== 'help')) {
+      const r = await runCli([command, '--help']);
+      assert.equal(r.code, 0, command);
+      assert.match(r.stdout, /^ {2}--verbose {2,}show stack traces/m, command);
+    }
+  });
+
   it('prints its version', async () => {
     const r = await runCli(['--version']);
     assert.equal(r.code, 0);
