@@ -122,8 +122,9 @@ describe('ensureDataset download', () => {
       ensureDataset('mnist', { dataDir: dir, systemRoot: join(tmp.dir, 'nosys'), npmPackage: null, cwd: tmp.dir, mirrors: [`${srv.base}/missing/`] }),
       (err: unknown) => {
         assert.ok(err instanceof UserError);
-        assert.match(err.message, /^mnist: could not download train-images-idx3-ubyte\.gz/);
-        assert.match(err.message, /place train-images-idx3-ubyte\.gz, .* in .*nodata\/mnist/);
+        // Without a log, the reason is in the message; the advice is the hint.
+        assert.match(err.message, /^mnist: could not download train-images-idx3-ubyte\.gz from its mirror \(.*missing\/: HTTP 404 Not Found\)$/);
+        assert.match(err.hint ?? '', /^to install by hand, place train-images-idx3-ubyte\.gz, .* in .*nodata\/mnist/);
         return true;
       },
     );
