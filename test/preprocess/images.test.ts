@@ -83,13 +83,14 @@ test('readImageFile: missing files and folders are named as such', () => {
 function withOrientation(jpg: Buffer, orientation: number, little: boolean): Buffer {
   const tiff = Buffer.alloc(26);
   const w16 = (v: number, at: number) => (little ? tiff.writeUInt16LE(v, at) : tiff.writeUInt16BE(v, at));
+  const w32 = (v: number, at: number) => (little ? tiff.writeUInt32LE(v, at) : tiff.writeUInt32BE(v, at));
   tiff.write(little ? 'II' : 'MM', 0, 'latin1');
   w16(42, 2);
-  little ? tiff.writeUInt32LE(8, 4) : tiff.writeUInt32BE(8, 4);
+  w32(8, 4);
   w16(1, 8); // one IFD entry:
   w16(0x0112, 10); // Orientation,
   w16(3, 12); // SHORT,
-  little ? tiff.writeUInt32LE(1, 14) : tiff.writeUInt32BE(1, 14); // one value,
+  w32(1, 14); // one value,
   w16(orientation, 18); // this one
   const header = Buffer.from([0xff, 0xe1, 0, 0]);
   header.writeUInt16BE(2 + 6 + tiff.length, 2);
