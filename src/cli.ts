@@ -6,13 +6,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError, errorMessage } from './errors';
 import { packageVersion } from './version';
 import { releaseWebGpu } from './backends/webgpu';
+import { flushStdout, guardStdout } from './commands/stdout';
 import { MODEL_NAMES } from './models/names';
 import { DEFAULT_TF_VERSION } from './native/layout';
 import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
 import { setNativeVerbose } from './backends';
 import {
-  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, existingDir, httpUrl, jsonOption, nonNegativeInt, portNumber,
+  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, existingDir, httpUrl, jsonOption, nonNegativeInt, pathArg, portNumber,
   positiveFloat, positiveInt, topCount,
 } from './commands/options';
 import { isHelpOrVersion, toUsageError } from './commands/usage';
@@ -102,10 +103,11 @@ export function buildProgram(): Command {
     .option('--validation-size <n>', 'training images held out for validation (the first n)', nonNegativeInt, 5000)
     .option('--seed <n>', 'seed for weight initialisation, data order and dropout masks', nonNegativeInt, 0)
     .addOption(backendOption())
-    .option('--save-dir <dir>', 'where to save the model (default: models/<model>)')
+    .option('--save-dir <dir>', 'where to save the model (default: models/<model>)', pathArg)
+    .option('--overwrite', "start afresh in a --save-dir that holds another run's checkpoint or model, replacing them")
     .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
     .option('--checkpoint-every <n>', 'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)', nonNegativeInt)
-    .option('--resume <dir>', 'continue the run whose checkpoint is in this save dir (--steps may raise the total)', existingDir)
+    .option('--resume <dir>', 'continue (or finish) the run whose checkpoint is in this save dir (--steps may raise the total)', existingDir)
     .addOption(jsonOption())
     .action(action(async (opts, cmd: Command) => {
       // Which options the user typed, so that --resume can refuse changes to fixed ones.
@@ -116,7 +118,7 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .description('evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
     .addOption(new Option('--dataset <name>', "data set (default: the model's, from its metadata.json)").choices(DATASET_NAMES))
     .addOption(dataDirOption())
     .addOption(backendOption())
@@ -149,10 +151,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // A closed pipe (`mnist-deep eval | head`) ends the command quietly.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  // A closed pipe (`mnist-deep train | head`) stops the printing, never the work.
+  guardStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -163,6 +163,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   // Dawn (the webgpu backend) would keep the process alive after the command.
   releaseWebGpu();
+  try {
+    await flushStdout();
+  } catch (err) {
+    reportError(err);
+  }
 }
 
 if (require.main === module) void main(process.argv);

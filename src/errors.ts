@@ -29,3 +29,13 @@ export class UsageError extends UserError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * WebAssembly's out-of-memory failures ("memory access out of bounds", "Out of
+ * memory") in words: the batch the user chose does not fit wasm's 4 GiB.
+ */
+export function explainOutOfMemory(err: unknown, option: string, value: number | undefined): unknown {
+  const msg = errorMessage(err);
+  if (err instanceof UserError || !/memory access out of bounds|out of memory|Array buffer allocation failed/i.test(msg)) return err;
+  return new UserError(`${option} ${value ?? ''}: a batch this large does not fit in memory (${msg.split('\n')[0]}); try a smaller ${option}`);
+}

@@ -1,23 +1,185 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { UserError } from './errors';
+import {
+  accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync,
+  realpathSync, renameSync, rmSync, statSync, writeSync,
+} from 'node:fs';
+import type { Stats } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { UserError, errorMessage } from './errors';
 
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
+/** What an errno means, in words (the raw code is kept for the unusual ones). */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'no such file or folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EDQUOT': return 'disk quota exceeded';
+    case 'EROFS': return 'read-only file system';
+    case 'ENAMETOOLONG': return 'name too long';
+    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'EISDIR': return 'is a folder';
+    case 'EEXIST': return 'already exists';
+    case 'EIO': return 'input/output error';
+    default: return errorMessage(err);
+  }
+}
+
+/** A temporary name next to `path`: `<path>.<pid>.<random>.tmp` (the pid tells whose it is). */
+export function tempNameFor(path: string): string {
+  return `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}.tmp`;
+}
+
+const TEMP_PATTERN = /\.(\d+)\.[a-z0-9]{6}\.tmp$/;
+
+/** Whether process `pid` exists on this host (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   try {
-    writeFileSync(temp, data);
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that runs which no longer exist left in `dir`
+ * (a crash or SIGKILL between creating and renaming). `all`: every one but
+ * ours (the caller holds the folder's lock, so no other live run writes there).
+ */
+export function removeStaleTemps(dir: string, all = false): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_PATTERN.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || (!all && processAlive(pid))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Writes all of `data` to `fd`. */
+function writeAll(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+}
+
+/**
+ * Writes a file atomically: a temporary file created exclusively (O_EXCL: never
+ * through an existing name or link) in the same folder, flushed, then renamed.
+ * A failure (full disk, …) is a UserError naming the file; the temp file is removed.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const temp = tempNameFor(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(temp, 'wx', 0o644);
+    try {
+      writeAll(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
+  } catch (err) {
+    throw new UserError(`${path}: cannot write: ${describeFsError(err)}`);
   } finally {
     rmSync(temp, { force: true });
   }
 }
 
+/** What kind of file `st` is, in words, for refusing anything but a regular file. */
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+export interface ReadLimits {
+  /** Refuse files larger than this many bytes. */
+  maxBytes: number;
+  /** Says why the limit is what it is, for the message (e.g. "the size its manifest describes"). */
+  why?: string;
+}
+
 /**
- * Checks, before any long work starts and without creating anything, that
- * `dir` can hold our output: an existing folder we can write to, or a path
- * whose nearest existing ancestor is a folder we can write to.
+ * Reads a regular file of bounded size. FIFOs, devices, sockets and folders are
+ * refused by name without blocking (opened non-blocking, checked with fstat on
+ * the open descriptor, so a swap between check and read cannot fool it).
+ */
+export function readRegularFile(file: string, limits: ReadLimits): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a file`);
+    throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UserError(`${file}: is ${fileKind(st)}, expected a regular file`);
+    if (st.size > limits.maxBytes) {
+      throw new UserError(`${file}: ${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`);
+    }
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return off === buf.length ? buf : buf.subarray(0, off);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a regular file as UTF-8 text (see readRegularFile). */
+export function readTextFile(file: string, maxBytes: number): string {
+  return readRegularFile(file, { maxBytes }).toString('utf8');
+}
+
+export const thisHost = () => hostname();
+
+/**
+ * Refuses `file` (named in `owner`, e.g. model.json) when it, or a symlink on
+ * its way, leads outside `root`: a model folder is only what is inside it.
+ */
+export function checkInside(root: string, file: string, owner: string, name: string): void {
+  const inside = (base: string, p: string) => {
+    const rel = relative(base, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  if (!inside(root, resolve(root, file))) throw new UserError(`${owner}: path "${name}" leaves the model folder; refused`);
+  let real: string;
+  try {
+    real = realpathSync(resolve(root, file));
+  } catch {
+    return; // missing: the read that follows names it
+  }
+  if (!inside(realpathSync(root), real)) throw new UserError(`${owner}: "${name}" is a link to ${real}, outside the model folder; refused`);
+}
+
+/**
+ * Checks, without creating anything, that `dir` can hold our output: an existing
+ * folder we can write to, or a path whose nearest existing ancestor is a folder
+ * we can write to.
  */
 export function checkWritableDir(dir: string, option: string): string {
   const abs = resolve(dir);

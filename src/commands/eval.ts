@@ -1,14 +1,15 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
-import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
+import { DATASETS, DATASET_NAMES, DatasetName, isDatasetName } from '../data/datasets';
 import { testSplit } from '../data/dataset';
 import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
-import { commandDataset } from './data';
-import { UserError } from '../errors';
-import { METADATA_FILE, loadModel } from '../models/io';
+import { commandDataset, dataOrigin } from './data';
+import { UserError, explainOutOfMemory } from '../errors';
+import { MODEL_FILE, loadModel } from '../models/io';
+import { readMetadata } from '../models/metadata';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
 import { checkWritableDir } from '../fsutil';
@@ -28,29 +29,17 @@ export interface EvalOptions {
 
 /** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
 export function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined {
-  let name = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
-  const file = join(dir, METADATA_FILE);
-  if (name === undefined && existsSync(file)) {
-    try {
-      name = (JSON.parse(readFileSync(file, 'utf8')) as { dataset?: unknown }).dataset;
-    } catch {
-      throw new UserError(`${file}: not valid JSON`);
-    }
-  }
-  return typeof name === 'string' && isDatasetName(name) ? name : undefined;
+  const embedded = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
+  if (embedded === undefined) return readMetadata(dir)?.dataset;
+  if (typeof embedded === 'string' && isDatasetName(embedded)) return embedded;
+  throw new UserError(`${join(dir, MODEL_FILE)}: field userDefinedMetadata.dataset: ${JSON.stringify(embedded)} is not one of ${DATASET_NAMES.join(', ')}`);
 }
 
-/** The run's metadata: model.json's, else metadata.json's (older models), else none. */
+/** The run's metadata: model.json's, else metadata.json's (older models; checked), else none. */
 function metadataOf(model: tfl.LayersModel, dir: string): Record<string, unknown> | undefined {
   const meta = model.getUserDefinedMetadata();
   if (meta && typeof meta === 'object') return meta as Record<string, unknown>;
-  const file = join(dir, METADATA_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new UserError(`${file}: not valid JSON`);
-  }
+  return readMetadata(dir);
 }
 
 /** `--report FILE`: refused before the evaluation when it cannot be written. */
@@ -84,7 +73,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const test = testSplit(raw);
   const result = await out.working('evaluating test set', 'images', (onProgress) =>
     evaluate(model, test, { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name, onProgress }),
-  );
+  ).catch((err: unknown) => Promise.reject(explainOutOfMemory(err, '--eval-batch-size', opts.evalBatchSize)));
   const perClass = perClassAccuracy(result.confusion);
   if (reportFile) {
     await writeReport(reportFile, {
@@ -106,7 +95,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   }
   const names = DATASETS[dataset].classNames;
   const nameWidth = Math.max(...names.map((n) => n.length));
-  out.say(`${dir} on ${dataset} test set (${result.examples} images), backend ${backend.name}`);
+  out.say(`${dir} on ${dataset} test set from ${dataOrigin(raw)} (${result.examples} images), backend ${backend.name}`);
   out.say(`test accuracy ${result.accuracy.toFixed(4)}`);
   out.say('');
   out.say('per-class accuracy:');

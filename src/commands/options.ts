@@ -6,31 +6,28 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { statSync } from 'node:fs';
 import { BACKEND_CHOICES } from '../backends/choices';
+import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
 import { NUM_CLASSES } from '../data/shapes';
+import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n <= 0) {
-    throw new InvalidArgumentError('must be a whole number greater than 0.');
-  }
-  return n;
+/** A parser for commander from a setting's schema: the command line and checkpoints share one validation. */
+function fromSchema(schema: z.ZodType<number>): (value: string) => number {
+  return (value: string) => {
+    const parsed = schema.safeParse(value.trim() === '' ? NaN : Number(value));
+    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0].message + '.');
+    return parsed.data;
+  };
 }
 
-export function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError('must be a whole number, 0 or more.');
-  }
-  return n;
-}
+export const positiveInt = fromSchema(positiveIntSchema);
+export const nonNegativeInt = fromSchema(nonNegativeIntSchema);
+export const positiveFloat = fromSchema(positiveNumberSchema);
 
-export function positiveFloat(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError('must be a number greater than 0.');
-  }
-  return n;
+/** A file or folder name: an empty one (an unset shell variable) must not fall back to a default. */
+export function pathArg(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset shell variable?).');
+  return value;
 }
 
 export function httpUrl(value: string): string {
@@ -59,7 +56,7 @@ export const datasetOption = (defaultValue?: string) => {
   const o = new Option('--dataset <name>', 'data set').choices(DATASET_NAMES);
   return defaultValue ? o.default(defaultValue) : o;
 };
-export const dataDirOption = () => new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)').argParser(pathArg);
 export const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
 export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');

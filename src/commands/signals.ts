@@ -1,11 +1,15 @@
 /**
- * Ctrl-C and SIGTERM during long work: the first asks the work to stop at a
- * safe point (the caller polls `received`); a second exits at once (files are
- * only ever replaced by atomic renames, so nothing is left half-written).
+ * Ctrl-C, SIGTERM and SIGHUP (a closed terminal) during long work: the first
+ * asks the work to stop at a safe point (the caller polls `received`); a second
+ * exits at once (files are only ever replaced by atomic renames, so nothing is
+ * left half-written).
  */
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
-export const exitCodeFor = (signal: StopSignal) => (signal === 'SIGINT' ? 130 : 143);
+export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** 128 + the signal's number, as a shell reports a process killed by it. */
+export const exitCodeFor = (signal: StopSignal) => ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 })[signal];
 
 export interface SignalTrap {
   readonly received: StopSignal | undefined;
@@ -19,15 +23,25 @@ export function trapSignals(onFirst: (signal: StopSignal) => void): SignalTrap {
     received = signal;
     onFirst(signal);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const s of STOP_SIGNALS) process.on(s, handler);
   return {
     get received() {
       return received;
     },
     dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const s of STOP_SIGNALS) process.off(s, handler);
     },
+  };
+}
+
+/** Until disposed, any stop signal runs `onSignal` and exits at once with its code (for work that is safe to cut). */
+export function exitOnSignals(onSignal: (signal: StopSignal) => void): () => void {
+  const handler = (signal: StopSignal) => {
+    onSignal(signal);
+    process.exit(exitCodeFor(signal));
+  };
+  for (const s of STOP_SIGNALS) process.on(s, handler);
+  return () => {
+    for (const s of STOP_SIGNALS) process.off(s, handler);
   };
 }

@@ -1,12 +1,16 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
-import { commandDataset } from './data';
-import { UserError } from '../errors';
-import { checkWritableDir, displayPath } from '../fsutil';
+import { commandDataset, dataOrigin } from './data';
+import { UserError, explainOutOfMemory } from '../errors';
+import { displayPath } from '../fsutil';
 import { buildModel } from '../models';
-import { METADATA_FILE, saveModel } from '../models/io';
-import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
+import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE, saveModel } from '../models/io';
+import { readMetadata } from '../models/metadata';
+import { SaveDir, checkFreeSpace, openSaveDir } from '../savedir/prepare';
+import { CHECKPOINT_FILE, Checkpoint, checkpointBinName, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
+import { DivergedError, firstNonFinite } from '../train/diverged';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
@@ -17,12 +21,14 @@ import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
 import { commandLine } from './invocation';
 import { Output, plural } from './output';
-import { exitCodeFor, trapSignals } from './signals';
+import { exitCodeFor, exitOnSignals, trapSignals } from './signals';
 
 export interface TrainCommandOptions extends TrainOptions {
   json?: boolean;
   /** A save dir holding a checkpoint to continue from. */
   resume?: string;
+  /** Start afresh in a save dir that holds another run. */
+  overwrite?: boolean;
   /** Options the user gave explicitly (not defaults). */
   given?: string[];
 }
@@ -31,6 +37,16 @@ export interface TrainCommandOptions extends TrainOptions {
 const RESUMABLE = new Set(['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery', 'json', 'resume']);
 
 const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** The command that continues (or finishes) the run in `dir`. */
+export const resumeHint = (dir: string) => commandLine('train', '--resume', displayPath(dir));
+
+/** Whether the run in `dir` was finished at `step`: model saved, evaluated, results written. */
+function finished(dir: string, step: number): boolean {
+  if (![MODEL_FILE, WEIGHTS_FILE].every((f) => existsSync(join(dir, f)))) return false;
+  const meta = readMetadata(dir);
+  return meta?.steps === step && typeof meta.testAccuracy === 'number';
+}
 
 /** Whether option `key`, as given, says what the checkpoint already holds. */
 function sameAsCheckpoint(key: string, given: unknown, cp: Checkpoint): boolean {
@@ -54,20 +70,62 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: TrainCommandOptions): T
   for (const key of ['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery'] as const) {
     if (given.has(key) && opts[key] !== undefined) Object.assign(cfg, { [key]: opts[key] });
   }
-  if (cfg.steps <= cp.step) {
-    const further = { hint: `to train further, give a larger total: ${commandLine('train', '--resume', displayPath(resolve(dir)), '--steps', String(cp.step * 2))}` };
-    if (given.has('steps')) throw new UserError(`--steps ${cfg.steps}: the run in ${displayPath(resolve(dir))} is already at step ${cp.step}`, further);
-    throw new UserError(`the run in ${displayPath(resolve(dir))} is finished (step ${cp.step} of ${cp.config.steps})`, further);
+  const further = { hint: `to train further, give a larger total: ${commandLine('train', '--resume', displayPath(resolve(dir)), '--steps', String(cp.step * 2))}` };
+  if (cfg.steps < cp.step) throw new UserError(`--steps ${cfg.steps}: the run in ${displayPath(resolve(dir))} is already at step ${cp.step}`, further);
+  // Training complete: a run whose model or results are missing is finished; a finished one is said so.
+  if (cfg.steps === cp.step && finished(dir, cp.step)) {
+    throw new UserError(`the run in ${displayPath(resolve(dir))} is finished (step ${cp.step} of ${cp.config.steps}, model and results saved)`, further);
   }
   return cfg;
 }
 
+/** Bytes a run writes at most: weights.bin, plus the old and the new checkpoint while one replaces the other. */
+function bytesNeeded(params: number, cfg: TrainConfig): number {
+  const slots = cfg.optimizer === 'adam' ? 2 : 0;
+  return params * 4 * (1 + 2 * (1 + slots));
+}
+
+/** Locks the save dir (and reads the checkpoint, when resuming) before anything else happens. */
+function openRun(opts: TrainCommandOptions): { save: SaveDir; cfg: TrainConfig; resumed?: Checkpoint } {
+  if (opts.resume !== undefined) {
+    // Not a save dir at all: say so before writing a lock there.
+    if (existsSync(opts.resume) && !existsSync(join(opts.resume, CHECKPOINT_FILE))) {
+      throw new UserError(`--resume ${opts.resume}: no ${CHECKPOINT_FILE} there (was it trained with checkpoints?)`);
+    }
+    const save = openSaveDir(opts.resume, { option: '--resume', resume: true, overwrite: false });
+    try {
+      const resumed = readCheckpoint(save.dir);
+      return { save, resumed, cfg: resumeConfig(resumed, save.dir, opts) };
+    } catch (err) {
+      save.release();
+      throw err;
+    }
+  }
+  const cfg = resolveConfig(opts);
+  const save = openSaveDir(cfg.saveDir, { option: '--save-dir', resume: false, overwrite: Boolean(opts.overwrite) });
+  cfg.saveDir = save.dir;
+  return { save, cfg };
+}
+
 export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
-  const resumed = opts.resume ? readCheckpoint(opts.resume) : undefined;
-  const cfg = resumed ? resumeConfig(resumed, opts.resume as string, opts) : resolveConfig(opts);
-  const saveDir = checkWritableDir(cfg.saveDir, '--save-dir');
+  const { save, cfg, resumed } = openRun(opts);
+  try {
+    for (const note of save.notes) process.stderr.write(`note: ${note}\n`);
+    await train(cfg, save, out, resumed);
+  } finally {
+    save.release();
+  }
+}
+
+async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Checkpoint | undefined): Promise<void> {
+  const saveDir = save.dir;
   const backend = await useBackend(cfg.backend);
+  const model = buildModel(cfg.model, cfg.seed);
+  if (resumed && resumed.weights.length !== model.countParams()) {
+    throw new UserError(`${join(saveDir, CHECKPOINT_FILE)}: field parameters: ${resumed.weights.length}, but a ${cfg.model} model has ${model.countParams()}`);
+  }
+  checkFreeSpace(saveDir, resumed ? '--resume' : '--save-dir', bytesNeeded(model.countParams(), cfg));
   const raw = await commandDataset(cfg.dataset, cfg.dataDir);
   // Later resumes read the same files, wherever they are started from.
   cfg.dataDir = raw.dir;
@@ -75,19 +133,29 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   if (cfg.batchSize > data.train.count) {
     throw new UserError(`--batch-size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
   }
-  if (resumed) data.train.setState(resumed.data);
+  if (resumed) restoreData(data, resumed, saveDir);
   const startStep = resumed?.step ?? 0;
 
-  const model = buildModel(cfg.model, cfg.seed);
   const engine = await createEngine(model, { ...cfg, backend: backend.name }, resumed && { weights: resumed.weights, optimizer: resumed.optimizer });
-  // Two lines, each well inside 120 columns.
-  out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
-    `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test)`);
-  out.say(`  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
-    `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`);
+  if (startStep === cfg.steps) {
+    out.say(`finishing the run in ${displayPath(saveDir)}: training is complete (step ${startStep} of ${cfg.steps}); saving and evaluating the model`);
+  } else {
+    // Two lines, each well inside 120 columns.
+    out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
+      `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) from ${dataOrigin(raw)}`);
+    out.say(`  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
+      `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`);
+  }
 
+  let lastCheckpoint = resumed?.step;
   // The weights and optimizer state are read from the engine only here.
-  const checkpoint = async (stepsDone: number) => writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...(await engine.exportState()) });
+  const checkpoint = async (stepsDone: number) => {
+    const state = await engine.exportState();
+    // Never replace a good checkpoint with a diverged one.
+    if (firstNonFinite(state.weights) >= 0) throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
+    writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...state });
+    lastCheckpoint = stepsDone;
+  };
   const signals = trapSignals((signal) =>
     out.notice(`${signal === 'SIGINT' ? 'Ctrl-C: ' : `${signal}: `}stopping after this step and saving a checkpoint (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to quit at once)`),
   );
@@ -105,25 +173,44 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
       onCheckpoint: checkpoint,
       shouldStop: () => signals.received !== undefined,
     }, startStep);
-    // Training is done or stopped: a last checkpoint (it lets `--resume DIR --steps MORE` train on),
-    // then Ctrl-C during the evaluation below simply ends the process; no step is lost.
     if (summary.stopped) await checkpoint(summary.stepsDone);
-    else if (cfg.checkpointEvery > 0) await checkpoint(cfg.steps);
+    // Training is done: a last checkpoint, so that a run cut short from here on can be finished
+    // (and `--resume DIR --steps MORE` can train on).
+    else if (startStep < cfg.steps) await checkpoint(cfg.steps);
+  } catch (err) {
+    if (err instanceof DivergedError) throw divergence(err, cfg, saveDir, lastCheckpoint);
+    throw explainOutOfMemory(err, '--batch-size', cfg.batchSize);
   } finally {
     out.stopProgress();
+    signals.dispose();
     await engine.close();
   }
 
-  if (summary.stopped) {
-    signals.dispose();
+  // A signal during the last checkpoint still stops the run: it can be finished later.
+  if (summary.stopped || signals.received) {
     out.say(`interrupted at step ${summary.stepsDone} of ${cfg.steps}; checkpoint saved in ${displayPath(saveDir)}`);
-    out.say(`resume with: ${commandLine('train', '--resume', displayPath(saveDir))}`);
+    out.say(`resume with: ${resumeHint(saveDir)}`);
     out.emit({ event: 'interrupted', step: summary.stepsDone, saveDir });
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
     return;
   }
-  signals.dispose();
   await finish(cfg, engine, summary, backend.name, saveDir, out, data);
+}
+
+/** The checkpoint's place in the training data, which must be the same data set. */
+function restoreData(data: ReturnType<typeof makeDatasets>, cp: Checkpoint, saveDir: string): void {
+  if (cp.data.order.length !== data.train.count) {
+    throw new UserError(`${join(saveDir, CHECKPOINT_FILE)}: field data.order: ${cp.data.order.length} entries, but the training set in ${data.dir} has ${data.train.count} images (was the data set changed?)`);
+  }
+  data.train.setState(cp.data);
+}
+
+/** The one-line story of a diverged run: where, why probably, and what is kept. */
+function divergence(err: DivergedError, cfg: TrainConfig, saveDir: string, lastCheckpoint: number | undefined): UserError {
+  const kept = lastCheckpoint !== undefined
+    ? `the last good checkpoint (step ${lastCheckpoint}) is kept in ${saveDir}`
+    : 'no checkpoint had been written yet';
+  return new UserError(`${err.message} (learning rate ${cfg.learningRate} with ${cfg.optimizer}: try a smaller --learning-rate); no model saved; ${kept}`);
 }
 
 async function finish(
@@ -131,11 +218,32 @@ async function finish(
   data: ReturnType<typeof makeDatasets>,
 ): Promise<void> {
   const model = engine.model;
+  // Ctrl-C from here ends the process at once: the final checkpoint is written, so the run can be finished later.
+  let modelSaved = false;
+  const stopTrap = exitOnSignals(() => {
+    out.stopProgress();
+    process.stderr.write(modelSaved
+      ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}\n`
+      : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}\n`);
+    process.stderr.write(`finish the run with: ${resumeHint(saveDir)}\n`);
+  });
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
-  const validation = data.validation.count
-    ? (await out.working('evaluating validation set', 'images', (onProgress) => evaluate(model, data.validation, { ...how, onProgress }))).accuracy
-    : NaN;
-  const test = await out.working('evaluating test set', 'images', (onProgress) => evaluate(model, data.test, { ...how, onProgress }));
+  let validation: number;
+  let test: Awaited<ReturnType<typeof evaluate>>;
+  try {
+    // The model first: whatever happens during the evaluation, the trained weights are kept
+    // (with the run's settings, so that eval finds its data set); the results follow it.
+    await saveModel(model, saveDir, metadata(cfg, { backend, seconds: summary.seconds }));
+    modelSaved = true;
+    validation = data.validation.count
+      ? (await out.working('evaluating validation set', 'images', (onProgress) => evaluate(model, data.validation, { ...how, onProgress }))).accuracy
+      : NaN;
+    test = await out.working('evaluating test set', 'images', (onProgress) => evaluate(model, data.test, { ...how, onProgress }));
+  } catch (err) {
+    throw explainOutOfMemory(err, '--eval-batch-size', cfg.evalBatchSize);
+  } finally {
+    stopTrap();
+  }
   const result = {
     event: 'result',
     model: cfg.model,
@@ -151,18 +259,26 @@ async function finish(
     saveDir,
   };
   const meta = metadata(cfg, result);
+  // metadata.json with the accuracies last but the report: with them, it says the run is complete.
   await saveModel(model, saveDir, meta);
   if (data.validation.count) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
   await writeReport(join(saveDir, REPORT_FILE), { model, test: data.test, evaluation: test, dataset: cfg.dataset, metadata: meta, runDir: saveDir });
+  // Without periodic checkpoints the final one was only there to make the run finishable.
+  if (cfg.checkpointEvery === 0) {
+    rmSync(join(saveDir, CHECKPOINT_FILE), { force: true });
+    rmSync(join(saveDir, checkpointBinName(cfg.steps)), { force: true });
+  }
   const fmt = (x: number) => x.toFixed(4);
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
-  out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
+  if (summary.stepsTrained > 0) {
+    out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
+  }
   out.say(`saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
   out.emit(result);
 }
 
-function metadata(cfg: TrainConfig, result: { validationAccuracy: number; testAccuracy: number; backend: string; seconds: number }) {
+function metadata(cfg: TrainConfig, result: { validationAccuracy?: number; testAccuracy?: number; backend: string; seconds: number }) {
   return {
     model: cfg.model,
     recipe: cfg.recipe,
@@ -177,8 +293,8 @@ function metadata(cfg: TrainConfig, result: { validationAccuracy: number; testAc
     },
     seed: cfg.seed,
     steps: cfg.steps,
-    validationAccuracy: result.validationAccuracy,
-    testAccuracy: result.testAccuracy,
+    // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
+    ...(result.testAccuracy !== undefined && { validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy }),
     backend: result.backend,
     seconds: result.seconds,
     versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },

@@ -12,6 +12,8 @@ export interface DatasetFile {
   name: string;
   /** SHA-256 of the published `.gz` bytes. */
   sha256: string;
+  /** Size of the published `.gz` file: a download is cut off beyond it. */
+  bytes: number;
   /** SHA-256 of the canonical uncompressed file, where known: recognised whatever the compression. */
   rawSha256?: string;
 }
@@ -38,8 +40,8 @@ const FILE_NAMES: Record<FileRole, string> = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
-function files(sha: Record<FileRole, string>, rawSha?: Record<FileRole, string>): DatasetFile[] {
-  return FILE_ROLES.map((role) => ({ role, name: FILE_NAMES[role], sha256: sha[role], rawSha256: rawSha?.[role] }));
+function files(bytes: Record<FileRole, number>, sha: Record<FileRole, string>, rawSha?: Record<FileRole, string>): DatasetFile[] {
+  return FILE_ROLES.map((role) => ({ role, name: FILE_NAMES[role], bytes: bytes[role], sha256: sha[role], rawSha256: rawSha?.[role] }));
 }
 
 export const DATASETS: Record<DatasetName, DatasetSpec> = {
@@ -49,7 +51,7 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       'https://storage.googleapis.com/cvdf-datasets/mnist/',
       'https://ossci-datasets.s3.amazonaws.com/mnist/',
     ],
-    files: files({
+    files: files({ trainImages: 9912422, trainLabels: 28881, testImages: 1648877, testLabels: 4542 }, {
       trainImages: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
       trainLabels: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
       testImages: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
@@ -71,7 +73,7 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       // The upstream host serves plain HTTP only; the SHA-256 check guards integrity.
       'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
     ],
-    files: files({
+    files: files({ trainImages: 26421880, trainLabels: 29515, testImages: 4422102, testLabels: 5148 }, {
       trainImages: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
       trainLabels: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
       testImages: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',

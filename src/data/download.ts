@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { dirname } from 'node:path';
 import { UserError, errorMessage } from '../errors';
+import { tempNameFor } from '../fsutil';
 
 export interface Progress {
   start(file: string, totalBytes: number | undefined): void;
@@ -15,9 +16,12 @@ export interface FetchOptions {
   /** Abort when no byte arrives for this long (connect included). */
   idleTimeoutMs?: number;
   progress?: Progress;
+  /** The published size: a body announced or running longer is cut off (a mirror that streams forever fills no disk). */
+  maxBytes?: number;
 }
 
 const MAX_REDIRECTS = 5;
+const STOP = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** Temporary files still being written, removed on exit so none survives Ctrl-C. */
@@ -27,14 +31,10 @@ const removeTempFiles = () => {
 };
 process.on('exit', removeTempFiles);
 
-/** While a download runs, Ctrl-C or SIGTERM removes its partial file, then exits (130 / 143). */
+/** While a download runs, Ctrl-C, SIGTERM or SIGHUP removes its partial file, then exits (130 / 143 / 129). */
 function onStopSignal(signal: NodeJS.Signals): void {
   removeTempFiles();
-  process.exit(signal === 'SIGINT' ? 130 : 143);
-}
-
-export function tempNameFor(dest: string): string {
-  return `${dest}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
 }
 
 function get(url: string, timeoutMs: number): Promise<http.IncomingMessage> {
@@ -75,10 +75,11 @@ async function openFollowingRedirects(url: string, timeoutMs: number): Promise<h
 }
 
 /** Streams the body into `temp`, hashing as it goes; resolves to the hex SHA-256. */
-function streamToFile(res: http.IncomingMessage, temp: string, timeoutMs: number, progress?: Progress): Promise<string> {
+function streamToFile(res: http.IncomingMessage, temp: string, timeoutMs: number, progress?: Progress, maxBytes = Infinity): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    const out = createWriteStream(temp);
+    // O_EXCL: never write through a name (or link) that is already there.
+    const out = createWriteStream(temp, { flags: 'wx' });
     const expected = Number(res.headers['content-length'] ?? NaN);
     let received = 0;
     // The first failure wins: destroying the streams below raises secondary ones.
@@ -91,8 +92,13 @@ function streamToFile(res: http.IncomingMessage, temp: string, timeoutMs: number
       out.destroy();
     };
     res.setTimeout(timeoutMs, () => fail(new Error(`stalled: no data for ${timeoutMs / 1000} s`)));
+    if (expected > maxBytes) {
+      fail(new Error(`announces ${expected} bytes, but the published file has ${maxBytes}`));
+      return;
+    }
     res.on('data', (chunk: Buffer) => {
       received += chunk.length;
+      if (received > maxBytes) fail(new Error(`sent more than the published file's ${maxBytes} bytes; stopped`));
       hash.update(chunk);
       progress?.update(received);
     });
@@ -119,18 +125,16 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
   mkdirSync(dirname(dest), { recursive: true });
   const temp = tempNameFor(dest);
   liveTempFiles.add(temp);
-  process.on('SIGINT', onStopSignal);
-  process.on('SIGTERM', onStopSignal);
+  for (const s of STOP) process.on(s, onStopSignal);
   try {
     const res = await openFollowingRedirects(url, timeoutMs);
     const total = Number(res.headers['content-length'] ?? NaN);
     opts.progress?.start(url, Number.isFinite(total) ? total : undefined);
-    const actual = await streamToFile(res, temp, timeoutMs, opts.progress).finally(() => opts.progress?.stop());
+    const actual = await streamToFile(res, temp, timeoutMs, opts.progress, opts.maxBytes).finally(() => opts.progress?.stop());
     if (actual !== sha256) throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
     renameSync(temp, dest);
   } finally {
-    process.off('SIGINT', onStopSignal);
-    process.off('SIGTERM', onStopSignal);
+    for (const s of STOP) process.off(s, onStopSignal);
     rmSync(temp, { force: true });
     liveTempFiles.delete(temp);
   }

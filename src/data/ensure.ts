@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
+import { commandHint } from '../hints';
 import { DATASETS, DatasetName } from './datasets';
 import { FetchOptions, MirrorFailure, fetchFromMirrors } from './download';
 import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset, readLocated } from './files';
@@ -9,6 +10,23 @@ export interface EnsureOptions extends LocateOptions, FetchOptions {
   /** Replaces the data set's mirrors (tests point these at a local server). */
   mirrors?: readonly string[];
   log?: (line: string) => void;
+  /**
+   * A `--data-dir` the user named must hold the whole set: for train and eval a
+   * folder without it (a typo) is an error, not a place to download to.
+   */
+  strictDataDir?: boolean;
+}
+
+/** Why `dir` (the user's --data-dir) does not hold the set, and what to do. */
+function incompleteDataDir(name: DatasetName, dir: string, given: string): UserError {
+  const where = `--data-dir ${given}`;
+  if (!existsSync(dir)) return new UserError(`${where}: no such folder`);
+  if (!statSync(dir).isDirectory()) return new UserError(`${where}: not a folder`);
+  const missing = DATASETS[name].files.filter((f) => !findFile(dir, f.name)).map((f) => f.name);
+  return new UserError(
+    `${where}: the ${name} files ${missing.join(', ')} are not there (.gz or raw); ` +
+      `download them with \`${commandHint(['download', '--dataset', name, '--data-dir', given])}\``,
+  );
 }
 
 /**
@@ -19,6 +37,7 @@ export interface EnsureOptions extends LocateOptions, FetchOptions {
 export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Promise<RawDataset & { downloaded: string[] }> {
   const found = locate(name, opts);
   if (found) return { ...readLocated(name, found), downloaded: [] };
+  if (opts.dataDir && opts.strictDataDir) throw incompleteDataDir(name, downloadDir(name, opts), opts.dataDir);
 
   const spec = DATASETS[name];
   const dir = downloadDir(name, opts);
@@ -33,6 +52,7 @@ export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Pro
     try {
       const mirror = await fetchFromMirrors(mirrors, fileName, join(dir, fileName), f.sha256, {
         ...opts,
+        maxBytes: f.bytes,
         onMirrorFailed: (m: MirrorFailure) => {
           failures.push(m);
           opts.log?.(`  ${m.mirror}: ${m.reason}`);

@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
-import { readFileSync, statSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError, errorMessage } from '../errors';
+import { readRegularFile } from '../fsutil';
 import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './shapes';
 
 export const IMAGE_MAGIC = 2051;
@@ -29,33 +29,60 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
-/** Reads a file and gunzips it when it starts with the gzip magic. */
-export function readMaybeGzip(file: string): Buffer {
-  let raw: Buffer;
+/** Larger sets than any MNIST-like one (EMNIST has 814,255 images): refused before reading or inflating. */
+export const MAX_IDX_COUNT = 1_000_000;
+/** The largest IDX file we accept: MAX_IDX_COUNT images. */
+const MAX_IDX_BYTES = 16 + MAX_IDX_COUNT * IMAGE_ROWS * IMAGE_COLS;
+/** Enough of the compressed stream to hold the header once inflated (and at most ~4 MB inflated). */
+const HEADER_PEEK_BYTES = 4096;
+
+/** The size an IDX file's header implies (the caller's parser checks the header itself). */
+export type SizeFromHeader = (header: Uint8Array) => number | undefined;
+
+/** Images: 16 + count*rows*cols; labels: 8 + count; undefined for anything else (left to the parser). */
+export const idxSize: SizeFromHeader = (h) => {
+  if (h.length < 8) return undefined;
+  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+  const [magic, count] = [view.getUint32(0, false), view.getUint32(4, false)];
+  if (magic === LABEL_MAGIC) return 8 + count;
+  if (magic === IMAGE_MAGIC && h.length >= 16) return 16 + count * view.getUint32(8, false) * view.getUint32(12, false);
+  return undefined;
+};
+
+/** The first bytes of a gzip stream, inflated (a truncated stream is fine here). */
+function peekGunzip(raw: Buffer): Buffer {
   try {
-    if (statSync(file).isDirectory()) throw new UserError(`${file}: is a directory, expected an IDX file`);
-    raw = readFileSync(file);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
+    return gunzipSync(raw.subarray(0, HEADER_PEEK_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return Buffer.alloc(0);
   }
+}
+
+/**
+ * Reads an IDX file, gunzipping it when it starts with the gzip magic. Only a
+ * regular file is read, and no more than the header implies: a FIFO, a device
+ * or a folder is refused by name, a file larger than any data set is refused
+ * before it is read, and inflation stops at the size the header describes.
+ */
+export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader = idxSize): Buffer {
+  const raw = readRegularFile(file, { maxBytes: MAX_IDX_BYTES, why: `no IDX file of up to ${MAX_IDX_COUNT} images is larger` });
   if (raw.length === 0) throw new UserError(`${file}: file is empty`);
   if (!isGzip(raw)) {
     if (file.endsWith('.gz')) throw new UserError(`${file}: not a gzip file (bad gzip header)`);
     return raw;
   }
+  const expected = sizeFromHeader(peekGunzip(raw));
+  if (expected !== undefined && expected > MAX_IDX_BYTES) {
+    throw new UserError(`${file}: its header describes ${expected} bytes, more than any data set of up to ${MAX_IDX_COUNT} images`);
+  }
   try {
-    return gunzipSync(raw);
+    return gunzipSync(raw, { maxOutputLength: expected ?? MAX_IDX_BYTES });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new UserError(`${file}: inflates to more than the ${expected ?? MAX_IDX_BYTES} bytes its header describes (corrupt, or not an IDX file)`);
+    }
     throw new UserError(`${file}: corrupt or truncated gzip data (${errorMessage(err)})`);
   }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return errorMessage(err);
 }
 
 function header(bytes: Uint8Array, file: string, words: number): number[] {

@@ -6,11 +6,14 @@
  * scripts, into metadata.json beside it.
  */
 import type * as tfl from '@tensorflow/tfjs';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import { loadTf } from '../backends/tf';
 import { UserError, errorMessage } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { checkInside, readRegularFile, writeFileAtomic } from '../fsutil';
+import { firstNonFinite } from '../train/diverged';
+import { readJsonFile } from '../validate';
 
 type ModelArtifacts = tfl.io.ModelArtifacts;
 type ModelJSON = tfl.io.ModelJSON;
@@ -50,21 +53,43 @@ export function directoryHandler(dir: string): IOHandler {
   };
 }
 
-function readJson(file: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${file}: not found (is this a model folder saved by mnist-deep train?)`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${errorMessage(err)})`);
-  }
-}
+/** Weights beyond this are not a model of ours: refuse before allocating them. */
+const MAX_WEIGHT_BYTES = 1 << 30;
 
-function expectedBytes(weights: tfl.io.WeightsManifestEntry[], file: string): number {
-  return weights.reduce((sum, w) => {
-    const size = DTYPE_BYTES[w.dtype];
-    if (!size || w.quantization) throw new UserError(`${file}: weight ${w.name} has unsupported dtype ${w.dtype}`);
-    return sum + w.shape.reduce((a, b) => a * b, 1) * size;
-  }, 0);
+const WeightSpecSchema = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.number().int().nonnegative()).max(8),
+  dtype: z.enum(['float32', 'int32', 'bool'], { error: 'must be float32, int32 or bool' }),
+  quantization: z.undefined({ error: 'quantized weights are not supported' }).optional(),
+});
+
+/** model.json: the topology is checked by tfjs when the model is built; the manifest here, since we read files by it. */
+const ModelJsonSchema = z.looseObject({
+  modelTopology: z.record(z.string(), z.unknown(), { error: 'missing (not a TF.js layers model)' }),
+  format: z.string().optional(),
+  generatedBy: z.string().optional(),
+  convertedBy: z.string().nullable().optional(),
+  weightsManifest: z.array(z.object({
+    paths: z.array(z.string().min(1)).min(1),
+    weights: z.array(WeightSpecSchema),
+  }), { error: 'missing (not a TF.js layers model)' }).min(1),
+});
+
+const weightBytes = (w: WeightsManifestEntry) => w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[w.dtype];
+
+/** The first weight holding NaN or ±Infinity, by name and index. */
+function nonFiniteWeight(specs: WeightsManifestEntry[], data: Uint8Array): string | undefined {
+  let offset = 0;
+  for (const w of specs) {
+    const bytes = weightBytes(w);
+    if (w.dtype === 'float32') {
+      const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
+      const bad = firstNonFinite(values);
+      if (bad >= 0) return `weight ${w.name} holds ${values[bad]} at index ${bad}`;
+    }
+    offset += bytes;
+  }
+  return undefined;
 }
 
 /** Reads and checks a saved model's files; every problem is a UserError naming the file. */
@@ -72,31 +97,32 @@ export function readArtifacts(dir: string): ModelArtifacts {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`${dir}: model folder not found`);
   const modelFile = join(root, MODEL_FILE);
-  const json = readJson(modelFile) as Partial<ModelJSON> | null;
-  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new UserError(`${modelFile}: not a TF.js layers model (modelTopology or weightsManifest missing)`);
-  }
-  const specs: WeightsManifestEntry[] = [];
+  if (!existsSync(modelFile)) throw new UserError(`${modelFile}: not found (is this a model folder saved by mnist-deep train?)`);
+  checkInside(root, MODEL_FILE, modelFile, MODEL_FILE);
+  const json = readJsonFile(modelFile, ModelJsonSchema);
+  const specs = json.weightsManifest.flatMap((g) => g.weights as WeightsManifestEntry[]);
+  const expected = specs.reduce((sum, w) => sum + weightBytes(w), 0);
+  if (expected > MAX_WEIGHT_BYTES) throw new UserError(`${modelFile}: its weights manifest describes ${expected} bytes, more than any model of ours`);
   const parts: Uint8Array[] = [];
+  let read = 0;
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
+      checkInside(root, p, modelFile, p);
       const file = resolve(root, p);
-      const rel = relative(root, file);
-      if (isAbsolute(p) || rel.startsWith('..') || isAbsolute(rel)) {
-        throw new UserError(`${modelFile}: weights path "${p}" leaves the model folder; refused`);
-      }
-      if (!existsSync(file)) throw new UserError(`${file}: weights file not found`);
-      parts.push(readFileSync(file));
+      if (!existsSync(file)) throw new UserError(`${file}: weights file not found (named by ${MODEL_FILE})`);
+      const bytes = readRegularFile(file, { maxBytes: expected - read, why: `${MODEL_FILE} describes ${expected} bytes of weights` });
+      read += bytes.length;
+      parts.push(bytes);
     }
-    specs.push(...group.weights);
   }
   const data = Buffer.concat(parts);
-  const expected = expectedBytes(specs, modelFile);
   if (data.byteLength !== expected) {
     throw new UserError(`${join(root, WEIGHTS_FILE)}: ${data.byteLength} bytes, but ${MODEL_FILE} describes ${expected}`);
   }
+  const bad = nonFiniteWeight(specs, data);
+  if (bad) throw new UserError(`${join(root, json.weightsManifest[0].paths[0])}: ${bad}; a model's weights must be finite numbers (did its training diverge?)`);
   const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
-  return loadTf().io.getModelArtifactsForJSONSync(json as ModelJSON, specs, weightData);
+  return loadTf().io.getModelArtifactsForJSONSync(json as unknown as ModelJSON, specs, weightData);
 }
 
 /**

@@ -2,10 +2,11 @@ import type { BackendChoice } from '../backends/choices';
 import type { DatasetName } from '../data/datasets';
 import type { ModelName } from '../models';
 
-export const OPTIMIZERS = ['adam', 'sgd'] as const;
+import { OPTIMIZERS, RECIPES, SETTING_DEFAULTS } from './settings';
+
+export { OPTIMIZERS, RECIPES };
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-export const RECIPES = ['seed', 'fast'] as const;
 export type RecipeName = (typeof RECIPES)[number];
 
 /**
@@ -82,7 +83,7 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
   return {
     recipe,
     model,
-    dataset: opts.dataset ?? 'mnist',
+    dataset: opts.dataset ?? SETTING_DEFAULTS.dataset,
     dataDir: opts.dataDir,
     steps,
     batchSize: opts.batchSize ?? d.batchSize,
@@ -90,11 +91,11 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     learningRate: opts.learningRate ?? d.learningRate,
     // The decay spans the run's steps, also when --steps changes them.
     ...(d.decay && { decay: { ...d.decay, steps } }),
-    logEvery: opts.logEvery ?? 100,
-    evalBatchSize: opts.evalBatchSize ?? 1000,
-    validationSize: opts.validationSize ?? 5000,
-    seed: opts.seed ?? 0,
-    backend: opts.backend ?? 'auto',
+    logEvery: opts.logEvery ?? SETTING_DEFAULTS.logEvery,
+    evalBatchSize: opts.evalBatchSize ?? SETTING_DEFAULTS.evalBatchSize,
+    validationSize: opts.validationSize ?? SETTING_DEFAULTS.validationSize,
+    seed: opts.seed ?? SETTING_DEFAULTS.seed,
+    backend: opts.backend ?? SETTING_DEFAULTS.backend,
     saveDir: opts.saveDir ?? `models/${model}`,
     threads: opts.threads,
     // A 20,000-step CNN run deserves checkpoints; 1,000 softmax steps take seconds.

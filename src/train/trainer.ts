@@ -1,6 +1,7 @@
 import { Datasets } from '../data/dataset';
 import { accuracyOn } from '../eval/predict';
 import type { TrainingEngine } from '../engine/types';
+import { DivergedError } from './diverged';
 
 export interface StepLog {
   step: number;
@@ -54,6 +55,8 @@ export async function trainLoop(engine: TrainingEngine, data: Datasets, run: Tra
     // Accuracy on the batch with dropout off, as the tutorial's log line reports.
     const accuracy = logNow ? await accuracyOn(engine.model, batch.xs, batch.labels) : NaN;
     const { loss } = await engine.step(batch, step);
+    // NaN weights would only ever give NaN: stop before anything is saved from them.
+    if (!Number.isFinite(loss)) throw new DivergedError(step, `the loss is ${loss}`);
     losses.push(loss);
     sinceLog++;
     if (logNow) {

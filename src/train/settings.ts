@@ -1,0 +1,52 @@
+/**
+ * The training settings' schema: one definition of what each setting may be,
+ * used for options from the command line and for settings read back from a
+ * checkpoint alike, with the defaults that do not depend on the model.
+ */
+import { z } from 'zod';
+import { BACKEND_CHOICES } from '../backends/choices';
+import { DATASET_NAMES } from '../data/datasets';
+import { MODEL_NAMES } from '../models/names';
+
+export const OPTIMIZERS = ['adam', 'sgd'] as const;
+export const RECIPES = ['seed', 'fast'] as const;
+
+const POSITIVE_INT = 'must be a whole number greater than 0';
+const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
+const POSITIVE_NUMBER = 'must be a number greater than 0';
+
+export const positiveIntSchema = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT }).max(Number.MAX_SAFE_INTEGER, { error: POSITIVE_INT });
+export const nonNegativeIntSchema = z.number({ error: NON_NEGATIVE_INT }).int({ error: NON_NEGATIVE_INT }).nonnegative({ error: NON_NEGATIVE_INT }).max(Number.MAX_SAFE_INTEGER, { error: NON_NEGATIVE_INT });
+export const positiveNumberSchema = z.number({ error: POSITIVE_NUMBER }).positive({ error: POSITIVE_NUMBER }).finite({ error: POSITIVE_NUMBER });
+
+/** Defaults shared by both models (the model-specific ones are in config.ts's MODEL_DEFAULTS). */
+export const SETTING_DEFAULTS = {
+  dataset: 'mnist',
+  logEvery: 100,
+  evalBatchSize: 1000,
+  validationSize: 5000,
+  seed: 0,
+  backend: 'auto',
+} as const;
+
+/** Every setting of a training run, as a checkpoint stores it. */
+export const TrainSettingsSchema = z.object({
+  // Checkpoints from before recipes were the seed recipe.
+  recipe: z.enum(RECIPES).default('seed'),
+  model: z.enum(MODEL_NAMES),
+  dataset: z.enum(DATASET_NAMES),
+  dataDir: z.string().min(1).optional(),
+  steps: positiveIntSchema,
+  batchSize: positiveIntSchema,
+  optimizer: z.enum(OPTIMIZERS),
+  learningRate: positiveNumberSchema,
+  decay: z.object({ steps: positiveIntSchema, finalFraction: z.number().min(0).max(1) }).optional(),
+  logEvery: positiveIntSchema,
+  evalBatchSize: positiveIntSchema,
+  validationSize: nonNegativeIntSchema,
+  seed: nonNegativeIntSchema,
+  backend: z.enum(BACKEND_CHOICES),
+  saveDir: z.string().min(1),
+  threads: positiveIntSchema.optional(),
+  checkpointEvery: nonNegativeIntSchema,
+});

@@ -1,0 +1,49 @@
+/**
+ * Every JSON file we read goes through a zod schema: one message naming the
+ * file and the first field that is wrong, e.g.
+ * `…/checkpoint.json: field config.evalBatchSize: must be greater than 0`.
+ */
+import { z } from 'zod';
+import { UserError, errorMessage } from './errors';
+import { readTextFile } from './fsutil';
+
+/** `a.b[2]` for the path ['a', 'b', 2]. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** One issue in words (zod's default messages, made to read as a sentence part). */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  let value: unknown = input;
+  for (const p of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+  const msg = issue.message.replace(/^Invalid input: /, '');
+  const said = msg.charAt(0).toLowerCase() + msg.slice(1);
+  if (issue.code === 'invalid_type' && value === undefined && !said.startsWith('missing')) return `missing (${said})`;
+  return said;
+}
+
+/** The first problem zod found, as `field x.y: what` (or just `what` for the whole document). */
+export function describeZodError(error: z.ZodError, input: unknown): string {
+  const issue = error.issues[0];
+  const where = issue.path.length ? `field ${fieldPath(issue.path)}: ` : '';
+  return where + describeIssue(issue, input);
+}
+
+/** Checks `value` against `schema`; a mismatch is a UserError naming `file` and the field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UserError(`${file}: ${describeZodError(parsed.error, value)}`);
+  return parsed.data;
+}
+
+/** Reads a JSON file of at most `maxBytes` (a regular file only) and validates it. */
+export function readJsonFile<S extends z.ZodType>(file: string, schema: S, maxBytes = 16 << 20): z.infer<S> {
+  const text = readTextFile(file, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${errorMessage(err)})`);
+  }
+  return validate(schema, value, file);
+}
