@@ -42,6 +42,7 @@ export function httpUrl(value: string): string {
 }
 
 export function existingDir(value: string): string {
+  pathArg(value);
   let isDir: boolean;
   try {
     isDir = statSync(value).isDirectory();

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { commandHint } from '../hints';
+import { commandLine } from '../commands/invocation';
 import { DATASETS, DatasetName } from './datasets';
 import { FetchOptions, MirrorFailure, fetchFromMirrors } from './download';
 import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset, readLocated } from './files';
@@ -25,7 +25,7 @@ function incompleteDataDir(name: DatasetName, dir: string, given: string): UserE
   const missing = DATASETS[name].files.filter((f) => !findFile(dir, f.name)).map((f) => f.name);
   return new UserError(
     `${where}: the ${name} files ${missing.join(', ')} are not there (.gz or raw); ` +
-      `download them with \`${commandHint(['download', '--dataset', name, '--data-dir', given])}\``,
+      `download them with \`${commandLine('download', '--dataset', name, '--data-dir', given)}\``,
   );
 }
 

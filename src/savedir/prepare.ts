@@ -8,11 +8,13 @@ import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, statfs
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { describeFsError, removeStaleTemps, writeFileAtomic } from '../fsutil';
-import { commandHint } from '../hints';
+import { commandLine } from '../commands/invocation';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
 
-/** Files that make up a run in a save dir (what --overwrite replaces). */
+/** Files that hold a run's work: a fresh run refuses a save dir holding any of them. */
 export const RUN_FILES = ['checkpoint.json', 'model.json', 'weights.bin', 'metadata.json'];
+/** Files that only describe a run (its curve, its report): replaced along with it. */
+const RUN_COMPANIONS = ['steps.jsonl', 'report.html'];
 const isRunFile = (name: string) => RUN_FILES.includes(name) || /^checkpoint-\d+\.bin$/.test(name);
 
 /** Free space kept beyond the estimate (metadata, logs; other files grow too): 20% and 1 MiB. */
@@ -75,10 +77,11 @@ function refuseOtherRun(abs: string, dir: string, overwrite: boolean, notes: str
   const found = readdirSync(abs).filter(isRunFile).sort();
   if (!found.length) return;
   if (!overwrite) {
-    const hint = found.includes('checkpoint.json') ? `continue it with \`${commandHint(['train', '--resume', dir])}\`, or ` : '';
+    const hint = found.includes('checkpoint.json') ? `continue it with \`${commandLine('train', '--resume', dir)}\`, or ` : '';
     throw new UserError(`--save-dir ${dir} already holds another run (${found.join(', ')}); ${hint}add --overwrite to replace it`);
   }
-  for (const name of found) rmSync(join(abs, name), { force: true });
+  const companions = readdirSync(abs).filter((n) => RUN_COMPANIONS.includes(n));
+  for (const name of [...found, ...companions]) rmSync(join(abs, name), { force: true });
   notes.push(`--overwrite: removed the previous run's ${found.join(', ')} from ${dir}`);
 }
 

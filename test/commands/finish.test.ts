@@ -40,12 +40,13 @@ describe('every run can be finished', () => {
     for (const f of ['model.json', 'weights.bin', 'metadata.json']) rmSync(join(save, f));
     const r = await runCli(['train', '--resume', save, '--json'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /finishing the run in .*unfinished: training is complete \(step 20 of 20\); saving the model and evaluating it/);
+    assert.match(r.stderr, /finishing the run in .*unfinished: training is complete \(step 20 of 20\); saving and evaluating the model/);
     assert.equal(result(r.stdout).testAccuracy, result(first.stdout).testAccuracy);
     assert.deepEqual(readFileSync(join(save, 'weights.bin')), model);
     const again = await runCli(['train', '--resume', save], { cwd: tmp.dir });
     assert.equal(again.code, 1);
-    assert.match(errorLine(again.stderr)[0], /this run is complete \(step 20 of 20, model and results saved\); add --steps with more than 20/);
+    assert.match(again.stderr, /hint: to train further, give a larger total: npx mnist-deep train --resume unfinished --steps 40/);
+    assert.match(errorLine(again.stderr)[0], /the run in unfinished is finished \(step 20 of 20, model and results saved\)/);
   });
 
   it('Ctrl-C during the closing evaluation keeps the saved model, and the printed hint finishes the run', async () => {
@@ -59,7 +60,7 @@ describe('every run can be finished', () => {
     assert.equal(r.code, 130, r.stdout + r.stderr);
     assert.match(r.stderr, /interrupted during the closing evaluation; the model is saved in /);
     const hint = /finish the run with: (.*)/.exec(r.stderr)?.[1] as string;
-    assert.equal(hint, `npx mnist-deep train --resume ${save}`);
+    assert.equal(hint, 'npx mnist-deep train --resume evalcut');
     const accuracy = () => JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8')).testAccuracy;
     assert.equal(accuracy(), undefined);
     const done = await runCli(pasted(hint), { cwd: tmp.dir });
@@ -89,7 +90,10 @@ describe('divergence is never saved as a result', () => {
     assert.deepEqual(errorLine(r.stderr), [
       'mnist-deep: error: training diverged at step 1: the loss is NaN (learning rate 1e+308 with sgd: try a smaller --learning-rate); no model saved; no checkpoint had been written yet',
     ]);
-    assert.equal(existsSync(save), false);
+    assert.equal(existsSync(join(save, 'model.json')), false);
+    // What it left (its step log) does not stand in the way of a new run there.
+    const again = await runCli([...softmax, '--steps', '5', '--save-dir', save], { cwd: tmp.dir });
+    assert.equal(again.code, 0, again.stderr);
   });
 
   it('keeps the last good checkpoint when a resumed run diverges', async () => {

