@@ -39,15 +39,14 @@ const HEADER_PEEK_BYTES = 4096;
 /** The size an IDX file's header implies (the caller's parser checks the header itself). */
 export type SizeFromHeader = (header: Uint8Array) => number | undefined;
 
-/** Images: 16 + count*rows*cols; labels: 8 + count; undefined for anything else (left to the parser). */
-export const idxSize: SizeFromHeader = (h) => {
-  if (h.length < 8) return undefined;
-  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
-  const [magic, count] = [view.getUint32(0, false), view.getUint32(4, false)];
-  if (magic === LABEL_MAGIC) return 8 + count;
-  if (magic === IMAGE_MAGIC && h.length >= 16) return 16 + count * view.getUint32(8, false) * view.getUint32(12, false);
-  return undefined;
-};
+const word = (h: Uint8Array, i: number) => new DataView(h.buffer, h.byteOffset, h.byteLength).getUint32(i * 4, false);
+
+/** An image file's size by its header (16 + count*rows*cols); undefined when it is not one (left to the parser). */
+export const imageFileSize: SizeFromHeader = (h) =>
+  h.length >= 16 && word(h, 0) === IMAGE_MAGIC ? 16 + word(h, 1) * word(h, 2) * word(h, 3) : undefined;
+
+/** A label file's size by its header (8 + count); undefined when it is not one. */
+export const labelFileSize: SizeFromHeader = (h) => (h.length >= 8 && word(h, 0) === LABEL_MAGIC ? 8 + word(h, 1) : undefined);
 
 /** The first bytes of a gzip stream, inflated (a truncated stream is fine here). */
 function peekGunzip(raw: Buffer): Buffer {
@@ -64,7 +63,7 @@ function peekGunzip(raw: Buffer): Buffer {
  * or a folder is refused by name, a file larger than any data set is refused
  * before it is read, and inflation stops at the size the header describes.
  */
-export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader = idxSize): Buffer {
+export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader): Buffer {
   const raw = readRegularFile(file, { maxBytes: MAX_IDX_BYTES, why: `no IDX file of up to ${MAX_IDX_COUNT} images is larger` });
   if (raw.length === 0) throw new UserError(`${file}: file is empty`);
   if (!isGzip(raw)) {
@@ -132,11 +131,11 @@ export function parseLabels(bytes: Uint8Array, file: string): IdxLabels {
 }
 
 export function readImages(file: string): IdxImages {
-  return parseImages(readMaybeGzip(file), file);
+  return parseImages(readMaybeGzip(file, imageFileSize), file);
 }
 
 export function readLabels(file: string): IdxLabels {
-  return parseLabels(readMaybeGzip(file), file);
+  return parseLabels(readMaybeGzip(file, labelFileSize), file);
 }
 
 /** Checks that an image file and its label file describe the same examples. */
