@@ -90,7 +90,7 @@ describe('interruption and resume', () => {
     const finished = await runCli(['train', '--resume', save, ...same], { cwd: tmp.dir, env: { npm_command: 'exec' } });
     assert.equal(finished.code, 1, finished.stderr);
     assert.deepEqual(finished.stderr.trim().split('\n'), [
-      `mnist-deep: error: the run in cut is finished (step ${STEPS} of ${STEPS})`,
+      `mnist-deep: error: the run in cut is finished (step ${STEPS} of ${STEPS}, model and results saved)`,
       `mnist-deep: hint: to train further, give a larger total: npx mnist-deep train --resume cut --steps ${2 * STEPS}`,
     ]);
     const fewer = await runCli(['train', '--resume', save, '--steps', '50'], { cwd: tmp.dir });
