@@ -91,6 +91,6 @@ DATA=$W/data
 stage train-b50 90 "$NODE" bin/mnist-deep.js train --backend webgpu --data-dir "$DATA" --validation-size 1000 --steps 400 --log-every 100 --save-dir "$W/m50"
 stage train-b500 90 "$NODE" bin/mnist-deep.js train --backend webgpu --data-dir "$DATA" --validation-size 1000 --batch-size 500 --steps 60 --log-every 20 --save-dir "$W/m500"
 stage eval 60 bash -c "time '$NODE' bin/mnist-deep.js eval --backend webgpu --model-dir '$W/m50' --data-dir '$DATA' --eval-batch-size 1000 | head -3"
-TESTS=$(ls dist/test/backends/webgpu.test.js dist/test/engine/contract-webgpu.test.js 2>/dev/null)
+TESTS=$(ls dist/test/backends/webgpu.test.js dist/test/backends/webgpu-kernels.test.js dist/test/engine/contract-webgpu.test.js 2>/dev/null)
 stage tests 150 "$NODE" --test $TESTS
 log "done"
