@@ -10,6 +10,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
+import { adamOnWebGpu } from '../backends/webgpu-kernels';
 import type { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
@@ -107,8 +108,11 @@ export class TensorEngine implements TrainingEngine {
   private adam(grads: tfl.NamedTensorMap, lr: number, t: number): void {
     const tf = loadTf();
     const c = this.constants;
-    const rate = tf.scalar((lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t));
+    const rateValue = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
     const [ms, vs] = this.slots;
+    // On webgpu: three fused kernels per variable instead of a dozen (see backends/webgpu-kernels.ts).
+    if (adamOnWebGpu(this.vars, grads, ms, vs, rateValue, BETA1, BETA2, EPSILON)) return;
+    const rate = tf.scalar(rateValue);
     this.vars.forEach((w, i) => {
       const g = grads[w.name];
       const m = ms[i].mul(c.beta1).add(g.mul(c.oneMinusBeta1));

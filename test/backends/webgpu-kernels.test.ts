@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf, useBackend } from '../../src/backends';
-import { useOwnWebGpuKernels } from '../../src/backends/webgpu-kernels';
+import { adamOnWebGpu, useOwnWebGpuKernels } from '../../src/backends/webgpu-kernels';
 import { Rng } from '../../src/data/rng';
 import { webGpuForTests } from '../helpers/webgpu';
 
@@ -49,6 +49,27 @@ async function filterGrad(c: Case, xs: Float32Array, dys: Float32Array, dyShape:
 describe('our WebGPU kernels', { skip: webgpu.missing ?? false }, () => {
   before(async () => {
     await useBackend('webgpu');
+  });
+
+  it("the fused Adam step matches TF 1's Adam in element-wise ops", async () => {
+    const tf = loadTf();
+    await useBackend('webgpu');
+    const shape = [7, 13];
+    const [rate, beta1, beta2, epsilon] = [0.01, 0.9, 0.999, 1e-8];
+    const values = (seed: number, positive = false) => tf.tensor(random(shape, seed).map((x) => (positive ? Math.abs(x) : x)), shape);
+    const [w, m, v] = [values(3), values(4), values(5, true)].map((t) => tf.variable(t));
+    const g = values(6);
+    const expected = tf.tidy(() => {
+      const m1 = m.mul(beta1).add(g.mul(1 - beta1));
+      const v1 = v.mul(beta2).add(g.square().mul(1 - beta2));
+      return [w.sub(m1.mul(rate).div(v1.sqrt().add(epsilon))), m1, v1];
+    });
+    assert.equal(tf.tidy(() => adamOnWebGpu([w], { [w.name]: g }, [m], [v], rate, beta1, beta2, epsilon)), true);
+    for (const [i, t] of [w, m, v].entries()) {
+      const [got, want] = [await t.data(), await expected[i].data()];
+      for (let j = 0; j < want.length; j++) assert.ok(Math.abs(got[j] - want[j]) <= 1e-6 * Math.max(1, Math.abs(want[j])), `${['w', 'm', 'v'][i]}[${j}]: ${got[j]} vs ${want[j]}`);
+    }
+    tf.dispose([w, m, v, g, ...expected]);
   });
 
   for (const c of CASES) {
