@@ -1,6 +1,7 @@
 /** What the page shows about the model: from its metadata, with class names from our data set table. */
-import { DATASETS, DatasetName, isDatasetName } from '../data/datasets';
+import { DATASETS, DatasetName } from '../data/datasets';
 import { METADATA_FILE, MODEL_FILE } from '../models/io';
+import { Metadata, MetadataSchema } from '../models/metadata';
 import { REPORT_FILE, readModelFile } from './model-files';
 
 export interface PageInfo {
@@ -17,13 +18,6 @@ export interface PageInfo {
   report: boolean;
 }
 
-interface Metadata {
-  model?: unknown;
-  dataset?: unknown;
-  testAccuracy?: unknown;
-  steps?: unknown;
-}
-
 function readJsonObject(root: string, name: string): Record<string, unknown> | undefined {
   const bytes = readModelFile(root, name);
   if (!bytes) return undefined;
@@ -35,24 +29,26 @@ function readJsonObject(root: string, name: string): Record<string, unknown> | u
   }
 }
 
-/** As eval and predict read it: model.json's userDefinedMetadata, else metadata.json (older models). */
-function readMetadata(root: string): Metadata {
+/**
+ * As eval and predict read it: model.json's userDefinedMetadata, else metadata.json (older
+ * models), checked by the same schema; metadata that does not pass shows as unknown.
+ */
+function readMetadata(root: string): Partial<Metadata> {
   const embedded = readJsonObject(root, MODEL_FILE)?.userDefinedMetadata;
-  if (embedded && typeof embedded === 'object' && !Array.isArray(embedded)) return embedded as Metadata;
-  return readJsonObject(root, METADATA_FILE) ?? {};
+  const parsed = MetadataSchema.safeParse(embedded ?? readJsonObject(root, METADATA_FILE));
+  return parsed.success ? parsed.data : {};
 }
 
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 export function pageInfo(root: string, label: string): PageInfo {
   const meta = readMetadata(root);
-  const known = typeof meta.dataset === 'string' && isDatasetName(meta.dataset);
-  const dataset: DatasetName = known ? (meta.dataset as DatasetName) : 'mnist';
+  const dataset: DatasetName = meta.dataset ?? 'mnist';
   return {
     modelDir: label,
-    model: typeof meta.model === 'string' ? meta.model : null,
+    model: meta.model ?? null,
     dataset,
-    datasetKnown: known,
+    datasetKnown: meta.dataset !== undefined,
     classNames: DATASETS[dataset].classNames,
     testAccuracy: finite(meta.testAccuracy),
     steps: finite(meta.steps),

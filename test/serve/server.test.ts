@@ -1,7 +1,7 @@
 /** `mnist-deep serve` over real HTTP on 127.0.0.1: the fixed file set, and every refusal the issue lists. */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,19 @@ describe('serve: what it serves', () => {
     assert.equal(info.report, false);
   });
 
+  it('metadata that fails the schema (an unknown data set) is shown as unknown, and the page still served', async () => {
+    const dir = join(tmp.dir, 'badmeta');
+    await saveModel(buildModel('softmax', 0), dir);
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ model: 'softmax', dataset: 'cifar', steps: 1 }));
+    const s = await startServe(['--model-dir', dir]);
+    try {
+      const info = JSON.parse((await request(s.port, '/info.json')).body.toString());
+      assert.deepEqual([info.model, info.dataset, info.datasetKnown], [null, 'mnist', false]);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("info.json prefers the metadata inside model.json, as eval and predict do", async () => {
     const dir = join(tmp.dir, 'embedded');
     await saveModel(buildModel('softmax', 0), dir, { model: 'cnn', dataset: 'mnist', testAccuracy: 0.99, steps: 1000 });
@@ -161,22 +174,25 @@ describe('serve: refusals', () => {
     const dir = join(tmp.dir, 'linked');
     await saveModel(buildModel('softmax', 0), dir);
     symlinkSync(join(tmp.dir, 'secret.txt'), join(dir, 'report.html'));
-    mkdirSync(join(tmp.dir, 'store'));
-    renameSync(join(dir, 'weights.bin'), join(tmp.dir, 'store', 'weights.bin'));
-    symlinkSync('../store/weights.bin', join(dir, 'weights.bin'));
-    mkdirSync(join(dir, 'sub'));
-    writeFileSync(join(dir, 'sub', 'meta.json'), JSON.stringify({ model: 'softmax', dataset: 'mnist' }));
-    symlinkSync('sub/meta.json', join(dir, 'metadata.json'));
+    symlinkSync('../secret.txt', join(dir, 'metadata.json'));
+    const inside = join(tmp.dir, 'linked-inside');
+    await saveModel(buildModel('softmax', 0), inside);
+    mkdirSync(join(inside, 'sub'));
+    writeFileSync(join(inside, 'sub', 'meta.json'), JSON.stringify({ model: 'softmax', dataset: 'mnist', steps: 3 }));
+    symlinkSync('sub/meta.json', join(inside, 'metadata.json'));
     const s = await startServe(['--model-dir', dir]);
+    const t = await startServe(['--model-dir', inside]);
     try {
       assertRefused(await request(s.port, '/model/report.html'), 404, 'absolute symlink out');
-      assertRefused(await request(s.port, '/model/weights.bin'), 404, 'relative symlink out');
-      assert.equal((await request(s.port, '/model/metadata.json')).status, 200, 'symlink inside');
+      assertRefused(await request(s.port, '/model/metadata.json'), 404, 'relative symlink out');
       const info = JSON.parse((await request(s.port, '/info.json')).body.toString());
       assert.equal(info.report, false);
-      assert.equal(info.model, 'softmax');
+      assert.equal(info.model, null);
+      assert.equal((await request(t.port, '/model/metadata.json')).status, 200, 'symlink inside');
+      assert.equal(JSON.parse((await request(t.port, '/info.json')).body.toString()).steps, 3);
     } finally {
       await s.stop();
+      await t.stop();
     }
   });
 
