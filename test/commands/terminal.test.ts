@@ -100,7 +100,7 @@ describe('in a terminal', { skip }, () => {
 
   it('NO_COLOR (or CI): no bar and no ANSI code at all', async () => {
     for (const env of [{ NO_COLOR: '1' }, { CI: 'true' }]) {
-      const { code, output } = await runInPty(train('plain', 12), { env }).done;
+      const { code, output } = await runInPty(train('plain', 12, '--overwrite'), { env }).done;
       assert.equal(code, 0, output);
       assert.doesNotMatch(output, /\x1b/, JSON.stringify(env));
       assert.match(output, /step 10, training accuracy/);
