@@ -64,7 +64,8 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--runs') {
       const ids = value(i++).split(',');
       const unknown = ids.filter((id) => !RUNS.some((r) => r.id === id));
-      if (unknown.length) throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
+      if (unknown.length)
+        throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
       args.runs = ids.map((id) => RUNS.find((r) => r.id === id) as Run);
     } else if (a === '--backend') args.backend = value(i++);
     else if (a === '--markdown') args.markdown = value(i++);
@@ -75,11 +76,25 @@ function parseArgs(argv: string[]): Args {
 }
 
 const BIN = resolve(__dirname, '../../bin/mnist-deep.js');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** One training run through the CLI; its last JSON line is the result. */
 function train(run: Run, args: Args, saveDir: string): Promise<Row> {
-  const cli = ['train', '--model', run.model, '--recipe', run.recipe, '--backend', args.backend, '--save-dir', saveDir, '--json'];
+  const cli = [
+    'train',
+    '--model',
+    run.model,
+    '--recipe',
+    run.recipe,
+    '--backend',
+    args.backend,
+    '--save-dir',
+    saveDir,
+    '--json',
+  ];
   if (args.steps) cli.push('--steps', String(args.steps));
   const loadBefore = load();
   return new Promise((done, fail) => {
@@ -108,10 +123,12 @@ function train(run: Run, args: Args, saveDir: string): Promise<Row> {
 }
 
 function markdown(rows: Row[]): string {
-  const head = '| model | recipe | steps | examples | validation | test | time | examples/s | backend | load (1/5/15 min, before → after) |';
+  const head =
+    '| model | recipe | steps | examples | validation | test | time | examples/s | backend | load (1/5/15 min, before → after) |';
   const sep = '|---|---|---:|---:|---:|---:|---:|---:|---|---|';
-  const body = rows.map((r) =>
-    `| ${r.model} | ${r.recipe} | ${r.steps.toLocaleString('en')} | ${r.examples.toLocaleString('en')} | ${r.validationAccuracy.toFixed(4)} | ` +
+  const body = rows.map(
+    (r) =>
+      `| ${r.model} | ${r.recipe} | ${r.steps.toLocaleString('en')} | ${r.examples.toLocaleString('en')} | ${r.validationAccuracy.toFixed(4)} | ` +
       `${r.testAccuracy.toFixed(4)} | ${r.seconds.toFixed(0)} s | ${r.examplesPerSec.toFixed(0)} | ${r.backend} | ${r.load} |`,
   );
   return [head, sep, ...body].join('\n') + '\n';
@@ -123,14 +140,18 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const run of args.runs) {
-      process.stderr.write(`--- ${run.id}: ${run.model}, ${run.recipe} recipe${args.steps ? `, ${args.steps} steps` : ''}\n`);
+      process.stderr.write(
+        `--- ${run.id}: ${run.model}, ${run.recipe} recipe${args.steps ? `, ${args.steps} steps` : ''}\n`,
+      );
       rows.push(await train(run, args, join(root, run.id)));
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
   const table = markdown(rows);
-  process.stdout.write(`${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node.js ${process.versions.node}\n\n${table}`);
+  process.stdout.write(
+    `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node.js ${process.versions.node}\n\n${table}`,
+  );
   if (args.markdown) writeFileSync(args.markdown, table);
   if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
 }

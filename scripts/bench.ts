@@ -40,7 +40,14 @@ interface Row {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { steps: 20, warmup: 3, backends: ['tensorflow', 'wasm', 'cpu'], cpuTrain: false, profile: false, json: false };
+  const args: Args = {
+    steps: 20,
+    warmup: 3,
+    backends: ['tensorflow', 'wasm', 'cpu'],
+    cpuTrain: false,
+    profile: false,
+    json: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--steps') args.steps = Number(argv[++i]);
@@ -73,9 +80,19 @@ function randomSplit(n: number, seed: number): DataSplit {
   return new DataSplit(images, labels, seed);
 }
 
-async function trainRate(backend: BackendName, model: ModelName, batchSize: number, args: Args, threads?: number, engine?: EngineKind): Promise<{ rate: number; threads: number; cpuMs: number }> {
+async function trainRate(
+  backend: BackendName,
+  model: ModelName,
+  batchSize: number,
+  args: Args,
+  threads?: number,
+  engine?: EngineKind,
+): Promise<{ rate: number; threads: number; cpuMs: number }> {
   const m = buildModel(model, 1);
-  const defaults = model === 'cnn' ? { optimizer: 'adam' as const, learningRate: 1e-4 } : { optimizer: 'sgd' as const, learningRate: 0.5 };
+  const defaults =
+    model === 'cnn'
+      ? { optimizer: 'adam' as const, learningRate: 1e-4 }
+      : { optimizer: 'sgd' as const, learningRate: 0.5 };
   const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads, engine });
   const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
   const times: number[] = [];
@@ -108,18 +125,37 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
     process.stderr.write(`  ${backend} ${task}: ${value === null ? '-' : value.toFixed(1)} ${unit} ${note}\n`);
   };
   const trainCnn = backend !== 'cpu' || args.cpuTrain;
-  for (const [batch, threads] of [[50, undefined], [50, 1], [128, undefined]] as const) {
+  for (const [batch, threads] of [
+    [50, undefined],
+    [50, 1],
+    [128, undefined],
+  ] as const) {
     if (!trainCnn) {
-      add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, null, 'examples/s', 'skipped: minutes per step (--cpu-train runs it)');
+      add(
+        `cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`,
+        null,
+        'examples/s',
+        'skipped: minutes per step (--cpu-train runs it)',
+      );
       continue;
     }
     const r = await trainRate(backend, 'cnn', batch, args, threads);
-    add(`cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`, r.rate, 'examples/s', `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`);
+    add(
+      `cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`,
+      r.rate,
+      'examples/s',
+      `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`,
+    );
   }
   if (backend === 'tensorflow') {
     // The flat engine on tensorflow copies every gradient out and the weights back in each step.
     const r = await trainRate(backend, 'cnn', 50, args, 1, 'flat');
-    add('cnn train, batch 50, flat engine', r.rate, 'examples/s', `gradients copied to JavaScript, Adam in JavaScript, weights copied back; ${r.cpuMs.toFixed(0)} CPU ms/step`);
+    add(
+      'cnn train, batch 50, flat engine',
+      r.rate,
+      'examples/s',
+      `gradients copied to JavaScript, Adam in JavaScript, weights copied back; ${r.cpuMs.toFixed(0)} CPU ms/step`,
+    );
   }
   if (args.profile && trainCnn) for (const line of await profileStep(backend, 50)) process.stderr.write(line + '\n');
   const evalCount = backend === 'cpu' ? 500 : 10000;
@@ -128,15 +164,32 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   await evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split); // warm-up
   const t0 = performance.now();
   await evaluate(model, split);
-  add('cnn eval, 1 thread', evalCount / ((performance.now() - t0) / 1000), 'examples/s', `${evalCount} images, batches of 1000`);
+  add(
+    'cnn eval, 1 thread',
+    evalCount / ((performance.now() - t0) / 1000),
+    'examples/s',
+    `${evalCount} images, batches of 1000`,
+  );
   const threads = evalThreads(backend);
   const t1 = performance.now();
   await evaluate(model, split, { threads, backend });
-  add('cnn eval', evalCount / ((performance.now() - t1) / 1000), 'examples/s', `${threads} ${threads === 1 ? 'thread' : 'threads'}, worker start-up included`);
+  add(
+    'cnn eval',
+    evalCount / ((performance.now() - t1) / 1000),
+    'examples/s',
+    `${threads} ${threads === 1 ? 'thread' : 'threads'}, worker start-up included`,
+  );
   model.dispose();
 
   const sm = buildModel('softmax');
-  const stepper = await createEngine(sm, { backend, model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1, batchSize: 100 });
+  const stepper = await createEngine(sm, {
+    backend,
+    model: 'softmax',
+    optimizer: 'sgd',
+    learningRate: 0.5,
+    seed: 1,
+    batchSize: 100,
+  });
   const trainSplit = randomSplit(55000, 4);
   const s0 = performance.now();
   for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100), i);
@@ -150,7 +203,15 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
 async function profileStep(backend: BackendName, batchSize: number, steps = 5): Promise<string[]> {
   const tf = loadTf();
   const m = buildModel('cnn', 1);
-  const engine = await createEngine(m, { backend, model: 'cnn', optimizer: 'adam', learningRate: 1e-4, seed: 1, batchSize, threads: 1 });
+  const engine = await createEngine(m, {
+    backend,
+    model: 'cnn',
+    optimizer: 'adam',
+    learningRate: 1e-4,
+    seed: 1,
+    batchSize,
+    threads: 1,
+  });
   const split = randomSplit(1000, 5);
   const byKernel = new Map<string, { ms: number; calls: number }>();
   let wall = 0;
@@ -180,7 +241,12 @@ async function profileStep(backend: BackendName, batchSize: number, steps = 5): 
   const pct = (ms: number) => `${((100 * ms) / perStep).toFixed(1)}%`;
   return [
     `  ${backend} profile of a cnn training step, batch ${batchSize} (${engine.kind} engine, ${steps} steps; timing overhead included): ${perStep.toFixed(1)} ms/step`,
-    ...rows.slice(0, 15).map(([name, e]) => `    ${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(7)} ms  ${pct(e.ms / steps).padStart(6)}  ${(e.calls / steps).toFixed(0)} calls`),
+    ...rows
+      .slice(0, 15)
+      .map(
+        ([name, e]) =>
+          `    ${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(7)} ms  ${pct(e.ms / steps).padStart(6)}  ${(e.calls / steps).toFixed(0)} calls`,
+      ),
     `    ${'(other kernels)'.padEnd(24)} ${(rows.slice(15).reduce((sum, [, e]) => sum + e.ms, 0) / steps).toFixed(2).padStart(7)} ms`,
     `    ${'outside kernels'.padEnd(24)} ${(perStep - kernelMs).toFixed(2).padStart(7)} ms  ${pct(perStep - kernelMs).padStart(6)}  (JavaScript, dispatch, profiling)`,
   ];
@@ -199,7 +265,11 @@ function ratios(rows: Row[], base: BackendName): string[] {
 
 function runChild(backend: BackendName, argv: string[]): Row[] | string {
   try {
-    const out = execFileSync(process.execPath, [__filename, ...argv, '--child', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 });
+    const out = execFileSync(process.execPath, [__filename, ...argv, '--child', backend], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 16 << 20,
+    });
     return JSON.parse(out.trim().split('\n').pop() ?? '[]') as Row[];
   } catch (err) {
     return (err as { stdout?: string }).stdout?.trim() || 'failed';
@@ -213,12 +283,22 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await child(args.child, args)) + '\n');
     return;
   }
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.versions.node, loadBefore: loadavg() };
-  process.stderr.write(`bench: ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.versions.node,
+    loadBefore: loadavg(),
+  };
+  process.stderr.write(
+    `bench: ${machine.cpus} x ${machine.cpuModel}, load average ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
   const rows: Row[] = [];
   const unavailable: string[] = [];
   for (const backend of args.backends) {
-    const loads = await useBackend(backend).then(() => true, (err: Error) => (unavailable.push(`${backend}: ${err.message}`), false));
+    const loads = await useBackend(backend).then(
+      () => true,
+      (err: Error) => (unavailable.push(`${backend}: ${err.message}`), false),
+    );
     if (!loads) continue;
     const r = runChild(backend, argv);
     if (typeof r === 'string') unavailable.push(`${backend}: ${r}`);
@@ -232,10 +312,15 @@ async function main(): Promise<void> {
   const lines = [
     `| backend | measure | value | notes |`,
     `|---|---|---:|---|`,
-    ...rows.map((r) => `| ${r.backend} | ${r.task} | ${r.value === null ? '–' : `${r.value.toFixed(r.unit === 's' ? 2 : 0)} ${r.unit}`} | ${r.note} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.backend} | ${r.task} | ${r.value === null ? '–' : `${r.value.toFixed(r.unit === 's' ? 2 : 0)} ${r.unit}`} | ${r.note} |`,
+    ),
   ];
   process.stdout.write(lines.join('\n') + '\n\n');
-  process.stdout.write(`${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
   for (const line of ratios(rows, 'wasm')) process.stdout.write(line + '\n');
   for (const u of unavailable) process.stdout.write(`not measured: ${u}\n`);
 }

@@ -42,7 +42,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--keep') args.keep = value;
     else throw new Error(`unknown option ${flag}`);
   }
-  if (!Number.isInteger(args.count) || args.count < 1 || args.count > 10_000) throw new Error('--count must be 1-10000');
+  if (!Number.isInteger(args.count) || args.count < 1 || args.count > 10_000)
+    throw new Error('--count must be 1-10000');
   return args;
 }
 
@@ -87,7 +88,9 @@ function draw(rng: Rng): { options: RenderOptions; jpeg: boolean; kinds: string[
 }
 
 function table(rows: Array<[string, number, number]>): string {
-  const lines = rows.map(([name, right, total]) => `${name.padEnd(16)} ${String(total).padStart(6)}   ${(right / total).toFixed(4)}`);
+  const lines = rows.map(
+    ([name, right, total]) => `${name.padEnd(16)} ${String(total).padStart(6)}   ${(right / total).toFixed(4)}`,
+  );
   return [`${'pictures'.padEnd(16)} ${'count'.padStart(6)}   accuracy`, ...lines].join('\n');
 }
 
@@ -101,7 +104,12 @@ async function main(): Promise<void> {
       console.log('training the CNN for 1,000 steps (minutes) ...');
       const t = await cli(['train', '--model', 'cnn', '--steps', '1000', '--save-dir', modelDir]);
       if (t.code !== 0) throw new Error(`train failed: ${t.stderr}`);
-      console.log(t.stdout.split('\n').filter((l) => /accuracy|trained/.test(l)).join('\n'));
+      console.log(
+        t.stdout
+          .split('\n')
+          .filter((l) => /accuracy|trained/.test(l))
+          .join('\n'),
+      );
     }
     const dir = args.keep ?? join(work, 'pictures');
     mkdirSync(dir, { recursive: true });
@@ -142,17 +150,38 @@ async function main(): Promise<void> {
     const model = await loadModel(modelDir);
     const indices = [...pictures.values()].map((p) => p.index);
     const xs = new Float32Array(indices.length * IMAGE_SIZE);
-    indices.forEach((index, k) => xs.set(Float32Array.from(digitAt(images, index), (v) => v / 255), k * IMAGE_SIZE));
+    indices.forEach((index, k) =>
+      xs.set(
+        Float32Array.from(digitAt(images, index), (v) => v / 255),
+        k * IMAGE_SIZE,
+      ),
+    );
     const probs = await predictProbabilities(model, xs, indices.length);
     const rawRight = indices.filter((index, k) => topClasses(probs, k, 1)[0].class === labels.labels[index]).length;
     const accuracy = right / pictures.size;
-    console.log(`model ${modelDir}; ${pictures.size} real MNIST test digits (every ${step}th) drawn as pictures, seed ${args.seed}`);
-    console.log(`predict took ${seconds.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `model ${modelDir}; ${pictures.size} real MNIST test digits (every ${step}th) drawn as pictures, seed ${args.seed}`,
+    );
+    console.log(
+      `predict took ${seconds.toFixed(1)} s; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     console.log('');
-    console.log(table([...[...byKind.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, [r0, t]]) => [k, r0, t] as [string, number, number])]));
+    console.log(
+      table([
+        ...[...byKind.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, [r0, t]]) => [k, r0, t] as [string, number, number]),
+      ]),
+    );
     console.log('');
-    console.log(`the same digits as MNIST stores them (28x28, as eval sees them): accuracy ${(rawRight / indices.length).toFixed(4)}`);
-    console.log(`as pictures: accuracy ${accuracy.toFixed(4)} (${right} of ${pictures.size}; ${failed} could not be read) — target >= ${TARGET}: ${accuracy >= TARGET ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `the same digits as MNIST stores them (28x28, as eval sees them): accuracy ${(rawRight / indices.length).toFixed(4)}`,
+    );
+    console.log(
+      `as pictures: accuracy ${accuracy.toFixed(4)} (${right} of ${pictures.size}; ${failed} could not be read) — target >= ${TARGET}: ${accuracy >= TARGET ? 'PASS' : 'FAIL'}`,
+    );
     if (accuracy < TARGET) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -13,8 +13,19 @@ import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS, RECIPES } from './train/config';
 import { setNativeVerbose } from './backends';
 import {
-  POLARITY_CHOICES, backendOption, dataDirOption, datasetOption, existingDir, httpUrl, jsonOption, nonNegativeInt, pathArg, portNumber,
-  positiveFloat, positiveInt, topCount,
+  POLARITY_CHOICES,
+  backendOption,
+  dataDirOption,
+  datasetOption,
+  existingDir,
+  httpUrl,
+  jsonOption,
+  nonNegativeInt,
+  pathArg,
+  portNumber,
+  positiveFloat,
+  positiveInt,
+  topCount,
 } from './commands/options';
 import { isHelpOrVersion, toUsageError } from './commands/usage';
 import { statusLine } from './terminal/status';
@@ -68,7 +79,14 @@ export function buildProgram(): Command {
     .description('make sure the four IDX files of a data set are present and valid, downloading them if needed')
     .addOption(datasetOption('mnist'))
     .addOption(dataDirOption())
-    .addOption(new Option('--mirror <url>', 'download from this base URL instead of the built-in mirrors (repeatable, tried in order)').argParser(collect).default([], 'the built-in mirrors'))
+    .addOption(
+      new Option(
+        '--mirror <url>',
+        'download from this base URL instead of the built-in mirrors (repeatable, tried in order)',
+      )
+        .argParser(collect)
+        .default([], 'the built-in mirrors'),
+    )
     .action(action(async (opts) => (await import('./commands/download')).runDownload(opts)));
 
   program
@@ -81,9 +99,18 @@ export function buildProgram(): Command {
   program
     .command('native')
     .description("set up the fast tensorflow backend: tfjs-node built against the libraries of TensorFlow's pip wheel")
-    .option('--wheel <file>', 'take the libraries from this tensorflow-cpu (or tensorflow) wheel instead of downloading one with pip')
-    .option('--tensorflow-dir <dir>', 'take them from an installed TensorFlow package folder (…/site-packages/tensorflow)')
-    .option('--tf-version <x.y.z>', `TensorFlow version to download with pip (default: ${DEFAULT_TF_VERSION}, whose wheel's SHA-256 is pinned)`)
+    .option(
+      '--wheel <file>',
+      'take the libraries from this tensorflow-cpu (or tensorflow) wheel instead of downloading one with pip',
+    )
+    .option(
+      '--tensorflow-dir <dir>',
+      'take them from an installed TensorFlow package folder (…/site-packages/tensorflow)',
+    )
+    .option(
+      '--tf-version <x.y.z>',
+      `TensorFlow version to download with pip (default: ${DEFAULT_TF_VERSION}, whose wheel's SHA-256 is pinned)`,
+    )
     .option('--remove', 'remove the binding and the cached libraries; --backend auto then uses wasm')
     .action(action(async (opts) => (await import('./commands/native')).runNative({ ...opts, verbose })));
 
@@ -91,13 +118,24 @@ export function buildProgram(): Command {
     .command('train')
     .description("train the tutorial's softmax regression or CNN, evaluate it and save it")
     .addOption(new Option('--model <name>', 'model').choices(MODEL_NAMES).default('cnn'))
-    .addOption(new Option('--recipe <name>', "the recipe's steps, batch size, optimizer and learning rate: seed (the tutorial's) or fast (the CNN in 300,000 examples)").choices(RECIPES).default('seed'))
+    .addOption(
+      new Option(
+        '--recipe <name>',
+        "the recipe's steps, batch size, optimizer and learning rate: seed (the tutorial's) or fast (the CNN in 300,000 examples)",
+      )
+        .choices(RECIPES)
+        .default('seed'),
+    )
     .addOption(datasetOption('mnist'))
     .addOption(dataDirOption())
     .option('--steps <n>', 'training steps (default: softmax 1000, cnn 20000; fast recipe: cnn 3000)', positiveInt)
     .option('--batch-size <n>', 'examples per step (default: softmax 100, cnn 50; fast recipe: cnn 100)', positiveInt)
     .addOption(new Option('--optimizer <name>', 'optimizer (default: softmax sgd, cnn adam)').choices(OPTIMIZERS))
-    .option('--learning-rate <x>', 'learning rate (default: softmax 0.5, cnn 1e-4; fast recipe: cnn 1e-3, cosine-decayed to 2%)', positiveFloat)
+    .option(
+      '--learning-rate <x>',
+      'learning rate (default: softmax 0.5, cnn 1e-4; fast recipe: cnn 1e-3, cosine-decayed to 2%)',
+      positiveFloat,
+    )
     .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, 100)
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
     .option('--validation-size <n>', 'training images held out for validation (the first n)', nonNegativeInt, 5000)
@@ -105,26 +143,45 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--save-dir <dir>', 'where to save the model (default: models/<model>)', pathArg)
     .option('--overwrite', "start afresh in a --save-dir that holds another run's checkpoint or model, replacing them")
-    .option('--threads <n>', 'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)', positiveInt)
-    .option('--checkpoint-every <n>', 'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)', nonNegativeInt)
-    .option('--resume <dir>', 'continue (or finish) the run whose checkpoint is in this save dir (--steps may raise the total)', existingDir)
+    .option(
+      '--threads <n>',
+      'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)',
+      positiveInt,
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)',
+      nonNegativeInt,
+    )
+    .option(
+      '--resume <dir>',
+      'continue (or finish) the run whose checkpoint is in this save dir (--steps may raise the total)',
+      existingDir,
+    )
     .addOption(jsonOption())
-    .action(action(async (opts, cmd: Command) => {
-      // Which options the user typed, so that --resume can refuse changes to fixed ones.
-      const given = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli');
-      await (await import('./commands/train')).runTrain({ ...opts, given });
-    }));
+    .action(
+      action(async (opts, cmd: Command) => {
+        // Which options the user typed, so that --resume can refuse changes to fixed ones.
+        const given = cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli');
+        await (await import('./commands/train')).runTrain({ ...opts, given });
+      }),
+    );
 
   program
     .command('eval')
     .description('evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix')
     .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
-    .addOption(new Option('--dataset <name>', "data set (default: the model's, from its metadata.json)").choices(DATASET_NAMES))
+    .addOption(
+      new Option('--dataset <name>', "data set (default: the model's, from its metadata.json)").choices(DATASET_NAMES),
+    )
     .addOption(dataDirOption())
     .addOption(backendOption())
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
     .addOption(jsonOption())
-    .option('--report <file>', 'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)')
+    .option(
+      '--report <file>',
+      'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)',
+    )
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
 
   program
@@ -142,7 +199,12 @@ export function buildProgram(): Command {
     .argument('<image...>', 'image files or folders')
     .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
     .option('--top <n>', 'how many classes to show per image (1-10)', topCount, 3)
-    .addOption(new Option('--polarity <how>', 'how the images show the subject (default: auto for digits, dark-on-light for fashion-mnist)').choices(POLARITY_CHOICES))
+    .addOption(
+      new Option(
+        '--polarity <how>',
+        'how the images show the subject (default: auto for digits, dark-on-light for fashion-mnist)',
+      ).choices(POLARITY_CHOICES),
+    )
     .addOption(backendOption())
     .addOption(jsonOption())
     .action(action(async (images: string[], opts) => (await import('./commands/predict')).runPredict(images, opts)));

@@ -36,6 +36,12 @@ export function errorMessage(err: unknown): string {
  */
 export function explainOutOfMemory(err: unknown, option: string, value: number | undefined): unknown {
   const msg = errorMessage(err);
-  if (err instanceof UserError || !/memory access out of bounds|out of memory|Array buffer allocation failed/i.test(msg)) return err;
-  return new UserError(`${option} ${value ?? ''}: a batch this large does not fit in memory (${msg.split('\n')[0]}); try a smaller ${option}`);
+  if (
+    err instanceof UserError ||
+    !/memory access out of bounds|out of memory|Array buffer allocation failed/i.test(msg)
+  )
+    return err;
+  return new UserError(
+    `${option} ${value ?? ''}: a batch this large does not fit in memory (${msg.split('\n')[0]}); try a smaller ${option}`,
+  );
 }

@@ -1,6 +1,19 @@
 import {
-  accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync,
-  realpathSync, renameSync, rmSync, statSync, writeSync,
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { hostname } from 'node:os';
@@ -11,17 +24,29 @@ import { UserError, errorMessage } from './errors';
 export function describeFsError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ENOENT': return 'no such file or folder';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ENOSPC': return 'no space left on the device';
-    case 'EDQUOT': return 'disk quota exceeded';
-    case 'EROFS': return 'read-only file system';
-    case 'ENAMETOOLONG': return 'name too long';
-    case 'ENOTDIR': return 'a part of the path is not a folder';
-    case 'EISDIR': return 'is a folder';
-    case 'EEXIST': return 'already exists';
-    case 'EIO': return 'input/output error';
-    default: return errorMessage(err);
+    case 'ENOENT':
+      return 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENAMETOOLONG':
+      return 'name too long';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'EISDIR':
+      return 'is a folder';
+    case 'EEXIST':
+      return 'already exists';
+    case 'EIO':
+      return 'input/output error';
+    default:
+      return errorMessage(err);
   }
 }
 
@@ -132,7 +157,9 @@ export function readRegularFile(file: string, limits: ReadLimits): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UserError(`${file}: is ${fileKind(st)}, expected a regular file`);
     if (st.size > limits.maxBytes) {
-      throw new UserError(`${file}: ${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`);
+      throw new UserError(
+        `${file}: ${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`,
+      );
     }
     const buf = Buffer.alloc(st.size);
     let off = 0;
@@ -166,14 +193,16 @@ export function checkInside(root: string, file: string, owner: string, name: str
     const rel = relative(base, p);
     return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
   };
-  if (!inside(root, resolve(root, file))) throw new UserError(`${owner}: path "${name}" leaves the model folder; refused`);
+  if (!inside(root, resolve(root, file)))
+    throw new UserError(`${owner}: path "${name}" leaves the model folder; refused`);
   let real: string;
   try {
     real = realpathSync(resolve(root, file));
   } catch {
     return; // missing: the read that follows names it
   }
-  if (!inside(realpathSync(root), real)) throw new UserError(`${owner}: "${name}" is a link to ${real}, outside the model folder; refused`);
+  if (!inside(realpathSync(root), real))
+    throw new UserError(`${owner}: "${name}" is a link to ${real}, outside the model folder; refused`);
 }
 
 /**
@@ -190,7 +219,9 @@ export function checkWritableDir(dir: string, option: string): string {
     probe = parent;
   }
   if (!statSync(probe).isDirectory()) {
-    throw new UserError(`${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`);
+    throw new UserError(
+      `${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`,
+    );
   }
   try {
     accessSync(probe, constants.W_OK);

@@ -15,7 +15,8 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 /** One issue in words (zod's default messages, made to read as a sentence part). */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
   let value: unknown = input;
-  for (const p of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+  for (const p of issue.path)
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
   const msg = issue.message.replace(/^Invalid input: /, '');
   const said = msg.charAt(0).toLowerCase() + msg.slice(1);
   if (issue.code === 'invalid_type' && value === undefined && !said.startsWith('missing')) return `missing (${said})`;

@@ -63,8 +63,20 @@ interface Trainer {
 
 /** The path `mnist-deep train` takes: the engine that createEngine picks (the tensor engine on webgpu). */
 async function engineTrainer(model: tfl.LayersModel, batchSize: number, backend: BackendName): Promise<Trainer> {
-  const engine = await createEngine(model, { backend, model: 'cnn', optimizer: 'adam', learningRate: 1e-4, seed: 1, batchSize, threads: 1 });
-  return { name: `mnist-deep ${engine.kind} engine`, step: async (b, i) => (await engine.step(b, i)).loss, close: () => engine.close() };
+  const engine = await createEngine(model, {
+    backend,
+    model: 'cnn',
+    optimizer: 'adam',
+    learningRate: 1e-4,
+    seed: 1,
+    batchSize,
+    threads: 1,
+  });
+  return {
+    name: `mnist-deep ${engine.kind} engine`,
+    step: async (b, i) => (await engine.step(b, i)).loss,
+    close: () => engine.close(),
+  };
 }
 
 /** tf.train.adam's minimize, all on the GPU, the loss read once a step (the probe in ../shared/anchors/gpu). */
@@ -77,7 +89,10 @@ function minimizeTrainer(model: tfl.LayersModel): Trainer {
       const loss = tf.tidy(() => {
         const x = tf.tensor2d(b.xs, [b.size, 784]);
         const y = tf.tensor2d(b.ys, [b.size, 10]);
-        return opt.minimize(() => crossEntropy(y, model.apply(x, { training: true }) as tfl.Tensor), true) as tfl.Scalar;
+        return opt.minimize(
+          () => crossEntropy(y, model.apply(x, { training: true }) as tfl.Tensor),
+          true,
+        ) as tfl.Scalar;
       });
       const value = (await loss.data())[0];
       loss.dispose();
@@ -126,8 +141,15 @@ async function timeTrainer(make: () => Promise<Trainer>, batchSize: number, args
   }
   const ms = median(steps);
   return {
-    trainer: trainer.name, batch: batchSize, examplesPerSec: (batchSize * 1000) / ms, medianStepMs: ms, medianQueueMs: median(queued),
-    firstLoss: losses[0], lastLoss: losses[losses.length - 1], tensorsBefore, tensorsAfter: tf.memory().numTensors,
+    trainer: trainer.name,
+    batch: batchSize,
+    examplesPerSec: (batchSize * 1000) / ms,
+    medianStepMs: ms,
+    medianQueueMs: median(queued),
+    firstLoss: losses[0],
+    lastLoss: losses[losses.length - 1],
+    tensorsBefore,
+    tensorsAfter: tf.memory().numTensors,
   };
 }
 
@@ -149,7 +171,10 @@ async function opTimes(batch: number): Promise<Record<string, number>> {
   const tf = loadTf();
   const r = (shape: number[]) => tf.randomUniform(shape);
   const ops: Record<string, () => tfl.Tensor> = {};
-  for (const [name, h, cin, cout] of [['conv1', 28, 1, 32], ['conv2', 14, 32, 64]] as const) {
+  for (const [name, h, cin, cout] of [
+    ['conv1', 28, 1, 32],
+    ['conv2', 14, 32, 64],
+  ] as const) {
     const x = r([batch, h, h, cin]);
     const w = r([5, 5, cin, cout]);
     const dy = r([batch, h, h, cout]);
@@ -167,10 +192,16 @@ async function opTimes(batch: number): Promise<Record<string, number>> {
         useOwnWebGpuKernels(true);
       }
     };
-    if (cin > 1) ops[`${name} Conv2DBackpropInput`] = kernel('Conv2DBackpropInput', { dy, filter: w }, { inputShape: [batch, h, h, cin] });
+    if (cin > 1)
+      ops[`${name} Conv2DBackpropInput`] = kernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        { inputShape: [batch, h, h, cin] },
+      );
     const pooled = tf.maxPool(dy as tfl.Tensor4D, 2, 2, 'same');
     ops[`${name} MaxPool`] = () => tf.maxPool(dy as tfl.Tensor4D, 2, 2, 'same');
-    ops[`${name} MaxPoolGrad`] = () => tf.grad((t: tfl.Tensor) => tf.maxPool(t as tfl.Tensor4D, 2, 2, 'same'))(dy, pooled);
+    ops[`${name} MaxPoolGrad`] = () =>
+      tf.grad((t: tfl.Tensor) => tf.maxPool(t as tfl.Tensor4D, 2, 2, 'same'))(dy, pooled);
   }
   const a = r([batch, 3136]);
   const w1 = r([3136, 1024]);
@@ -198,7 +229,10 @@ interface KernelRow {
 }
 
 /** tf.profile of one step: kernels by name with their summed GPU time. */
-async function profileStep(trainer: Trainer, batchSize: number): Promise<{ wallMs: number; kernels: number; gpuMs: number; rows: KernelRow[] }> {
+async function profileStep(
+  trainer: Trainer,
+  batchSize: number,
+): Promise<{ wallMs: number; kernels: number; gpuMs: number; rows: KernelRow[] }> {
   const tf = loadTf();
   const split = randomSplit(batchSize * 2, 3);
   for (let i = 0; i < 3; i++) await trainer.step(split.nextBatch(batchSize), i);
@@ -229,7 +263,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const tf = loadTf();
-  const report: Record<string, unknown> = { adapter: status.detail, tfjs: tf.version.tfjs, node: process.versions.node };
+  const report: Record<string, unknown> = {
+    adapter: status.detail,
+    tfjs: tf.version.tfjs,
+    node: process.versions.node,
+  };
   process.stdout.write(`${status.name}: ${status.detail}\n`);
   const results: TrainResult[] = [];
   for (const batch of args.batches) {
@@ -244,8 +282,10 @@ async function main(): Promise<void> {
         const r = await timeTrainer(make, batch, args);
         r.trainer += note;
         results.push(r);
-        process.stdout.write(`RESULT train ${r.trainer} batch=${batch} ex_per_s=${r.examplesPerSec.toFixed(0)} step_ms=${r.medianStepMs.toFixed(2)} ` +
-          `queue_ms=${r.medianQueueMs.toFixed(2)} loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)} tensors ${r.tensorsBefore} -> ${r.tensorsAfter}\n`);
+        process.stdout.write(
+          `RESULT train ${r.trainer} batch=${batch} ex_per_s=${r.examplesPerSec.toFixed(0)} step_ms=${r.medianStepMs.toFixed(2)} ` +
+            `queue_ms=${r.medianQueueMs.toFixed(2)} loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)} tensors ${r.tensorsBefore} -> ${r.tensorsAfter}\n`,
+        );
       } catch (err) {
         process.stdout.write(`FAILED train batch=${batch}: ${(err as Error).stack ?? err}\n`);
       }
@@ -263,8 +303,11 @@ async function main(): Promise<void> {
     try {
       const p = await profileStep(trainer, batch);
       profiles[`b${batch}`] = p;
-      process.stdout.write(`PROFILE batch=${batch}: ${p.kernels} kernels, GPU ${p.gpuMs.toFixed(2)} ms of ${p.wallMs.toFixed(2)} ms wall (profiling adds overhead)\n`);
-      for (const r of p.rows.slice(0, 14)) process.stdout.write(`  ${r.name.padEnd(28)} x${String(r.count).padStart(3)}  ${r.gpuMs.toFixed(3)} ms\n`);
+      process.stdout.write(
+        `PROFILE batch=${batch}: ${p.kernels} kernels, GPU ${p.gpuMs.toFixed(2)} ms of ${p.wallMs.toFixed(2)} ms wall (profiling adds overhead)\n`,
+      );
+      for (const r of p.rows.slice(0, 14))
+        process.stdout.write(`  ${r.name.padEnd(28)} x${String(r.count).padStart(3)}  ${r.gpuMs.toFixed(3)} ms\n`);
     } catch (err) {
       process.stdout.write(`FAILED profile batch=${batch}: ${(err as Error).stack ?? err}\n`);
     } finally {
@@ -278,7 +321,8 @@ async function main(): Promise<void> {
       const times = await opTimes(batch);
       ops[`b${batch}`] = times;
       process.stdout.write(`OPS batch=${batch} (ms each, wall, 10 queued then one readback)\n`);
-      for (const [name, ms] of Object.entries(times)) process.stdout.write(`  ${name.padEnd(32)} ${ms.toFixed(3)} ms\n`);
+      for (const [name, ms] of Object.entries(times))
+        process.stdout.write(`  ${name.padEnd(32)} ${ms.toFixed(3)} ms\n`);
     } catch (err) {
       process.stdout.write(`FAILED ops batch=${batch}: ${(err as Error).stack ?? err}\n`);
     }

@@ -12,7 +12,8 @@ export type { BackendChoice, BackendName } from './choices';
 
 export const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-export const NATIVE_INSTALL_HINT = "set it up with `npx mnist-deep native` (builds tfjs-node against TensorFlow's pip wheel)";
+export const NATIVE_INSTALL_HINT =
+  "set it up with `npx mnist-deep native` (builds tfjs-node against TensorFlow's pip wheel)";
 
 let nativeVerbose = false;
 
@@ -29,7 +30,12 @@ export interface BackendStatus {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }
 
 function whyNotLoaded(pkg: string, err: unknown): string {
@@ -172,7 +178,9 @@ export async function probeBackends(): Promise<{ statuses: BackendStatus[]; auto
     if (name !== 'webgpu') status = await activate(name);
     else status = { name, ok: probeWebGpu().ok, detail: probeWebGpu().detail };
     // What to do about it, for `info`'s reader.
-    statuses.push(name === 'tensorflow' && !status.ok ? { ...status, detail: `${status.detail}; ${NATIVE_INSTALL_HINT}` } : status);
+    statuses.push(
+      name === 'tensorflow' && !status.ok ? { ...status, detail: `${status.detail}; ${NATIVE_INSTALL_HINT}` } : status,
+    );
   }
   const auto = statuses.find((s) => s.ok && (s.name !== 'webgpu' || webGpuForAuto()))?.name;
   if (auto) await activate(auto);

@@ -15,9 +15,23 @@
  * tested against the cpu backend (test/backends/wasm-kernels.test.ts).
  */
 import type {
-  BatchMatMulAttrs, BatchMatMulInputs, Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropFilterInputs,
-  Conv2DBackpropInputAttrs, Conv2DBackpropInputInputs, FusedConv2DAttrs, KernelConfig, KernelFunc, MaxPoolGradAttrs,
-  MaxPoolGradInputs, NamedAttrMap, NamedTensorInfoMap, TensorInfo, _FusedMatMulAttrs, _FusedMatMulInputs,
+  BatchMatMulAttrs,
+  BatchMatMulInputs,
+  Conv2DAttrs,
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropFilterInputs,
+  Conv2DBackpropInputAttrs,
+  Conv2DBackpropInputInputs,
+  FusedConv2DAttrs,
+  KernelConfig,
+  KernelFunc,
+  MaxPoolGradAttrs,
+  MaxPoolGradInputs,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+  _FusedMatMulAttrs,
+  _FusedMatMulInputs,
 } from '@tensorflow/tfjs';
 import { loadTf } from './tf';
 
@@ -38,8 +52,11 @@ type Given<T> = { [K in keyof T]-?: NonNullable<T[K]> };
  * A kernel written against tfjs-core's typed inputs and attributes; the
  * registry hands every kernel untyped maps, so this is the one cast.
  */
-function typedKernel<I, A>(fn: (inputs: I, attrs: A, backend: WasmBackendLike, args: KernelArgs) => TensorInfo): KernelFunc {
-  return (args) => fn(args.inputs as unknown as I, (args.attrs ?? {}) as unknown as A, args.backend as WasmBackendLike, args);
+function typedKernel<I, A>(
+  fn: (inputs: I, attrs: A, backend: WasmBackendLike, args: KernelArgs) => TensorInfo,
+): KernelFunc {
+  return (args) =>
+    fn(args.inputs as unknown as I, (args.attrs ?? {}) as unknown as A, args.backend as WasmBackendLike, args);
 }
 
 /** Runs another wasm kernel directly on TensorInfos (no autodiff tape, no engine bookkeeping). */
@@ -73,9 +90,14 @@ function pair(v: number | [number, number]): [number, number] {
 }
 
 /** The forward convolution's geometry (our gradients are of dilation-1 convolutions, as tfjs' own). */
-function convInfo(xShape: number[], filterShape: number[], attrs: Conv2DBackpropFilterAttrs | Conv2DBackpropInputAttrs) {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Conv2DBackpropFilterAttrs | Conv2DBackpropInputAttrs,
+) {
   const tf = loadTf();
-  if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm ${attrs.dataFormat} convolution gradients are not supported; use channelsLast`);
+  if (attrs.dataFormat !== 'NHWC')
+    throw new Error(`wasm ${attrs.dataFormat} convolution gradients are not supported; use channelsLast`);
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -93,34 +115,44 @@ type Pad4 = [[number, number], [number, number], [number, number], [number, numb
  * With x as [C,H,W,N] and dy as [Ho,Wo,N,O] this is a convolution with
  * dilation s whose output is [C, fh, fw, O].
  */
-export const conv2DBackpropFilter = typedKernel<Given<Conv2DBackpropFilterInputs>, Conv2DBackpropFilterAttrs>(({ x, dy }, attrs, backend) => {
-  const info = convInfo(x.shape, attrs.filterShape, attrs);
-  const k = new KernelRunner(backend);
-  try {
-    const [n, h, w, c] = x.shape;
-    const { top, left } = info.padInfo;
-    // Rows/cols of the (padded) input the forward pass actually read.
-    const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
-    const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
-    let input = x;
-    const cropH = Math.max(0, top + h - needH);
-    const cropW = Math.max(0, left + w - needW);
-    if (cropH > 0 || cropW > 0) {
-      input = k.temp('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h - cropH, w - cropW, c] });
+export const conv2DBackpropFilter = typedKernel<Given<Conv2DBackpropFilterInputs>, Conv2DBackpropFilterAttrs>(
+  ({ x, dy }, attrs, backend) => {
+    const info = convInfo(x.shape, attrs.filterShape, attrs);
+    const k = new KernelRunner(backend);
+    try {
+      const [n, h, w, c] = x.shape;
+      const { top, left } = info.padInfo;
+      // Rows/cols of the (padded) input the forward pass actually read.
+      const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
+      const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;
+      let input = x;
+      const cropH = Math.max(0, top + h - needH);
+      const cropW = Math.max(0, left + w - needW);
+      if (cropH > 0 || cropW > 0) {
+        input = k.temp('Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h - cropH, w - cropW, c] });
+      }
+      const bottom = needH - top - input.shape[1];
+      const right = needW - left - input.shape[2];
+      const xT = k.temp('Transpose', { x: input }, { perm: [3, 1, 2, 0] });
+      const dyT = k.temp('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+      const pad: Pad4 = [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ];
+      const conv = k.temp('Conv2D', { x: xT, filter: dyT }, {
+        strides: [1, 1],
+        pad,
+        dataFormat: 'NHWC',
+        dilations: [info.strideHeight, info.strideWidth],
+      } satisfies Conv2DAttrs);
+      return k.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
+    } finally {
+      k.dispose();
     }
-    const bottom = needH - top - input.shape[1];
-    const right = needW - left - input.shape[2];
-    const xT = k.temp('Transpose', { x: input }, { perm: [3, 1, 2, 0] });
-    const dyT = k.temp('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-    const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
-    const conv = k.temp('Conv2D', { x: xT, filter: dyT }, {
-      strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
-    } satisfies Conv2DAttrs);
-    return k.run('Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
-  } finally {
-    k.dispose();
-  }
-});
+  },
+);
 
 /**
  * Stride 1: dx = conv(dy, W flipped in space with in/out swapped), padded so
@@ -128,29 +160,39 @@ export const conv2DBackpropFilter = typedKernel<Given<Conv2DBackpropFilterInputs
  * backend's own kernel.
  */
 function makeConv2DBackpropInput(fallback: KernelFunc): KernelFunc {
-  return typedKernel<Given<Conv2DBackpropInputInputs>, Conv2DBackpropInputAttrs>(({ dy, filter }, attrs, backend, args) => {
-    const info = convInfo(attrs.inputShape, filter.shape, attrs);
-    if (info.strideHeight !== 1 || info.strideWidth !== 1) return fallback(args) as TensorInfo;
-    const k = new KernelRunner(backend);
-    try {
-      const { top, left } = info.padInfo;
-      const fh = info.filterHeight;
-      const fw = info.filterWidth;
-      const flipped = k.temp('Reverse', { x: filter }, { dims: [0, 1] });
-      const swapped = k.temp('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-      const padTop = fh - 1 - top;
-      const padLeft = fw - 1 - left;
-      const padBottom = info.inHeight - info.outHeight + top;
-      const padRight = info.inWidth - info.outWidth + left;
-      if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return fallback(args) as TensorInfo;
-      const pad: Pad4 = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
-      return k.run('Conv2D', { x: dy, filter: swapped }, {
-        strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1],
-      } satisfies Conv2DAttrs);
-    } finally {
-      k.dispose();
-    }
-  });
+  return typedKernel<Given<Conv2DBackpropInputInputs>, Conv2DBackpropInputAttrs>(
+    ({ dy, filter }, attrs, backend, args) => {
+      const info = convInfo(attrs.inputShape, filter.shape, attrs);
+      if (info.strideHeight !== 1 || info.strideWidth !== 1) return fallback(args) as TensorInfo;
+      const k = new KernelRunner(backend);
+      try {
+        const { top, left } = info.padInfo;
+        const fh = info.filterHeight;
+        const fw = info.filterWidth;
+        const flipped = k.temp('Reverse', { x: filter }, { dims: [0, 1] });
+        const swapped = k.temp('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
+        const padTop = fh - 1 - top;
+        const padLeft = fw - 1 - left;
+        const padBottom = info.inHeight - info.outHeight + top;
+        const padRight = info.inWidth - info.outWidth + left;
+        if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return fallback(args) as TensorInfo;
+        const pad: Pad4 = [
+          [0, 0],
+          [padTop, padBottom],
+          [padLeft, padRight],
+          [0, 0],
+        ];
+        return k.run('Conv2D', { x: dy, filter: swapped }, {
+          strides: [1, 1],
+          pad,
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+        } satisfies Conv2DAttrs);
+      } finally {
+        k.dispose();
+      }
+    },
+  );
 }
 
 /** A TensorInfo that reads another's data with a different shape (no copy, not to be disposed). */
@@ -168,42 +210,52 @@ function view(t: TensorInfo, shape: number[]): TensorInfo {
  */
 function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
   type Inputs = Given<BatchMatMulInputs> & Pick<_FusedMatMulInputs, 'bias' | 'preluActivationWeights'>;
-  return typedKernel<Inputs, BatchMatMulAttrs & Partial<_FusedMatMulAttrs>>(({ a, b, bias, preluActivationWeights }, attrs, backend, args) => {
-    const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-    if (batch(a) !== 1 || batch(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32' || preluActivationWeights) {
-      return fallback(args) as TensorInfo;
-    }
-    const k = new KernelRunner(backend);
-    try {
-      const [ar, ac] = a.shape.slice(-2);
-      const [br, bc] = b.shape.slice(-2);
-      const m = attrs.transposeA ? ac : ar;
-      const n = attrs.transposeB ? br : bc;
-      const inner = attrs.transposeA ? ar : ac;
-      const outShape = [...(a.shape.length > b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
-      /** `t` ([r,c] as stored) as a matrix, transposed when `transpose`. */
-      const matrix = (t: TensorInfo, r: number, c: number, transpose: boolean) =>
-        transpose ? k.temp('Transpose', { x: view(t, [r, c]) }, { perm: [1, 0] }) : view(t, [r, c]);
-      const conv: Conv2DAttrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
-      // Bias and activation act on output channels, so fused products keep B as the filter.
-      if (!fused && n > m) {
-        const bT = matrix(b, br, bc, !attrs.transposeB); // [N, K]
-        const aT = matrix(a, ar, ac, !attrs.transposeA); // [K, M]
-        const outT = k.temp('Conv2D', { x: view(bT, [n, 1, 1, inner]), filter: view(aT, [1, 1, inner, m]) }, conv);
-        return view(k.run('Transpose', { x: view(outT, [n, m]) }, { perm: [1, 0] }), outShape);
+  return typedKernel<Inputs, BatchMatMulAttrs & Partial<_FusedMatMulAttrs>>(
+    ({ a, b, bias, preluActivationWeights }, attrs, backend, args) => {
+      const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+      if (
+        batch(a) !== 1 ||
+        batch(b) !== 1 ||
+        a.dtype !== 'float32' ||
+        b.dtype !== 'float32' ||
+        preluActivationWeights
+      ) {
+        return fallback(args) as TensorInfo;
       }
-      const x = view(matrix(a, ar, ac, attrs.transposeA), [m, 1, 1, inner]);
-      const filter = view(matrix(b, br, bc, attrs.transposeB), [1, 1, inner, n]);
-      const out = fused
-        ? k.run('FusedConv2D', { x, filter, ...(bias ? { bias } : {}) }, {
-            ...conv, dimRoundingMode: 'floor', activation: attrs.activation ?? 'linear',
-          } satisfies FusedConv2DAttrs)
-        : k.run('Conv2D', { x, filter }, conv);
-      return view(out, outShape);
-    } finally {
-      k.dispose();
-    }
-  });
+      const k = new KernelRunner(backend);
+      try {
+        const [ar, ac] = a.shape.slice(-2);
+        const [br, bc] = b.shape.slice(-2);
+        const m = attrs.transposeA ? ac : ar;
+        const n = attrs.transposeB ? br : bc;
+        const inner = attrs.transposeA ? ar : ac;
+        const outShape = [...(a.shape.length > b.shape.length ? a.shape : b.shape).slice(0, -2), m, n];
+        /** `t` ([r,c] as stored) as a matrix, transposed when `transpose`. */
+        const matrix = (t: TensorInfo, r: number, c: number, transpose: boolean) =>
+          transpose ? k.temp('Transpose', { x: view(t, [r, c]) }, { perm: [1, 0] }) : view(t, [r, c]);
+        const conv: Conv2DAttrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] };
+        // Bias and activation act on output channels, so fused products keep B as the filter.
+        if (!fused && n > m) {
+          const bT = matrix(b, br, bc, !attrs.transposeB); // [N, K]
+          const aT = matrix(a, ar, ac, !attrs.transposeA); // [K, M]
+          const outT = k.temp('Conv2D', { x: view(bT, [n, 1, 1, inner]), filter: view(aT, [1, 1, inner, m]) }, conv);
+          return view(k.run('Transpose', { x: view(outT, [n, m]) }, { perm: [1, 0] }), outShape);
+        }
+        const x = view(matrix(a, ar, ac, attrs.transposeA), [m, 1, 1, inner]);
+        const filter = view(matrix(b, br, bc, attrs.transposeB), [1, 1, inner, n]);
+        const out = fused
+          ? k.run('FusedConv2D', { x, filter, ...(bias ? { bias } : {}) }, {
+              ...conv,
+              dimRoundingMode: 'floor',
+              activation: attrs.activation ?? 'linear',
+            } satisfies FusedConv2DAttrs)
+          : k.run('Conv2D', { x, filter }, conv);
+        return view(out, outShape);
+      } finally {
+        k.dispose();
+      }
+    },
+  );
 }
 
 /**
@@ -213,13 +265,31 @@ function makeMatMul(fallback: KernelFunc, fused: boolean): KernelFunc {
  * backend; windows are scanned with channels innermost, in memory order.
  */
 export const maxPoolGrad = typedKernel<Given<MaxPoolGradInputs>, MaxPoolGradAttrs>(({ dy, input }, a, b) => {
-  const info = loadTf().backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const info = loadTf().backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   const x = b.readSync(input.dataId) as Float32Array;
   const g = b.readSync(dy.dataId) as Float32Array;
   const out = b.makeOutput(input.shape, 'float32');
   const dx = b.typedArrayFromHeap(out) as Float32Array;
   dx.fill(0);
-  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+  const {
+    batchSize,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight,
+    outWidth,
+    strideHeight,
+    strideWidth,
+    filterHeight,
+    filterWidth,
+  } = info;
   const { top, left } = info.padInfo;
   const best = new Float32Array(C);
   const where = new Int32Array(C);
@@ -276,10 +346,18 @@ export function registerWasmTrainingKernels(): void {
     });
   }
   replaceKernel({ kernelName: 'MaxPoolGrad', backendName: BACKEND, kernelFunc: maxPoolGrad });
-  for (const [name, fused] of [['BatchMatMul', false], ['_FusedMatMul', true]] as const) {
+  for (const [name, fused] of [
+    ['BatchMatMul', false],
+    ['_FusedMatMul', true],
+  ] as const) {
     const own = tf.getKernel(name, BACKEND);
     if (!own) continue;
-    replaceKernel({ kernelName: name, backendName: BACKEND, setupFunc: own.setupFunc, kernelFunc: makeMatMul(own.kernelFunc, fused) });
+    replaceKernel({
+      kernelName: name,
+      backendName: BACKEND,
+      setupFunc: own.setupFunc,
+      kernelFunc: makeMatMul(own.kernelFunc, fused),
+    });
   }
   registered = true;
 }

@@ -43,8 +43,12 @@ interface WebGpuBackend {
 /** Products per thread in pass 1: enough threads to fill a GPU, few enough partials to add. */
 const CHUNK = 1024;
 
-const ints = (values: Record<string, number>): Uniform[] => Object.values(values).map((v) => ({ type: 'int32', data: [v] }));
-const declare = (values: Record<string, number>): string => Object.keys(values).map((k) => `${k} : i32,`).join(' ');
+const ints = (values: Record<string, number>): Uniform[] =>
+  Object.values(values).map((v) => ({ type: 'int32', data: [v] }));
+const declare = (values: Record<string, number>): string =>
+  Object.keys(values)
+    .map((k) => `${k} : i32,`)
+    .join(' ');
 
 interface FilterGradShape {
   batch: number;
@@ -67,8 +71,21 @@ function partialsProgram(g: FilterGradShape, splits: number): { program: WebGpuP
   const M = g.fH * g.fW * g.inC;
   const N = g.outC;
   const values = {
-    padTop: g.padTop, padLeft: g.padLeft, strideH: g.strideH, strideW: g.strideW, inH: g.inH, inW: g.inW, inC: g.inC,
-    outH: g.outH, outW: g.outW, fW: g.fW, mTotal: M, nTotal: N, kTotal: g.batch * g.outH * g.outW, chunk: CHUNK, splits,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    strideH: g.strideH,
+    strideW: g.strideW,
+    inH: g.inH,
+    inW: g.inW,
+    inC: g.inC,
+    outH: g.outH,
+    outW: g.outW,
+    fW: g.fW,
+    mTotal: M,
+    nTotal: N,
+    kTotal: g.batch * g.outH * g.outW,
+    chunk: CHUNK,
+    splits,
   };
   const wx = Math.min(64, N);
   const wy = Math.max(1, Math.floor(64 / wx));
@@ -153,7 +170,11 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-type KernelFunc = (args: { inputs: Record<string, TensorInfo>; backend: Backend; attrs: Record<string, unknown> }) => TensorInfo;
+type KernelFunc = (args: {
+  inputs: Record<string, TensorInfo>;
+  backend: Backend;
+  attrs: Record<string, unknown>;
+}) => TensorInfo;
 
 /** TF.js's own kernel, for what ours does not handle (channels-first data) and for comparisons. */
 let tfjsConv2DBackpropFilter: KernelFunc | undefined;
@@ -164,12 +185,29 @@ const conv2DBackpropFilter: KernelFunc = (args) => {
   const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
   if (attrs.dataFormat === 'NCHW' && tfjsConv2DBackpropFilter) return tfjsConv2DBackpropFilter(args);
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const shape: FilterGradShape = {
-    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels, outH: info.outHeight, outW: info.outWidth,
-    outC: info.outChannels, fH: info.filterHeight, fW: info.filterWidth, strideH: info.strideHeight, strideW: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    fH: info.filterHeight,
+    fW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
   const backend = args.backend as WebGpuBackend;
   const splits = Math.max(1, Math.ceil((shape.batch * shape.outH * shape.outW) / CHUNK));
@@ -194,7 +232,11 @@ export function useOwnWebGpuKernels(own = true): void {
   const kernelFunc = own ? conv2DBackpropFilter : tfjsConv2DBackpropFilter;
   if (!kernelFunc) return;
   tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc: kernelFunc as unknown as tfl.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'webgpu',
+    kernelFunc: kernelFunc as unknown as tfl.KernelFunc,
+  });
 }
 
 /**
@@ -226,22 +268,39 @@ function elementwise(name: string, inputs: string[], uniforms: string, body: str
 const adamMoment: KernelFunc = ({ inputs, backend, attrs }) => {
   const { s, g } = inputs;
   const square = attrs.square ? 1 : 0;
-  const program = elementwise('mnistDeepAdamMoment', ['s', 'g'], 'beta : f32, oneMinusBeta : f32, square : i32,',
+  const program = elementwise(
+    'mnistDeepAdamMoment',
+    ['s', 'g'],
+    'beta : f32, oneMinusBeta : f32, square : i32,',
     `let gi = g[index];
           let f = select(gi, gi * gi, uniforms.square == 1);
-          result[index] = s[index] * uniforms.beta + f * uniforms.oneMinusBeta;`, s.shape);
+          result[index] = s[index] * uniforms.beta + f * uniforms.oneMinusBeta;`,
+    s.shape,
+  );
   // 1 − β in double precision, as the tensor engine's constants.
   const beta = attrs.beta as number;
-  const uniforms: Uniform[] = [{ type: 'float32', data: [beta] }, { type: 'float32', data: [1 - beta] }, { type: 'int32', data: [square] }];
+  const uniforms: Uniform[] = [
+    { type: 'float32', data: [beta] },
+    { type: 'float32', data: [1 - beta] },
+    { type: 'int32', data: [square] },
+  ];
   return (backend as WebGpuBackend).runWebGPUProgram(program, [s, g], 'float32', uniforms);
 };
 
 /** w' = w − rate·m / (√v + ε). */
 const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
   const { w, m, v } = inputs;
-  const program = elementwise('mnistDeepAdamUpdate', ['w', 'm', 'v'], 'rate : f32, epsilon : f32,',
-    'result[index] = w[index] - m[index] * uniforms.rate / (sqrt(v[index]) + uniforms.epsilon);', w.shape);
-  const uniforms: Uniform[] = [{ type: 'float32', data: [attrs.rate as number] }, { type: 'float32', data: [attrs.epsilon as number] }];
+  const program = elementwise(
+    'mnistDeepAdamUpdate',
+    ['w', 'm', 'v'],
+    'rate : f32, epsilon : f32,',
+    'result[index] = w[index] - m[index] * uniforms.rate / (sqrt(v[index]) + uniforms.epsilon);',
+    w.shape,
+  );
+  const uniforms: Uniform[] = [
+    { type: 'float32', data: [attrs.rate as number] },
+    { type: 'float32', data: [attrs.epsilon as number] },
+  ];
   return (backend as WebGpuBackend).runWebGPUProgram(program, [w, m, v], 'float32', uniforms);
 };
 
@@ -254,8 +313,16 @@ let ownAdam = true;
 function registerAdamKernels(): void {
   if (adamKernels) return;
   const tf = loadTf();
-  tf.registerKernel({ kernelName: 'MnistDeepAdamMoment', backendName: 'webgpu', kernelFunc: adamMoment as unknown as tfl.KernelFunc });
-  tf.registerKernel({ kernelName: 'MnistDeepAdamUpdate', backendName: 'webgpu', kernelFunc: adamUpdate as unknown as tfl.KernelFunc });
+  tf.registerKernel({
+    kernelName: 'MnistDeepAdamMoment',
+    backendName: 'webgpu',
+    kernelFunc: adamMoment as unknown as tfl.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: 'MnistDeepAdamUpdate',
+    backendName: 'webgpu',
+    kernelFunc: adamUpdate as unknown as tfl.KernelFunc,
+  });
   adamKernels = true;
 }
 
@@ -265,7 +332,14 @@ function registerAdamKernels(): void {
  * variable is too large for one flat dispatch.
  */
 export function adamOnWebGpu(
-  vars: tfl.Variable[], grads: tfl.NamedTensorMap, ms: tfl.Variable[], vs: tfl.Variable[], rate: number, beta1: number, beta2: number, epsilon: number,
+  vars: tfl.Variable[],
+  grads: tfl.NamedTensorMap,
+  ms: tfl.Variable[],
+  vs: tfl.Variable[],
+  rate: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
 ): boolean {
   const tf = loadTf();
   if (!adamKernels || !ownAdam || tf.getBackend() !== 'webgpu' || vars.some((w) => w.size > MAX_FLAT)) return false;

@@ -34,7 +34,8 @@ export type WebGpuProbe =
 export const WEBGPU_INSTALL_HINT = 'install it with `npm install webgpu`';
 const LOADER_HINT = 'install it (Debian/Ubuntu: `apt-get install libvulkan1`) and a GPU driver with Vulkan support';
 /** Software Vulkan (Mesa's lavapipe) lacks features Dawn requires, so only a real GPU's driver will do. */
-const ADAPTER_HINT = process.platform === 'linux' ? 'Dawn needs a GPU whose driver supports Vulkan' : 'Dawn needs a GPU';
+const ADAPTER_HINT =
+  process.platform === 'linux' ? 'Dawn needs a GPU whose driver supports Vulkan' : 'Dawn needs a GPU';
 
 /** The package's folder and version, or undefined when it is not installed. */
 function webgpuPackage(): { dir: string; version: string } | undefined {
@@ -131,26 +132,50 @@ export function probeWebGpu(timeoutMs = 30_000): WebGpuProbe {
 
 function runProbe(timeoutMs: number): WebGpuProbe {
   const pkg = webgpuPackage();
-  if (!pkg) return { ok: false, reason: 'package', detail: `the optional package webgpu is not installed; ${WEBGPU_INSTALL_HINT}` };
+  if (!pkg)
+    return {
+      ok: false,
+      reason: 'package',
+      detail: `the optional package webgpu is not installed; ${WEBGPU_INSTALL_HINT}`,
+    };
   const dawn = dawnFile(pkg.dir);
   if (!existsSync(dawn)) {
-    return { ok: false, reason: 'platform', detail: `webgpu ${pkg.version} has no Dawn binding for ${process.platform}-${process.arch}` };
+    return {
+      ok: false,
+      reason: 'platform',
+      detail: `webgpu ${pkg.version} has no Dawn binding for ${process.platform}-${process.arch}`,
+    };
   }
   const mode = dawnMode();
-  const child = spawnSync(process.execPath, ['-e', PROBE_SOURCE, dawn, JSON.stringify(mode)], { encoding: 'utf8', timeout: timeoutMs });
+  const child = spawnSync(process.execPath, ['-e', PROBE_SOURCE, dawn, JSON.stringify(mode)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
   const line = child.stdout?.split('\n').find((l) => l.startsWith('{'));
   if (child.error || !line) {
-    const why = child.error ? child.error.message : `it exited with ${child.signal ?? child.status}: ${dawnReasons(child.stderr ?? '')}`;
+    const why = child.error
+      ? child.error.message
+      : `it exited with ${child.signal ?? child.status}: ${dawnReasons(child.stderr ?? '')}`;
     return { ok: false, reason: 'probe', detail: `the WebGPU adapter probe failed (${why})` };
   }
   const answer = JSON.parse(line) as { vulkan?: string; adapter?: GpuAdapterInfo; error?: string };
-  if (answer.vulkan) return { ok: false, reason: 'vulkan', detail: `no Vulkan loader (${answer.vulkan}); ${LOADER_HINT}` };
+  if (answer.vulkan)
+    return { ok: false, reason: 'vulkan', detail: `no Vulkan loader (${answer.vulkan}); ${LOADER_HINT}` };
   if (answer.adapter) {
     const how = mode.software ? `Dawn on OpenGL ES, software, ${SOFTWARE_ENV}=1, never chosen by auto` : 'Dawn';
-    return { ok: true, adapter: answer.adapter, software: mode.software, detail: `webgpu ${pkg.version} (${how}): ${describeAdapter(answer.adapter)}` };
+    return {
+      ok: true,
+      adapter: answer.adapter,
+      software: mode.software,
+      detail: `webgpu ${pkg.version} (${how}): ${describeAdapter(answer.adapter)}`,
+    };
   }
   const dawnSays = answer.error ?? dawnReasons(child.stderr ?? '');
-  return { ok: false, reason: 'adapter', detail: `Dawn found no GPU adapter${dawnSays ? ` (${dawnSays})` : ''}; ${ADAPTER_HINT}` };
+  return {
+    ok: false,
+    reason: 'adapter',
+    detail: `Dawn found no GPU adapter${dawnSays ? ` (${dawnSays})` : ''}; ${ADAPTER_HINT}`,
+  };
 }
 
 /** Whether `--backend auto` may take webgpu: a real GPU's adapter, never the software one. */
@@ -182,7 +207,12 @@ export function installWebGpu(dawnFlags: string[] = []): void {
   const nav = (globalThis as { navigator?: object }).navigator;
   // Node 21+ has a navigator of its own: add gpu to it; Node 20 has none.
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
-  else Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true, writable: true });
+  else
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu, userAgent: 'node' },
+      configurable: true,
+      writable: true,
+    });
   require('@tensorflow/tfjs-backend-webgpu');
   // Ours where TF.js's kernels leave the GPU idle (see webgpu-kernels.ts).
   (require('./webgpu-kernels') as typeof import('./webgpu-kernels')).useOwnWebGpuKernels();

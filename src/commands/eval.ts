@@ -32,7 +32,9 @@ export function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | un
   const embedded = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
   if (embedded === undefined) return readMetadata(dir)?.dataset;
   if (typeof embedded === 'string' && isDatasetName(embedded)) return embedded;
-  throw new UserError(`${join(dir, MODEL_FILE)}: field userDefinedMetadata.dataset: ${JSON.stringify(embedded)} is not one of ${DATASET_NAMES.join(', ')}`);
+  throw new UserError(
+    `${join(dir, MODEL_FILE)}: field userDefinedMetadata.dataset: ${JSON.stringify(embedded)} is not one of ${DATASET_NAMES.join(', ')}`,
+  );
 }
 
 /** The run's metadata: model.json's, else metadata.json's (older models; checked), else none. */
@@ -45,7 +47,8 @@ function metadataOf(model: tfl.LayersModel, dir: string): Record<string, unknown
 /** `--report FILE`: refused before the evaluation when it cannot be written. */
 function checkReportFile(file: string): string {
   const abs = resolve(file);
-  if (existsSync(abs) && statSync(abs).isDirectory()) throw new UserError(`--report ${file}: is a folder; give a file name such as ${join(file, 'report.html')}`);
+  if (existsSync(abs) && statSync(abs).isDirectory())
+    throw new UserError(`--report ${file}: is a folder; give a file name such as ${join(file, 'report.html')}`);
   checkWritableDir(dirname(abs), '--report');
   return abs;
 }
@@ -54,10 +57,14 @@ export function checkShapes(model: tfl.LayersModel, dir: string): void {
   const input = model.inputs[0]?.shape;
   const output = model.outputs[0]?.shape;
   if (model.inputs.length !== 1 || input?.length !== 2 || input[1] !== IMAGE_SIZE) {
-    throw new UserError(`${dir}: model input shape ${JSON.stringify(input)} does not fit ${IMAGE_ROWS}x${IMAGE_COLS} images (expected [null,${IMAGE_SIZE}])`);
+    throw new UserError(
+      `${dir}: model input shape ${JSON.stringify(input)} does not fit ${IMAGE_ROWS}x${IMAGE_COLS} images (expected [null,${IMAGE_SIZE}])`,
+    );
   }
   if (model.outputs.length !== 1 || output?.length !== 2 || output[1] !== NUM_CLASSES) {
-    throw new UserError(`${dir}: model output shape ${JSON.stringify(output)} does not fit ${NUM_CLASSES} classes (expected [null,${NUM_CLASSES}])`);
+    throw new UserError(
+      `${dir}: model output shape ${JSON.stringify(output)} does not fit ${NUM_CLASSES} classes (expected [null,${NUM_CLASSES}])`,
+    );
   }
 }
 
@@ -71,14 +78,30 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const reportFile = opts.report ? checkReportFile(opts.report) : undefined;
   const raw = await commandDataset(dataset, opts.dataDir);
   const test = testSplit(raw);
-  const result = await out.working('evaluating test set', 'images', (onProgress) =>
-    evaluate(model, test, { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name, onProgress }),
-  ).catch((err: unknown) => Promise.reject(explainOutOfMemory(err, '--eval-batch-size', opts.evalBatchSize)));
+  const result = await out
+    .working('evaluating test set', 'images', (onProgress) =>
+      evaluate(model, test, {
+        batchSize: opts.evalBatchSize,
+        threads: evalThreads(backend.name),
+        backend: backend.name,
+        onProgress,
+      }),
+    )
+    .catch((err: unknown) => Promise.reject(explainOutOfMemory(err, '--eval-batch-size', opts.evalBatchSize)));
   const perClass = perClassAccuracy(result.confusion);
   if (reportFile) {
     await writeReport(reportFile, {
-      model, test, evaluation: result, dataset, metadata: metadataOf(model, dir), runDir: dir,
-      extraSettings: [['report: model folder', opts.modelDir], ['report: evaluated on backend', backend.name], ['report: written', new Date().toISOString()]],
+      model,
+      test,
+      evaluation: result,
+      dataset,
+      metadata: metadataOf(model, dir),
+      runDir: dir,
+      extraSettings: [
+        ['report: model folder', opts.modelDir],
+        ['report: evaluated on backend', backend.name],
+        ['report: written', new Date().toISOString()],
+      ],
     });
     (opts.json ? process.stderr : process.stdout).write(`report written to ${reportFile}\n`);
   }
@@ -99,8 +122,17 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   out.say(`test accuracy ${result.accuracy.toFixed(4)}`);
   out.say('');
   out.say('per-class accuracy:');
-  perClass.forEach((acc, i) => out.say(`  ${String(i).padStart(2)} ${names[i].padEnd(nameWidth)}  ${Number.isNaN(acc) ? '   n/a' : acc.toFixed(4)}`));
+  perClass.forEach((acc, i) =>
+    out.say(
+      `  ${String(i).padStart(2)} ${names[i].padEnd(nameWidth)}  ${Number.isNaN(acc) ? '   n/a' : acc.toFixed(4)}`,
+    ),
+  );
   out.say('');
   out.say('confusion matrix (rows: true class, columns: predicted):');
-  out.say(formatConfusion(result.confusion, names.map((n, i) => `${i} ${n}`)));
+  out.say(
+    formatConfusion(
+      result.confusion,
+      names.map((n, i) => `${i} ${n}`),
+    ),
+  );
 }

@@ -25,7 +25,8 @@ function datasetInfo(name: (typeof DATASET_NAMES)[number], dataDir?: string): Da
   const opts = locateOptionsFromEnv(dataDir);
   const found = locate(name, opts);
   const none = { name, dir: null, source: null, valid: false, nonCanonical: [] };
-  if (!found) return { ...none, detail: `not found (looked in ${candidateDirs(name, opts).map(displayPath).join(', ')})` };
+  if (!found)
+    return { ...none, detail: `not found (looked in ${candidateDirs(name, opts).map(displayPath).join(', ')})` };
   const at = { name, dir: found.dir, source: found.source };
   try {
     const data = readLocated(name, found);
@@ -33,7 +34,12 @@ function datasetInfo(name: (typeof DATASET_NAMES)[number], dataDir?: string): Da
     const bytes = nonCanonical.length
       ? `valid IDX, but ${nonCanonical.length} of 4 files differ from the canonical bytes`
       : 'the canonical bytes';
-    return { ...at, valid: true, nonCanonical, detail: `train ${data.train.images.count}, test ${data.test.images.count}, ${bytes}` };
+    return {
+      ...at,
+      valid: true,
+      nonCanonical,
+      detail: `train ${data.train.images.count}, test ${data.test.images.count}, ${bytes}`,
+    };
   } catch (err) {
     return { ...at, valid: false, nonCanonical: [], detail: `invalid: ${errorMessage(err)}` };
   }

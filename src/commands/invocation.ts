@@ -17,7 +17,10 @@ function real(file: string): string | undefined {
 }
 
 /** `mnist-deep` or `npx mnist-deep`, for this process. */
-export function commandName(env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string {
+export function commandName(
+  env: NodeJS.ProcessEnv = process.env,
+  script: string | undefined = process.argv[1],
+): string {
   // npm puts node_modules/.bin on PATH for npx and scripts; that PATH is not the user's shell's.
   if (env.npm_command || !script) return `npx ${NAME}`;
   const self = real(script);

@@ -6,7 +6,15 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { buildBinding, builtAgainst, checkBinding, ensureTfjsNode, linkDeps, removeBinding, writeMarker } from '../native/build';
+import {
+  buildBinding,
+  builtAgainst,
+  checkBinding,
+  ensureTfjsNode,
+  linkDeps,
+  removeBinding,
+  writeMarker,
+} from '../native/build';
 import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
 
@@ -42,7 +50,9 @@ function unlinkDeps(pkg: string): void {
 export async function runNative(opts: NativeOptions): Promise<void> {
   if (opts.remove) return removeNative(opts);
   if (process.platform !== 'linux') {
-    throw new UserError(`native: builds against TensorFlow's Linux wheel; on ${process.platform} install @tensorflow/tfjs-node the usual way (npm install @tensorflow/tfjs-node)`);
+    throw new UserError(
+      `native: builds against TensorFlow's Linux wheel; on ${process.platform} install @tensorflow/tfjs-node the usual way (npm install @tensorflow/tfjs-node)`,
+    );
   }
   const verbose = Boolean(opts.verbose);
   const libs = await ensureLibraries({ ...opts, verbose }, say);
@@ -50,7 +60,14 @@ export async function runNative(opts: NativeOptions): Promise<void> {
   const tfjsNode = (require(join(pkg, 'package.json')) as { version: string }).version;
   if (builtAgainst(pkg, libs.dir)) {
     const check = await checkBinding(verbose);
-    if (check.ok) return ready(`already set up: TensorFlow ${check.tensorflow}`, libs.dir, libs.manifest.source, tfjsNode, check.maxDiff);
+    if (check.ok)
+      return ready(
+        `already set up: TensorFlow ${check.tensorflow}`,
+        libs.dir,
+        libs.manifest.source,
+        tfjsNode,
+        check.maxDiff,
+      );
     say(`the existing binding fails its check (${check.error}); rebuilding`);
   }
   const log = join(cacheRoot(), 'build.log');
@@ -64,8 +81,16 @@ export async function runNative(opts: NativeOptions): Promise<void> {
     linkDeps(pkg, libs.dir);
     await buildBinding(pkg, log, verbose, say);
     const check = await checkBinding(verbose);
-    if (!check.ok) throw new UserError(`the built binding fails its check: ${check.error}; it was removed again (build log: ${log})`);
-    writeMarker(pkg, { libraries: libs.dir, tensorflow: libs.manifest.tensorflow, tfjsNode, builtAt: new Date().toISOString() });
+    if (!check.ok)
+      throw new UserError(
+        `the built binding fails its check: ${check.error}; it was removed again (build log: ${log})`,
+      );
+    writeMarker(pkg, {
+      libraries: libs.dir,
+      tensorflow: libs.manifest.tensorflow,
+      tfjsNode,
+      builtAt: new Date().toISOString(),
+    });
     ready(`set up: TensorFlow ${check.tensorflow}`, libs.dir, libs.manifest.source, tfjsNode, check.maxDiff);
   } catch (err) {
     undo();
@@ -93,11 +118,18 @@ function removeNative(opts: NativeOptions): void {
     removed.push(`the binding in ${pkg}`);
   }
   const root = cacheRoot();
-  const ours = (f: string) => (opts.tfVersion ? f === `tensorflow-${opts.tfVersion}` || f.startsWith(`.tensorflow-${opts.tfVersion}.partial-`) : /^\.?tensorflow-/.test(f));
+  const ours = (f: string) =>
+    opts.tfVersion
+      ? f === `tensorflow-${opts.tfVersion}` || f.startsWith(`.tensorflow-${opts.tfVersion}.partial-`)
+      : /^\.?tensorflow-/.test(f);
   for (const f of existsSync(root) ? readdirSync(root).filter(ours) : []) {
     rmSync(join(root, f), { recursive: true, force: true });
     if (!f.startsWith('.')) removed.push(join(root, f));
   }
   for (const log of ['build.log', 'build-quiet.log']) rmSync(join(root, log), { force: true });
-  process.stdout.write(removed.length ? `removed ${removed.join(', ')}; --backend auto now uses wasm\n` : 'nothing to remove: the native backend is not set up by mnist-deep\n');
+  process.stdout.write(
+    removed.length
+      ? `removed ${removed.join(', ')}; --backend auto now uses wasm\n`
+      : 'nothing to remove: the native backend is not set up by mnist-deep\n',
+  );
 }

@@ -37,7 +37,8 @@ export function httpUrl(value: string): string {
   } catch {
     throw new InvalidArgumentError('must be an http:// or https:// URL.');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError('must be an http:// or https:// URL.');
   return value;
 }
 
@@ -57,7 +58,8 @@ export const datasetOption = (defaultValue?: string) => {
   const o = new Option('--dataset <name>', 'data set').choices(DATASET_NAMES);
   return defaultValue ? o.default(defaultValue) : o;
 };
-export const dataDirOption = () => new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)').argParser(pathArg);
+export const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)').argParser(pathArg);
 export const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
 export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');

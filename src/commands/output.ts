@@ -52,7 +52,11 @@ export class Output {
   }
 
   /** Runs `work`, showing "label done/total unit" on the status line meanwhile. */
-  async working<T>(label: string, unit: string, work: (progress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  async working<T>(
+    label: string,
+    unit: string,
+    work: (progress: (done: number, total: number) => void) => Promise<T>,
+  ): Promise<T> {
     const counter = new CountProgress(this.status, label, unit);
     try {
       return await work((done, total) => counter.update(done, total));

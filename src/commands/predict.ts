@@ -94,13 +94,20 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
       process.stderr.write(`mnist-deep: error: ${input.file}: ${input.error}\n`);
       continue;
     }
-    const predictions = topClasses(probs, scored.row, opts.top).map((p) => ({ class: p.class, label: names[p.class], probability: p.probability }));
+    const predictions = topClasses(probs, scored.row, opts.top).map((p) => ({
+      class: p.class,
+      label: names[p.class],
+      probability: p.probability,
+    }));
     out.emit({ file: input.file, predictions });
     const shown = predictions.map((p) => `${p.label} ${p.probability.toFixed(3)}`).join(' | ');
     out.say(`${input.file}: ${shown}${garments ? '' : ` (read as ${scored.polarity})`}`);
   }
   if (failed) {
-    if (!opts.json) process.stderr.write(`mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified\n`);
+    if (!opts.json)
+      process.stderr.write(
+        `mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified\n`,
+      );
     process.exitCode = 1;
   }
 }

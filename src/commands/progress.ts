@@ -22,7 +22,9 @@ export function byteProgress(status: StatusLine = statusLine()): Progress | unde
       const left = size === undefined ? undefined : rate?.secondsLeft(size - received);
       const of = size === undefined ? '' : ` of ${formatBytes(size)}`;
       const speed = perSec === undefined ? '' : `  ${formatBytes(perSec)}/s`;
-      status.set(`${name} ${formatBytes(received)}${of}${speed}${left === undefined ? '' : `  ETA ${formatDuration(left)}`}`);
+      status.set(
+        `${name} ${formatBytes(received)}${of}${speed}${left === undefined ? '' : `  ETA ${formatDuration(left)}`}`,
+      );
     },
     stop() {
       status.clear();

@@ -25,16 +25,25 @@ function listenError(err: unknown, host: string, port: number, modelArgs: string
   const where = `${urlHost(host)}:${port}`;
   const anyPort = `any free port: ${commandLine('serve', ...modelArgs, '--port', '0')}`;
   if (code === 'EADDRINUSE') return new UserError(`--port ${port}: ${where} is already in use`, { hint: anyPort });
-  if (code === 'EACCES') return new UserError(`--port ${port}: not allowed to listen on ${where} (ports below 1024 need privileges)`, { hint: anyPort });
+  if (code === 'EACCES')
+    return new UserError(`--port ${port}: not allowed to listen on ${where} (ports below 1024 need privileges)`, {
+      hint: anyPort,
+    });
   return new UserError(`--host ${host}: cannot listen on ${where} (${code ?? String(err)})`);
 }
 
 /** Opens the URL in the desktop's browser; failing to is only a warning. */
 function openBrowser(url: string): void {
   const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-  child.on('error', (err: NodeJS.ErrnoException) => warn(`--open: could not start ${cmd} (${err.code ?? err.message}); open ${url} yourself`));
+  child.on('error', (err: NodeJS.ErrnoException) =>
+    warn(`--open: could not start ${cmd} (${err.code ?? err.message}); open ${url} yourself`),
+  );
   child.unref();
 }
 
@@ -68,7 +77,9 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   allowed = allowedHosts(host, port);
   const url = `http://${browseHost(host)}:${port}/`;
   if (!isLoopback(host)) {
-    warn(`--host ${host}: the page and the model can be fetched by any machine that reaches this address; there is no authentication`);
+    warn(
+      `--host ${host}: the page and the model can be fetched by any machine that reaches this address; there is no authentication`,
+    );
   }
   const stopped = new Promise<void>((done) => {
     const signals = trapSignals(() => {

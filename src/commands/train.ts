@@ -34,7 +34,16 @@ export interface TrainCommandOptions extends TrainOptions {
 }
 
 /** Options that may change when resuming: they do not change what is learned. */
-const RESUMABLE = new Set(['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery', 'json', 'resume']);
+const RESUMABLE = new Set([
+  'steps',
+  'backend',
+  'threads',
+  'logEvery',
+  'evalBatchSize',
+  'checkpointEvery',
+  'json',
+  'resume',
+]);
 
 const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
@@ -51,7 +60,8 @@ function finished(dir: string, step: number): boolean {
 /** Whether option `key`, as given, says what the checkpoint already holds. */
 function sameAsCheckpoint(key: string, given: unknown, cp: Checkpoint): boolean {
   const held = (cp.config as unknown as Record<string, unknown>)[key] ?? (key === 'recipe' ? 'seed' : undefined);
-  if ((key === 'dataDir' || key === 'saveDir') && typeof given === 'string' && typeof held === 'string') return resolve(given) === resolve(held);
+  if ((key === 'dataDir' || key === 'saveDir') && typeof given === 'string' && typeof held === 'string')
+    return resolve(given) === resolve(held);
   return given === held;
 }
 
@@ -60,21 +70,38 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: TrainCommandOptions): T
   const value = (key: string) => (opts as Record<string, unknown>)[key];
   const changed = (opts.given ?? []).filter((o) => !RESUMABLE.has(o) && !sameAsCheckpoint(o, value(o), cp));
   if (changed.length) {
-    const was = changed.map((o) => `${flag(o)} ${String((cp.config as unknown as Record<string, unknown>)[o] ?? 'unset')}`).join(', ');
-    throw new UserError(`--resume takes its settings from the checkpoint; ${changed.map(flag).join(', ')} cannot be changed (the run has ${was})`, {
-      hint: `only ${[...RESUMABLE].filter((o) => o !== 'resume' && o !== 'json').map(flag).join(', ')} may differ`,
-    });
+    const was = changed
+      .map((o) => `${flag(o)} ${String((cp.config as unknown as Record<string, unknown>)[o] ?? 'unset')}`)
+      .join(', ');
+    throw new UserError(
+      `--resume takes its settings from the checkpoint; ${changed.map(flag).join(', ')} cannot be changed (the run has ${was})`,
+      {
+        hint: `only ${[...RESUMABLE]
+          .filter((o) => o !== 'resume' && o !== 'json')
+          .map(flag)
+          .join(', ')} may differ`,
+      },
+    );
   }
   const given = new Set(opts.given ?? []);
   const cfg: TrainConfig = { ...cp.config, saveDir: resolve(dir) };
   for (const key of ['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery'] as const) {
     if (given.has(key) && opts[key] !== undefined) Object.assign(cfg, { [key]: opts[key] });
   }
-  const further = { hint: `to train further, give a larger total: ${commandLine('train', '--resume', displayPath(resolve(dir)), '--steps', String(cp.step * 2))}` };
-  if (cfg.steps < cp.step) throw new UserError(`--steps ${cfg.steps}: the run in ${displayPath(resolve(dir))} is already at step ${cp.step}`, further);
+  const further = {
+    hint: `to train further, give a larger total: ${commandLine('train', '--resume', displayPath(resolve(dir)), '--steps', String(cp.step * 2))}`,
+  };
+  if (cfg.steps < cp.step)
+    throw new UserError(
+      `--steps ${cfg.steps}: the run in ${displayPath(resolve(dir))} is already at step ${cp.step}`,
+      further,
+    );
   // Training complete: a run whose model or results are missing is finished; a finished one is said so.
   if (cfg.steps === cp.step && finished(dir, cp.step)) {
-    throw new UserError(`the run in ${displayPath(resolve(dir))} is finished (step ${cp.step} of ${cp.config.steps}, model and results saved)`, further);
+    throw new UserError(
+      `the run in ${displayPath(resolve(dir))} is finished (step ${cp.step} of ${cp.config.steps}, model and results saved)`,
+      further,
+    );
   }
   return cfg;
 }
@@ -123,7 +150,9 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   const backend = await useBackend(cfg.backend);
   const model = buildModel(cfg.model, cfg.seed);
   if (resumed && resumed.weights.length !== model.countParams()) {
-    throw new UserError(`${join(saveDir, CHECKPOINT_FILE)}: field parameters: ${resumed.weights.length}, but a ${cfg.model} model has ${model.countParams()}`);
+    throw new UserError(
+      `${join(saveDir, CHECKPOINT_FILE)}: field parameters: ${resumed.weights.length}, but a ${cfg.model} model has ${model.countParams()}`,
+    );
   }
   checkFreeSpace(saveDir, resumed ? '--resume' : '--save-dir', bytesNeeded(model.countParams(), cfg));
   const raw = await commandDataset(cfg.dataset, cfg.dataDir);
@@ -136,15 +165,25 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   if (resumed) restoreData(data, resumed, saveDir);
   const startStep = resumed?.step ?? 0;
 
-  const engine = await createEngine(model, { ...cfg, backend: backend.name }, resumed && { weights: resumed.weights, optimizer: resumed.optimizer });
+  const engine = await createEngine(
+    model,
+    { ...cfg, backend: backend.name },
+    resumed && { weights: resumed.weights, optimizer: resumed.optimizer },
+  );
   if (startStep === cfg.steps) {
-    out.say(`finishing the run in ${displayPath(saveDir)}: training is complete (step ${startStep} of ${cfg.steps}); saving and evaluating the model`);
+    out.say(
+      `finishing the run in ${displayPath(saveDir)}: training is complete (step ${startStep} of ${cfg.steps}); saving and evaluating the model`,
+    );
   } else {
     // Two lines, each well inside 120 columns.
-    out.say(`${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
-      `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) from ${dataOrigin(raw)}`);
-    out.say(`  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
-      `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`);
+    out.say(
+      `${resumed ? `resuming at step ${startStep}: ` : ''}training ${cfg.model} (${cfg.recipe ?? 'seed'} recipe) on ${cfg.dataset} ` +
+        `(${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test) from ${dataOrigin(raw)}`,
+    );
+    out.say(
+      `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
+        `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`,
+    );
   }
 
   let lastCheckpoint = resumed?.step;
@@ -152,27 +191,38 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   const checkpoint = async (stepsDone: number) => {
     const state = await engine.exportState();
     // Never replace a good checkpoint with a diverged one.
-    if (firstNonFinite(state.weights) >= 0) throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
+    if (firstNonFinite(state.weights) >= 0)
+      throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
     writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...state });
     lastCheckpoint = stepsDone;
   };
   const signals = trapSignals((signal) =>
-    out.notice(`${signal === 'SIGINT' ? 'Ctrl-C: ' : `${signal}: `}stopping after this step and saving a checkpoint (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to quit at once)`),
+    out.notice(
+      `${signal === 'SIGINT' ? 'Ctrl-C: ' : `${signal}: `}stopping after this step and saving a checkpoint (${signal === 'SIGINT' ? 'press Ctrl-C again' : 'signal again'} to quit at once)`,
+    ),
   );
   let summary: TrainSummary;
   startStepLog(saveDir, startStep);
   out.startProgress(cfg.steps, startStep);
   try {
-    summary = await trainLoop(engine, data, cfg, {
-      onStep: (s) => out.progress(s),
-      onLog: (log) => {
-        out.say(`step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`);
-        out.emit({ event: 'step', ...log });
-        appendStepLog(saveDir, log);
+    summary = await trainLoop(
+      engine,
+      data,
+      cfg,
+      {
+        onStep: (s) => out.progress(s),
+        onLog: (log) => {
+          out.say(
+            `step ${log.step}, training accuracy ${log.trainAccuracy.toFixed(2)} (loss ${log.loss.toFixed(4)}, ${Math.round(log.examplesPerSec)} examples/s)`,
+          );
+          out.emit({ event: 'step', ...log });
+          appendStepLog(saveDir, log);
+        },
+        onCheckpoint: checkpoint,
+        shouldStop: () => signals.received !== undefined,
       },
-      onCheckpoint: checkpoint,
-      shouldStop: () => signals.received !== undefined,
-    }, startStep);
+      startStep,
+    );
     if (summary.stopped) await checkpoint(summary.stepsDone);
     // Training is done: a last checkpoint, so that a run cut short from here on can be finished
     // (and `--resume DIR --steps MORE` can train on).
@@ -200,21 +250,36 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
 /** The checkpoint's place in the training data, which must be the same data set. */
 function restoreData(data: ReturnType<typeof makeDatasets>, cp: Checkpoint, saveDir: string): void {
   if (cp.data.order.length !== data.train.count) {
-    throw new UserError(`${join(saveDir, CHECKPOINT_FILE)}: field data.order: ${cp.data.order.length} entries, but the training set in ${data.dir} has ${data.train.count} images (was the data set changed?)`);
+    throw new UserError(
+      `${join(saveDir, CHECKPOINT_FILE)}: field data.order: ${cp.data.order.length} entries, but the training set in ${data.dir} has ${data.train.count} images (was the data set changed?)`,
+    );
   }
   data.train.setState(cp.data);
 }
 
 /** The one-line story of a diverged run: where, why probably, and what is kept. */
-function divergence(err: DivergedError, cfg: TrainConfig, saveDir: string, lastCheckpoint: number | undefined): UserError {
-  const kept = lastCheckpoint !== undefined
-    ? `the last good checkpoint (step ${lastCheckpoint}) is kept in ${saveDir}`
-    : 'no checkpoint had been written yet';
-  return new UserError(`${err.message} (learning rate ${cfg.learningRate} with ${cfg.optimizer}: try a smaller --learning-rate); no model saved; ${kept}`);
+function divergence(
+  err: DivergedError,
+  cfg: TrainConfig,
+  saveDir: string,
+  lastCheckpoint: number | undefined,
+): UserError {
+  const kept =
+    lastCheckpoint !== undefined
+      ? `the last good checkpoint (step ${lastCheckpoint}) is kept in ${saveDir}`
+      : 'no checkpoint had been written yet';
+  return new UserError(
+    `${err.message} (learning rate ${cfg.learningRate} with ${cfg.optimizer}: try a smaller --learning-rate); no model saved; ${kept}`,
+  );
 }
 
 async function finish(
-  cfg: TrainConfig, engine: TrainingEngine, summary: TrainSummary, backend: BackendName, saveDir: string, out: Output,
+  cfg: TrainConfig,
+  engine: TrainingEngine,
+  summary: TrainSummary,
+  backend: BackendName,
+  saveDir: string,
+  out: Output,
   data: ReturnType<typeof makeDatasets>,
 ): Promise<void> {
   const model = engine.model;
@@ -222,9 +287,11 @@ async function finish(
   let modelSaved = false;
   const stopTrap = exitOnSignals(() => {
     out.stopProgress();
-    process.stderr.write(modelSaved
-      ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}\n`
-      : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}\n`);
+    process.stderr.write(
+      modelSaved
+        ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}\n`
+        : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}\n`,
+    );
     process.stderr.write(`finish the run with: ${resumeHint(saveDir)}\n`);
   });
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
@@ -236,9 +303,15 @@ async function finish(
     await saveModel(model, saveDir, metadata(cfg, { backend, seconds: summary.seconds }));
     modelSaved = true;
     validation = data.validation.count
-      ? (await out.working('evaluating validation set', 'images', (onProgress) => evaluate(model, data.validation, { ...how, onProgress }))).accuracy
+      ? (
+          await out.working('evaluating validation set', 'images', (onProgress) =>
+            evaluate(model, data.validation, { ...how, onProgress }),
+          )
+        ).accuracy
       : NaN;
-    test = await out.working('evaluating test set', 'images', (onProgress) => evaluate(model, data.test, { ...how, onProgress }));
+    test = await out.working('evaluating test set', 'images', (onProgress) =>
+      evaluate(model, data.test, { ...how, onProgress }),
+    );
   } catch (err) {
     throw explainOutOfMemory(err, '--eval-batch-size', cfg.evalBatchSize);
   } finally {
@@ -262,7 +335,14 @@ async function finish(
   // metadata.json with the accuracies last but the report: with them, it says the run is complete.
   await saveModel(model, saveDir, meta);
   if (data.validation.count) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
-  await writeReport(join(saveDir, REPORT_FILE), { model, test: data.test, evaluation: test, dataset: cfg.dataset, metadata: meta, runDir: saveDir });
+  await writeReport(join(saveDir, REPORT_FILE), {
+    model,
+    test: data.test,
+    evaluation: test,
+    dataset: cfg.dataset,
+    metadata: meta,
+    runDir: saveDir,
+  });
   // Without periodic checkpoints the final one was only there to make the run finishable.
   if (cfg.checkpointEvery === 0) {
     rmSync(join(saveDir, CHECKPOINT_FILE), { force: true });
@@ -272,13 +352,20 @@ async function finish(
   out.say(`validation accuracy ${fmt(validation)}`);
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
   if (summary.stepsTrained > 0) {
-    out.say(`trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`);
+    out.say(
+      `trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${backend}`,
+    );
   }
-  out.say(`saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`);
+  out.say(
+    `saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`,
+  );
   out.emit(result);
 }
 
-function metadata(cfg: TrainConfig, result: { validationAccuracy?: number; testAccuracy?: number; backend: string; seconds: number }) {
+function metadata(
+  cfg: TrainConfig,
+  result: { validationAccuracy?: number; testAccuracy?: number; backend: string; seconds: number },
+) {
   return {
     model: cfg.model,
     recipe: cfg.recipe,
@@ -294,7 +381,10 @@ function metadata(cfg: TrainConfig, result: { validationAccuracy?: number; testA
     seed: cfg.seed,
     steps: cfg.steps,
     // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
-    ...(result.testAccuracy !== undefined && { validationAccuracy: result.validationAccuracy, testAccuracy: result.testAccuracy }),
+    ...(result.testAccuracy !== undefined && {
+      validationAccuracy: result.validationAccuracy,
+      testAccuracy: result.testAccuracy,
+    }),
     backend: result.backend,
     seconds: result.seconds,
     versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },

@@ -19,7 +19,10 @@ export { ENGINE_KINDS } from './types';
  * single-threaded wasm and cpu backends; tfjs-node already uses every core,
  * and the softmax model is too small for the exchange to pay.
  */
-export function autoThreads(opts: Pick<EngineOptions, 'backend' | 'model' | 'batchSize'>, cores = availableParallelism()): number {
+export function autoThreads(
+  opts: Pick<EngineOptions, 'backend' | 'model' | 'batchSize'>,
+  cores = availableParallelism(),
+): number {
   if (runsOwnParallelism(opts.backend) || opts.model === 'softmax') return 1;
   return Math.max(1, Math.min(cores, 4, opts.batchSize));
 }
@@ -35,28 +38,43 @@ export function engineKindFor(backend: BackendName): EngineKind {
 }
 
 /** The engine for `options`, training `model`, from `initialState` (a checkpoint's) or the model's own weights. */
-export async function createEngine(model: tfl.LayersModel, options: EngineOptions, initialState?: EngineState): Promise<TrainingEngine> {
+export async function createEngine(
+  model: tfl.LayersModel,
+  options: EngineOptions,
+  initialState?: EngineState,
+): Promise<TrainingEngine> {
   // More than one thread asked for: the flat engine's worker threads, whatever the backend.
   const kind = options.engine ?? ((options.threads ?? 1) > 1 ? 'flat' : engineKindFor(options.backend));
   if (initialState && initialState.optimizer.name !== options.optimizer) {
     throw new UserError(`the checkpoint's optimizer is ${initialState.optimizer.name}, not ${options.optimizer}`);
   }
   if (kind === 'tensor') {
-    if ((options.threads ?? 1) > 1) throw new UserError(`--threads ${options.threads}: the tensor engine trains from one thread`);
+    if ((options.threads ?? 1) > 1)
+      throw new UserError(`--threads ${options.threads}: the tensor engine trains from one thread`);
     const { TensorEngine } = await import('./tensor');
     return new TensorEngine(model, options, initialState);
   }
   const threads = options.threads ?? autoThreads(options);
-  if (threads > 1 && options.backend === 'webgpu') throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
-  if (threads > options.batchSize) throw new UserError(`--threads ${threads} is more than the batch size ${options.batchSize}`);
+  if (threads > 1 && options.backend === 'webgpu')
+    throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
+  if (threads > options.batchSize)
+    throw new UserError(`--threads ${threads} is more than the batch size ${options.batchSize}`);
   const replicaOptions = { seed: options.seed, thread: 0, decay: options.decay, dropout: options.dropout };
   if (threads === 1) {
-    return new LocalEngine(new Replica(model, options.optimizer, options.learningRate, {
-      ...replicaOptions, weights: initialState?.weights, optimizerState: initialState?.optimizer,
-    }));
+    return new LocalEngine(
+      new Replica(model, options.optimizer, options.learningRate, {
+        ...replicaOptions,
+        weights: initialState?.weights,
+        optimizerState: initialState?.optimizer,
+      }),
+    );
   }
   const { ParallelEngine, sharedState } = await import('./parallel');
-  const shared = sharedState(initialState?.weights ?? getFlatWeights(trainableVariables(model)), options.optimizer, initialState?.optimizer);
+  const shared = sharedState(
+    initialState?.weights ?? getFlatWeights(trainableVariables(model)),
+    options.optimizer,
+    initialState?.optimizer,
+  );
   const replica = new Replica(model, options.optimizer, options.learningRate, { ...replicaOptions, shared });
   return ParallelEngine.start(replica, threads, {
     backend: options.backend,

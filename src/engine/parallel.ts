@@ -66,7 +66,13 @@ export function shardRange(n: number, threads: number, t: number): [number, numb
 }
 
 /** Σ_t (counts[t]/total)·grads[t], in thread order, into `out[from..to)`. */
-export function combineGradients(grads: Float32Array[], counts: number[], out: Float32Array, from = 0, to = out.length): Float32Array {
+export function combineGradients(
+  grads: Float32Array[],
+  counts: number[],
+  out: Float32Array,
+  from = 0,
+  to = out.length,
+): Float32Array {
   const total = counts.reduce((a, b) => a + b, 0);
   const w0 = counts[0] / total;
   const g0 = grads[0];
@@ -125,20 +131,33 @@ export class ParallelEngine implements TrainingEngine {
    * Starts `threads - 1` workers around a replica whose weights and optimizer
    * slots are in shared memory (see `sharedState`).
    */
-  static async start(replica: Replica, threads: number, spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed' | 'dropout'>): Promise<ParallelEngine> {
+  static async start(
+    replica: Replica,
+    threads: number,
+    spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed' | 'dropout'>,
+  ): Promise<ParallelEngine> {
     const state = replica.optimizer.getState();
-    if (!(replica.weights.buffer instanceof SharedArrayBuffer)) throw new Error('parallel training needs the replica built on sharedState()');
+    if (!(replica.weights.buffer instanceof SharedArrayBuffer))
+      throw new Error('parallel training needs the replica built on sharedState()');
     const bytes = replica.weights.length * 4;
     const grads = Array.from({ length: threads }, () => [new SharedArrayBuffer(bytes), new SharedArrayBuffer(bytes)]);
-    const workers = Array.from({ length: threads - 1 }, (_, i): WorkerReplica => new WorkerChannel(join(__dirname, 'worker.js'), {
-      ...spec,
-      index: i + 1,
-      threads,
-      weights: replica.weights.buffer as SharedArrayBuffer,
-      slots: state.slots.map((s) => s.buffer as SharedArrayBuffer),
-      optimizerStep: state.step,
-      grads,
-    } satisfies ReplicaSpec, 'training worker'));
+    const workers = Array.from(
+      { length: threads - 1 },
+      (_, i): WorkerReplica =>
+        new WorkerChannel(
+          join(__dirname, 'worker.js'),
+          {
+            ...spec,
+            index: i + 1,
+            threads,
+            weights: replica.weights.buffer as SharedArrayBuffer,
+            slots: state.slots.map((s) => s.buffer as SharedArrayBuffer),
+            optimizerStep: state.step,
+            grads,
+          } satisfies ReplicaSpec,
+          'training worker',
+        ),
+    );
     try {
       for (const w of workers) await w.expect('ready');
     } catch (err) {
@@ -150,20 +169,44 @@ export class ParallelEngine implements TrainingEngine {
 
   async step(batch: Batch, step: number): Promise<StepResult> {
     const counts = splitCounts(batch.size, this.threads);
-    if (counts[counts.length - 1] === 0) throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
+    if (counts[counts.length - 1] === 0)
+      throw new Error(`a batch of ${batch.size} cannot be split over ${this.threads} threads`);
     const parity = step % 2;
     // 1. Gradients: workers take the later parts of the batch, this thread the first.
     const own = counts[0];
     const gradsDone = this.workers.map((w) => w.expect('grads'));
-    for (const w of this.workers) w.send({ type: 'batch', step, xs: batch.xs.slice(own * IMAGE_SIZE), ys: batch.ys.slice(own * NUM_CLASSES), counts });
-    const mine = this.replica.gradients(step, batch.xs.subarray(0, own * IMAGE_SIZE), batch.ys.subarray(0, own * NUM_CLASSES), own, this.views[0][parity]);
+    for (const w of this.workers)
+      w.send({
+        type: 'batch',
+        step,
+        xs: batch.xs.slice(own * IMAGE_SIZE),
+        ys: batch.ys.slice(own * NUM_CLASSES),
+        counts,
+      });
+    const mine = this.replica.gradients(
+      step,
+      batch.xs.subarray(0, own * IMAGE_SIZE),
+      batch.ys.subarray(0, own * NUM_CLASSES),
+      own,
+      this.views[0][parity],
+    );
     let loss = mine.loss * (own / batch.size);
     (await Promise.all(gradsDone)).forEach((g, i) => (loss += g.loss * (counts[i + 1] / batch.size)));
     // 2. Each thread updates its range of the shared weights.
     const applied = this.workers.map((w) => w.expect('applied'));
     for (const w of this.workers) w.send({ type: 'apply', step, counts });
     const [from, to] = this.range;
-    this.replica.applyRange(combineGradients(this.views.map((v) => v[parity]), counts, this.sum, from, to), from, to);
+    this.replica.applyRange(
+      combineGradients(
+        this.views.map((v) => v[parity]),
+        counts,
+        this.sum,
+        from,
+        to,
+      ),
+      from,
+      to,
+    );
     await Promise.all(applied);
     // 3. This model follows; workers load theirs at the start of the next step.
     this.replica.loadWeights();

@@ -21,8 +21,13 @@ export function parameterCount(vars: tfl.Variable[]): number {
  * flattened into one array in `trainableVariables` order (to send between threads).
  */
 export function flatGradients(
-  model: tfl.LayersModel, vars: tfl.Variable[], xs: Float32Array, ys: Float32Array, n: number,
-  training = true, out: Float32Array = new Float32Array(parameterCount(vars)),
+  model: tfl.LayersModel,
+  vars: tfl.Variable[],
+  xs: Float32Array,
+  ys: Float32Array,
+  n: number,
+  training = true,
+  out: Float32Array = new Float32Array(parameterCount(vars)),
 ): { loss: number; grads: Float32Array } {
   const tf = loadTf();
   const { value, grads } = tf.tidy(() => {
@@ -96,7 +101,12 @@ export class Replica {
   readonly optimizer: FlatOptimizer;
   private gradBuffer: Float32Array | undefined;
 
-  constructor(readonly model: tfl.LayersModel, optimizer: OptimizerName, learningRate: number, private readonly opts: ReplicaOptions) {
+  constructor(
+    readonly model: tfl.LayersModel,
+    optimizer: OptimizerName,
+    learningRate: number,
+    private readonly opts: ReplicaOptions,
+  ) {
     this.vars = trainableVariables(model);
     const { shared } = opts;
     this.weights = shared?.weights ?? (opts.weights ? Float32Array.from(opts.weights) : getFlatWeights(this.vars));
@@ -110,7 +120,13 @@ export class Replica {
    * Gradients for training step `step` (which, with the seed and thread, fixes
    * the dropout masks), into `out` or a buffer reused from step to step.
    */
-  gradients(step: number, xs: Float32Array, ys: Float32Array, n: number, out?: Float32Array): { loss: number; grads: Float32Array } {
+  gradients(
+    step: number,
+    xs: Float32Array,
+    ys: Float32Array,
+    n: number,
+    out?: Float32Array,
+  ): { loss: number; grads: Float32Array } {
     seedDropout(this.opts.seed, step, this.opts.thread);
     const target = out ?? (this.gradBuffer ??= new Float32Array(this.weights.length));
     return flatGradients(this.model, this.vars, xs, ys, n, this.opts.dropout !== false, target);

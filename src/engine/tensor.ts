@@ -46,21 +46,31 @@ export class TensorEngine implements TrainingEngine {
   private readonly constants: Record<'beta1' | 'oneMinusBeta1' | 'beta2' | 'oneMinusBeta2' | 'epsilon', tfl.Scalar>;
   private optimizerStep: number;
 
-  constructor(readonly model: tfl.LayersModel, private readonly options: EngineOptions, initial?: EngineState) {
+  constructor(
+    readonly model: tfl.LayersModel,
+    private readonly options: EngineOptions,
+    initial?: EngineState,
+  ) {
     const tf = loadTf();
     this.vars = trainableVariables(model);
     const size = parameterCount(this.vars);
     const slots = slotCount(options.optimizer);
     if (initial) {
-      const fits = initial.weights.length === size && initial.optimizer.slots.length === slots && initial.optimizer.slots.every((s) => s.length === size);
-      if (!fits) throw new UserError(`the checkpoint's weights or optimizer state do not fit the ${options.model} model`);
+      const fits =
+        initial.weights.length === size &&
+        initial.optimizer.slots.length === slots &&
+        initial.optimizer.slots.every((s) => s.length === size);
+      if (!fits)
+        throw new UserError(`the checkpoint's weights or optimizer state do not fit the ${options.model} model`);
       setFlatWeights(this.vars, initial.weights);
     }
     this.slots = Array.from({ length: slots }, (_, k) => {
       let offset = 0;
       return this.vars.map((v) => {
         const from = initial?.optimizer.slots[k];
-        const value = tf.tidy(() => (from ? tf.tensor(from.subarray(offset, offset + v.size), v.shape) : tf.zerosLike(v)));
+        const value = tf.tidy(() =>
+          from ? tf.tensor(from.subarray(offset, offset + v.size), v.shape) : tf.zerosLike(v),
+        );
         offset += v.size;
         const slot = tf.variable(value, false);
         value.dispose();
@@ -86,7 +96,10 @@ export class TensorEngine implements TrainingEngine {
       const x = tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE]);
       const y = tf.tensor2d(batch.ys, [batch.size, NUM_CLASSES]);
       const training = this.options.dropout !== false;
-      const { value, grads } = tf.variableGrads(() => crossEntropy(y, this.model.apply(x, { training }) as tfl.Tensor), this.vars);
+      const { value, grads } = tf.variableGrads(
+        () => crossEntropy(y, this.model.apply(x, { training }) as tfl.Tensor),
+        this.vars,
+      );
       if (this.options.optimizer === 'adam') this.adam(grads, lr, t);
       else this.sgd(grads, lr);
       return value;
@@ -126,7 +139,11 @@ export class TensorEngine implements TrainingEngine {
   async exportState(): Promise<EngineState> {
     return {
       weights: await flatData(this.vars),
-      optimizer: { name: this.options.optimizer, step: this.optimizerStep, slots: await Promise.all(this.slots.map(flatData)) },
+      optimizer: {
+        name: this.options.optimizer,
+        step: this.optimizerStep,
+        slots: await Promise.all(this.slots.map(flatData)),
+      },
     };
   }
 

@@ -13,7 +13,11 @@ serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
     thread: spec.index,
     decay: spec.decay,
     dropout: spec.dropout,
-    shared: { weights: new Float32Array(spec.weights), slots: spec.slots.map((b) => new Float32Array(b)), step: spec.optimizerStep },
+    shared: {
+      weights: new Float32Array(spec.weights),
+      slots: spec.slots.map((b) => new Float32Array(b)),
+      step: spec.optimizerStep,
+    },
   });
   const views = spec.grads.map((pair) => pair.map((b) => new Float32Array(b)));
   const sum = new Float32Array(replica.weights.length);
@@ -21,7 +25,17 @@ serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
   return (m) => {
     const parity = m.step % 2;
     if (m.type === 'apply') {
-      replica.applyRange(combineGradients(views.map((v) => v[parity]), m.counts, sum, from, to), from, to);
+      replica.applyRange(
+        combineGradients(
+          views.map((v) => v[parity]),
+          m.counts,
+          sum,
+          from,
+          to,
+        ),
+        from,
+        to,
+      );
       return { type: 'applied' };
     }
     // m.xs holds the parts of threads 1.. in order; take ours.

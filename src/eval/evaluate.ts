@@ -66,11 +66,17 @@ async function artifactsOf(model: tfl.LayersModel): Promise<tfl.io.ModelArtifact
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Scores a whole split in batches (never one tensor for all of it), on one or more threads. */
-export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluate(
+  model: tfl.LayersModel,
+  split: DataSplit,
+  opts: EvaluateOptions = {},
+): Promise<Evaluation> {
   const batchSize = opts.batchSize ?? 1000;
   const batches: Array<[number, number]> = [];
-  for (let start = 0; start < split.count; start += batchSize) batches.push([start, Math.min(start + batchSize, split.count)]);
-  const helpers = model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
+  for (let start = 0; start < split.count; start += batchSize)
+    batches.push([start, Math.min(start + batchSize, split.count)]);
+  const helpers =
+    model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
   const results: Int32Array[] = [];
   let done = 0;
   // Worker start-up takes a while: say at once that evaluation has begun.
@@ -86,8 +92,12 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   const workers: WorkerChannel<ToEvalWorker, FromEvalWorker>[] = [];
   try {
     if (helpers > 0) {
-      const spec: EvalWorkerSpec = { backend: opts.backend ?? (loadTf().getBackend() as BackendName), artifacts: await artifactsOf(model) };
-      for (let k = 0; k < helpers; k++) workers.push(new WorkerChannel(join(__dirname, 'worker.js'), spec, 'evaluation worker'));
+      const spec: EvalWorkerSpec = {
+        backend: opts.backend ?? (loadTf().getBackend() as BackendName),
+        artifacts: await artifactsOf(model),
+      };
+      for (let k = 0; k < helpers; k++)
+        workers.push(new WorkerChannel(join(__dirname, 'worker.js'), spec, 'evaluation worker'));
       await Promise.all(workers.map((w) => w.expect('ready')));
     }
     const remote = Promise.all(

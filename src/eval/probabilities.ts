@@ -3,7 +3,12 @@ import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 
 /** Class probabilities (softmax of the model's logits, dropout off) for n flat images: n x 10, row-major. */
-export async function predictProbabilities(model: tfl.LayersModel, xs: Float32Array, n: number, batchSize = 256): Promise<Float32Array> {
+export async function predictProbabilities(
+  model: tfl.LayersModel,
+  xs: Float32Array,
+  n: number,
+  batchSize = 256,
+): Promise<Float32Array> {
   const tf = loadTf();
   const out = new Float32Array(n * NUM_CLASSES);
   for (let start = 0; start < n; start += batchSize) {
@@ -26,6 +31,9 @@ export interface Ranked {
 
 /** The `top` most probable classes of row `i`, best first. */
 export function topClasses(probs: Float32Array, i: number, top: number): Ranked[] {
-  const row = Array.from(probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES), (probability, c) => ({ class: c, probability }));
+  const row = Array.from(probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES), (probability, c) => ({
+    class: c,
+    probability,
+  }));
   return row.sort((a, b) => b.probability - a.probability || a.class - b.class).slice(0, top);
 }

@@ -5,12 +5,30 @@
  * with npm's own node-gyp, then load it in a child process and check it.
  */
 import {
-  copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import {
-  BINDING_DIR, BINDING_FILE, MARKER_FILE, NAPI_VERSION, QUIET_FILE, TFJS_NODE, cacheRoot, depsTarget, packageRoot, tfjsNodeDir,
+  BINDING_DIR,
+  BINDING_FILE,
+  MARKER_FILE,
+  NAPI_VERSION,
+  QUIET_FILE,
+  TFJS_NODE,
+  cacheRoot,
+  depsTarget,
+  packageRoot,
+  tfjsNodeDir,
 } from './layout';
 import { Say, run } from './libraries';
 
@@ -37,7 +55,8 @@ function npmDir(): string | undefined {
   for (const c of candidates) {
     try {
       let d = dirname(realpathSync(c));
-      for (let i = 0; i < 3; i++, d = dirname(d)) if (existsSync(join(d, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))) return d;
+      for (let i = 0; i < 3; i++, d = dirname(d))
+        if (existsSync(join(d, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))) return d;
     } catch {
       // not there
     }
@@ -52,18 +71,35 @@ export async function ensureTfjsNode(say: Say): Promise<{ dir: string; installed
   const found = tfjsNodeDir();
   if (found) return { dir: found, installed: false };
   const override = process.env.MNIST_DEEP_TFJS_NODE_DIR;
-  if (override) throw new UserError(`MNIST_DEEP_TFJS_NODE_DIR=${override}: no package.json there (it names a @tensorflow/tfjs-node package folder)`);
+  if (override)
+    throw new UserError(
+      `MNIST_DEEP_TFJS_NODE_DIR=${override}: no package.json there (it names a @tensorflow/tfjs-node package folder)`,
+    );
   const npm = npmDir();
-  if (!npm) throw new UserError('npm not found (needed to install @tensorflow/tfjs-node): install npm, or run `npm install --ignore-scripts @tensorflow/tfjs-node` yourself');
+  if (!npm)
+    throw new UserError(
+      'npm not found (needed to install @tensorflow/tfjs-node): install npm, or run `npm install --ignore-scripts @tensorflow/tfjs-node` yourself',
+    );
   const spec = `${TFJS_NODE}@${tfjsVersion()}`;
   const root = installRoot();
   say(`installing ${spec} without its install script (in ${root})…`);
-  const r = await run(process.execPath, [join(npm, 'bin', 'npm-cli.js'), 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', spec], { cwd: root });
+  const r = await run(
+    process.execPath,
+    [join(npm, 'bin', 'npm-cli.js'), 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', spec],
+    { cwd: root },
+  );
   // Looked up by path: require's caches may still remember the package as missing.
   const dir = join(root, 'node_modules', TFJS_NODE);
   if (!r || r.code !== 0 || !existsSync(join(dir, 'package.json'))) {
-    const why = (r?.output ?? '').trim().split('\n').filter((l) => /err/i.test(l)).slice(-1)[0] ?? 'no output';
-    throw new UserError(`npm could not install ${spec}: ${why.trim()} (offline? run \`npm install --ignore-scripts ${spec}\` when online)`);
+    const why =
+      (r?.output ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => /err/i.test(l))
+        .slice(-1)[0] ?? 'no output';
+    throw new UserError(
+      `npm could not install ${spec}: ${why.trim()} (offline? run \`npm install --ignore-scripts ${spec}\` when online)`,
+    );
   }
   return { dir, installed: true };
 }
@@ -72,7 +108,9 @@ export async function ensureTfjsNode(say: Say): Promise<{ dir: string; installed
 export function linkDeps(pkg: string, libs: string): void {
   const deps = join(pkg, 'deps');
   if (existsSync(deps) && !lstatSync(deps).isSymbolicLink()) {
-    throw new UserError(`${deps} is a folder of tfjs-node's own (libtensorflow from its install script); remove it to build against TensorFlow's wheel instead`);
+    throw new UserError(
+      `${deps} is a folder of tfjs-node's own (libtensorflow from its install script); remove it to build against TensorFlow's wheel instead`,
+    );
   }
   rmSync(deps, { force: true });
   symlinkSync(libs, deps);
@@ -101,20 +139,32 @@ async function nodeGyp(cwd: string, extra: string[], log: string, verbose: boole
   const npm = npmDir();
   if (!npm) throw new UserError("npm's node-gyp not found (npm is needed to build the binding): install npm");
   const headers = nodeDir();
-  const args = [join(npm, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', '--jobs=max', ...extra, ...(headers ? [`--nodedir=${headers}`] : [])];
+  const args = [
+    join(npm, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    'rebuild',
+    '--jobs=max',
+    ...extra,
+    ...(headers ? [`--nodedir=${headers}`] : []),
+  ];
   mkdirSync(dirname(log), { recursive: true });
   const r = await run(process.execPath, args, { cwd, echo: verbose, log });
   if (!r || r.code !== 0) {
     const out = r?.output ?? '';
     if (!headers && /(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo)/i.test(out)) {
-      throw new UserError(`node-gyp could not download Node.js ${process.version}'s headers (offline?): install them (e.g. apt-get install libnode-dev) or set npm_config_nodedir to a Node install with include/node; full log: ${log}`);
+      throw new UserError(
+        `node-gyp could not download Node.js ${process.version}'s headers (offline?): install them (e.g. apt-get install libnode-dev) or set npm_config_nodedir to a Node install with include/node; full log: ${log}`,
+      );
     }
     throw new UserError(`building the binding failed; full log: ${log}`);
   }
 }
 
 async function checkTools(): Promise<void> {
-  await requireTool(process.env.CXX ?? 'c++', ['--version'], 'no C++ compiler found (c++): install one (e.g. apt-get install g++) and run again');
+  await requireTool(
+    process.env.CXX ?? 'c++',
+    ['--version'],
+    'no C++ compiler found (c++): install one (e.g. apt-get install g++) and run again',
+  );
   await requireTool('make', ['--version'], 'make not found: install it (e.g. apt-get install make) and run again');
 }
 
@@ -123,8 +173,14 @@ export async function buildBinding(pkg: string, log: string, verbose: boolean, s
   await checkTools();
   say(`building the binding with node-gyp (log: ${log})…`);
   const t0 = Date.now();
-  await nodeGyp(pkg, ['--module_name=tfjs_binding', `--module_path=${join(pkg, BINDING_DIR)}`, `--napi_build_version=${NAPI_VERSION}`], log, verbose);
-  if (!existsSync(join(pkg, BINDING_DIR, BINDING_FILE))) throw new UserError(`node-gyp finished but ${join(pkg, BINDING_DIR, BINDING_FILE)} is missing; full log: ${log}`);
+  await nodeGyp(
+    pkg,
+    ['--module_name=tfjs_binding', `--module_path=${join(pkg, BINDING_DIR)}`, `--napi_build_version=${NAPI_VERSION}`],
+    log,
+    verbose,
+  );
+  if (!existsSync(join(pkg, BINDING_DIR, BINDING_FILE)))
+    throw new UserError(`node-gyp finished but ${join(pkg, BINDING_DIR, BINDING_FILE)} is missing; full log: ${log}`);
   await buildQuietLoader(pkg, log, verbose);
   say(`built ${join(BINDING_DIR, BINDING_FILE)} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
@@ -156,7 +212,11 @@ export function writeMarker(pkg: string, m: Marker): void {
 export function builtAgainst(pkg: string, libs: string): boolean {
   try {
     const m = JSON.parse(readFileSync(join(pkg, BINDING_DIR, MARKER_FILE), 'utf8')) as Partial<Marker>;
-    return m.libraries === libs && depsTarget(pkg) === libs && [BINDING_FILE, QUIET_FILE].every((f) => existsSync(join(pkg, BINDING_DIR, f)));
+    return (
+      m.libraries === libs &&
+      depsTarget(pkg) === libs &&
+      [BINDING_FILE, QUIET_FILE].every((f) => existsSync(join(pkg, BINDING_DIR, f)))
+    );
   } catch {
     return false;
   }
@@ -175,7 +235,11 @@ export async function checkBinding(verbose: boolean): Promise<CheckResult> {
   if (!verbose && env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = '2';
   const r = await run(process.execPath, [join(__dirname, 'check.js')], { env, echo: verbose });
   if (!r) return { ok: false, error: 'could not start node' };
-  const line = r.output.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = r.output
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (!line) return { ok: false, error: `exit ${r.code}: ${r.output.trim().split('\n').pop() ?? ''}` };
   try {
     return JSON.parse(line) as CheckResult;

@@ -27,7 +27,9 @@ function convGradients(): Float32Array[] {
     const x = tf.tensor4d(values(2 * 14 * 14 * 3, 1), [2, 14, 14, 3]);
     const w = tf.tensor4d(values(5 * 5 * 3 * 8, 2), [5, 5, 3, 8]);
     const r = tf.tensor4d(values(2 * 14 * 14 * 8, 3), [2, 14, 14, 8]);
-    const grads = tf.grads((a: tfl.Tensor, b: tfl.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tfl.Tensor4D, b as tfl.Tensor4D, 1, 'same'), r)));
+    const grads = tf.grads((a: tfl.Tensor, b: tfl.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tfl.Tensor4D, b as tfl.Tensor4D, 1, 'same'), r)),
+    );
     return grads([x, w]).map((g) => g.dataSync() as Float32Array);
   });
 }
@@ -50,7 +52,16 @@ async function main(): Promise<void> {
     await useBackend('wasm');
     const maxDiff = maxRelativeDiff(native, convGradients());
     const ok = maxDiff <= CHECK_TOLERANCE;
-    process.stdout.write(JSON.stringify({ ok, tensorflow, maxDiff, ...(ok ? {} : { error: `convolution gradients differ from wasm by ${maxDiff.toExponential(2)} (> ${CHECK_TOLERANCE})` }) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        ok,
+        tensorflow,
+        maxDiff,
+        ...(ok
+          ? {}
+          : { error: `convolution gradients differ from wasm by ${maxDiff.toExponential(2)} (> ${CHECK_TOLERANCE})` }),
+      }) + '\n',
+    );
   } catch (err) {
     process.stdout.write(JSON.stringify({ ok: false, error: errorMessage(err).split('\n')[0] }) + '\n');
   }

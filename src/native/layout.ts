@@ -35,7 +35,8 @@ export const QUIET_FILE = 'mnist-deep-quiet.node';
 
 /** `$XDG_CACHE_HOME/mnist-deep`, else `~/.cache/mnist-deep`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(base, 'mnist-deep');
 }
 
@@ -54,7 +55,8 @@ export interface Manifest {
 export function readManifest(dir: string): Manifest | undefined {
   try {
     const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as Partial<Manifest>;
-    if (typeof m.tensorflow !== 'string' || typeof m.source !== 'string' || typeof m.bytes !== 'number') return undefined;
+    if (typeof m.tensorflow !== 'string' || typeof m.source !== 'string' || typeof m.bytes !== 'number')
+      return undefined;
     if (!LIBRARIES.every((l) => existsSync(join(dir, 'lib', l)))) return undefined;
     return m as Manifest;
   } catch {

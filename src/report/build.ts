@@ -44,14 +44,25 @@ export function imageDataUri(pixels: ArrayLike<number>): string {
 export function flattenSettings(value: unknown, prefix = ''): Array<[string, string]> {
   if (value === null || value === undefined) return [];
   if (typeof value !== 'object' || Array.isArray(value)) {
-    const text = typeof value === 'number' && !Number.isInteger(value) ? String(Number(value.toPrecision(6))) : Array.isArray(value) ? value.join(', ') : String(value);
+    const text =
+      typeof value === 'number' && !Number.isInteger(value)
+        ? String(Number(value.toPrecision(6)))
+        : Array.isArray(value)
+          ? value.join(', ')
+          : String(value);
     return [[prefix, text]];
   }
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenSettings(v, prefix ? `${prefix}.${k}` : k));
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+    flattenSettings(v, prefix ? `${prefix}.${k}` : k),
+  );
 }
 
 /** The wrong test images with the highest confidence in their (wrong) class, most confident first. */
-async function mostConfidentlyWrong(model: tfl.LayersModel, test: DataSplit, predictions: Int32Array): Promise<{ shown: WrongExample[]; count: number }> {
+async function mostConfidentlyWrong(
+  model: tfl.LayersModel,
+  test: DataSplit,
+  predictions: Int32Array,
+): Promise<{ shown: WrongExample[]; count: number }> {
   const wrong: number[] = [];
   for (let i = 0; i < test.count; i++) if (predictions[i] !== test.labels[i]) wrong.push(i);
   const xs = new Float32Array(wrong.length * IMAGE_SIZE);
@@ -81,7 +92,12 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportData> {
     settings: [...flattenSettings(metadata ?? {}), ...(inputs.extraSettings ?? [])],
     curve: readStepLog(inputs.runDir),
     classNames: DATASETS[inputs.dataset].classNames,
-    test: { accuracy: evaluation.accuracy, examples: evaluation.examples, confusion: evaluation.confusion, perClass: perClassAccuracy(evaluation.confusion) },
+    test: {
+      accuracy: evaluation.accuracy,
+      examples: evaluation.examples,
+      confusion: evaluation.confusion,
+      perClass: perClassAccuracy(evaluation.confusion),
+    },
     wrong: wrong.shown,
     wrongCount: wrong.count,
   };

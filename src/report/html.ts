@@ -53,7 +53,9 @@ function curves(data: ReportData): string {
     xLabel: 'step',
     yLabel: 'loss (log scale)',
     logY: true,
-    series: [{ name: 'loss on the step\'s batch', color: '#c0392b', style: 'line', points: train.map((r) => [r.step, r.loss]) }],
+    series: [
+      { name: "loss on the step's batch", color: '#c0392b', style: 'line', points: train.map((r) => [r.step, r.loss]) },
+    ],
   });
   const accuracy = lineChart({
     title: 'Accuracy',
@@ -61,8 +63,18 @@ function curves(data: ReportData): string {
     yLabel: 'accuracy',
     yRange: [0, 1],
     series: [
-      { name: 'training batch', color: '#2980b9', style: train.length > 1 ? 'line' : 'points', points: train.map((r) => [r.step, r.trainAccuracy]) },
-      { name: 'validation set', color: '#27ae60', style: 'points', points: validation.map((r) => [r.step, r.validationAccuracy]) },
+      {
+        name: 'training batch',
+        color: '#2980b9',
+        style: train.length > 1 ? 'line' : 'points',
+        points: train.map((r) => [r.step, r.trainAccuracy]),
+      },
+      {
+        name: 'validation set',
+        color: '#27ae60',
+        style: 'points',
+        points: validation.map((r) => [r.step, r.validationAccuracy]),
+      },
     ],
   });
   return `<div class="row">${loss}${accuracy}</div>`;
@@ -73,8 +85,10 @@ function wrongGallery(data: ReportData): string {
   const names = data.classNames;
   const tiles = data.wrong.map((w) => {
     const caption = `true ${names[w.label]}, predicted ${names[w.predicted]} (${w.confidence.toFixed(3)})`;
-    return `<figure><img src="${w.image}" width="28" height="28" alt="${escapeXml(`test image ${w.index}: ${caption}`)}">` +
-      `<figcaption>#${w.index}<br>true <b>${escapeXml(names[w.label])}</b><br>predicted <b>${escapeXml(names[w.predicted])}</b><br>${w.confidence.toFixed(3)}</figcaption></figure>`;
+    return (
+      `<figure><img src="${w.image}" width="28" height="28" alt="${escapeXml(`test image ${w.index}: ${caption}`)}">` +
+      `<figcaption>#${w.index}<br>true <b>${escapeXml(names[w.label])}</b><br>predicted <b>${escapeXml(names[w.predicted])}</b><br>${w.confidence.toFixed(3)}</figcaption></figure>`
+    );
   });
   return `<p class="note">The ${data.wrong.length} test images (of ${data.wrongCount} wrong) that the model gets wrong with the highest confidence, as the model sees them (28x28, bright on black).</p>\n<div class="wrong">${tiles.join('\n')}</div>`;
 }
@@ -82,7 +96,9 @@ function wrongGallery(data: ReportData): string {
 export function renderReport(data: ReportData): string {
   const names = data.classNames;
   const labels = names.map((n, i) => (n === String(i) ? n : `${i} ${n}`));
-  const settings = data.settings.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join('\n');
+  const settings = data.settings
+    .map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`)
+    .join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

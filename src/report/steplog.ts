@@ -42,7 +42,12 @@ function parseLine(line: string): StepRecord | ValidationRecord | undefined {
   if (!isNumber(o.step) || o.step < 0) return undefined;
   if (isNumber(o.validationAccuracy)) return { step: o.step, validationAccuracy: o.validationAccuracy };
   if (isNumber(o.loss) && isNumber(o.trainAccuracy)) {
-    return { step: o.step, loss: o.loss, trainAccuracy: o.trainAccuracy, ...(isNumber(o.examplesPerSec) && { examplesPerSec: o.examplesPerSec }) };
+    return {
+      step: o.step,
+      loss: o.loss,
+      trainAccuracy: o.trainAccuracy,
+      ...(isNumber(o.examplesPerSec) && { examplesPerSec: o.examplesPerSec }),
+    };
   }
   return undefined;
 }
@@ -73,7 +78,8 @@ export function readStepLog(dir: string): StepLog {
  * run). A validation accuracy measured at `fromStep` itself stays: it is the checkpoint's model.
  */
 export function startStepLog(dir: string, fromStep: number): void {
-  const before = (r: StepRecord | ValidationRecord) => r.step < fromStep || ('validationAccuracy' in r && r.step === fromStep);
+  const before = (r: StepRecord | ValidationRecord) =>
+    r.step < fromStep || ('validationAccuracy' in r && r.step === fromStep);
   const kept = fromStep > 0 ? readRecords(dir).filter(before) : [];
   writeFileAtomic(join(dir, STEP_LOG_FILE), kept.map((r) => JSON.stringify(r) + '\n').join(''));
 }

@@ -6,7 +6,10 @@
  */
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 const fmt = (v: number) => String(Number(v.toPrecision(6)));
@@ -18,7 +21,8 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * power;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push(Number(t.toPrecision(12)));
   return ticks;
 }
 
@@ -91,31 +95,51 @@ export function lineChart(o: LineChartOptions): string {
   const r = (v: number) => v.toFixed(1);
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+  );
   parts.push(`<title>${escapeXml(o.title)}</title>`);
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(o.title)}</text>`);
   // Grid and ticks.
   for (const t of yTicks) {
-    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${r(py(t))}" y2="${r(py(t))}" class="grid"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${r(py(t))}" y2="${r(py(t))}" class="grid"/>`,
+    );
     parts.push(`<text x="${MARGIN.left - 6}" y="${r(py(t) + 4)}" text-anchor="end" class="tick">${fmt(t)}</text>`);
   }
   for (const t of xTicks) {
-    parts.push(`<line x1="${r(px(t))}" x2="${r(px(t))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" class="axis"/>`);
-    parts.push(`<text x="${r(px(t))}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" class="tick">${fmt(t)}</text>`);
+    parts.push(
+      `<line x1="${r(px(t))}" x2="${r(px(t))}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" class="axis"/>`,
+    );
+    parts.push(
+      `<text x="${r(px(t))}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" class="tick">${fmt(t)}</text>`,
+    );
   }
-  parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" class="axis"/>`);
-  parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" class="axis"/>`);
-  parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-label">${escapeXml(o.xLabel)}</text>`);
-  parts.push(`<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(o.yLabel)}</text>`);
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" class="axis"/>`,
+  );
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" class="axis"/>`,
+  );
+  parts.push(
+    `<text x="${MARGIN.left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-label">${escapeXml(o.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(o.yLabel)}</text>`,
+  );
   // Data.
   for (const s of o.series) {
     const pts = s.points.filter(([, y]) => Number.isFinite(y) && (!o.logY || y > 0));
     if (s.style === 'line' && pts.length > 1) {
       const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${r(px(x))} ${r(py(y))}`).join(' ');
-      parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8" class="series" data-series="${escapeXml(s.name)}"/>`);
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8" class="series" data-series="${escapeXml(s.name)}"/>`,
+      );
     } else {
       for (const [x, y] of pts) {
-        parts.push(`<circle cx="${r(px(x))}" cy="${r(py(y))}" r="4" fill="${s.color}" class="series" data-series="${escapeXml(s.name)}"><title>${escapeXml(`${s.name}: ${fmt(y)} at ${fmt(x)}`)}</title></circle>`);
+        parts.push(
+          `<circle cx="${r(px(x))}" cy="${r(py(y))}" r="4" fill="${s.color}" class="series" data-series="${escapeXml(s.name)}"><title>${escapeXml(`${s.name}: ${fmt(y)} at ${fmt(x)}`)}</title></circle>`,
+        );
       }
     }
   }
@@ -123,9 +147,10 @@ export function lineChart(o: LineChartOptions): string {
   let lx = MARGIN.left;
   for (const s of o.series) {
     const y = 38;
-    const mark = s.style === 'line'
-      ? `<line x1="${lx}" x2="${lx + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"/>`
-      : `<circle cx="${lx + 9}" cy="${y - 4}" r="4" fill="${s.color}"/>`;
+    const mark =
+      s.style === 'line'
+        ? `<line x1="${lx}" x2="${lx + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"/>`
+        : `<circle cx="${lx + 9}" cy="${y - 4}" r="4" fill="${s.color}"/>`;
     parts.push(`${mark}<text x="${lx + 24}" y="${y}" class="legend">${escapeXml(s.name)}</text>`);
     lx += 24 + s.name.length * 6.5 + 18;
   }
@@ -152,13 +177,17 @@ export function barChart(o: BarChartOptions): string {
   const plotW = width - left - right;
   const height = top + o.labels.length * rowH + 44;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+  );
   parts.push(`<title>${escapeXml(o.title)}</title>`);
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(o.title)}</text>`);
   for (const t of linearTicks(0, 1)) {
     const x = (left + t * plotW).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + o.labels.length * rowH}" class="grid"/>`);
-    parts.push(`<text x="${x}" y="${top + o.labels.length * rowH + 16}" text-anchor="middle" class="tick">${fmt(t)}</text>`);
+    parts.push(
+      `<text x="${x}" y="${top + o.labels.length * rowH + 16}" text-anchor="middle" class="tick">${fmt(t)}</text>`,
+    );
   }
   o.labels.forEach((label, i) => {
     const y = top + i * rowH;
@@ -166,14 +195,18 @@ export function barChart(o: BarChartOptions): string {
     parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end" class="tick">${escapeXml(label)}</text>`);
     if (Number.isFinite(v)) {
       const w = Math.max(0, Math.min(1, v)) * plotW;
-      parts.push(`<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" class="bar"><title>${escapeXml(`${label}: ${v.toFixed(4)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" class="bar"><title>${escapeXml(`${label}: ${v.toFixed(4)}`)}</title></rect>`,
+      );
       parts.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + 15}" class="value">${v.toFixed(3)}</text>`);
     } else {
       parts.push(`<text x="${left + 4}" y="${y + 15}" class="value">n/a</text>`);
     }
   });
   parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + o.labels.length * rowH}" class="axis"/>`);
-  parts.push(`<text x="${left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">${escapeXml(o.xLabel)}</text>`);
+  parts.push(
+    `<text x="${left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="axis-label">${escapeXml(o.xLabel)}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -193,17 +226,27 @@ export function heatMap(o: { title: string; labels: readonly string[]; matrix: n
   const width = left + n * cell + 20;
   const height = top + n * cell + 20;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+  );
   parts.push(`<title>${escapeXml(o.title)}</title>`);
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(o.title)}</text>`);
-  parts.push(`<text x="${left + (n * cell) / 2}" y="40" text-anchor="middle" class="axis-label">predicted class</text>`);
-  parts.push(`<text transform="translate(16 ${top + (n * cell) / 2}) rotate(-90)" text-anchor="middle" class="axis-label">true class</text>`);
+  parts.push(
+    `<text x="${left + (n * cell) / 2}" y="40" text-anchor="middle" class="axis-label">predicted class</text>`,
+  );
+  parts.push(
+    `<text transform="translate(16 ${top + (n * cell) / 2}) rotate(-90)" text-anchor="middle" class="axis-label">true class</text>`,
+  );
   o.labels.forEach((label, i) => {
     const cx = left + i * cell + cell / 2;
-    parts.push(slanted
-      ? `<text transform="translate(${cx + 4} ${top - 6}) rotate(-60)" class="tick">${escapeXml(label)}</text>`
-      : `<text x="${cx}" y="${top - 8}" text-anchor="middle" class="tick">${escapeXml(label)}</text>`);
-    parts.push(`<text x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="tick">${escapeXml(label)}</text>`);
+    parts.push(
+      slanted
+        ? `<text transform="translate(${cx + 4} ${top - 6}) rotate(-60)" class="tick">${escapeXml(label)}</text>`
+        : `<text x="${cx}" y="${top - 8}" text-anchor="middle" class="tick">${escapeXml(label)}</text>`,
+    );
+    parts.push(
+      `<text x="${left - 8}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="tick">${escapeXml(label)}</text>`,
+    );
   });
   o.matrix.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -215,8 +258,12 @@ export function heatMap(o: { title: string; labels: readonly string[]; matrix: n
       const x = left + j * cell;
       const y = top + i * cell;
       const dark = strength > 0.55;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" class="cell"><title>${escapeXml(`true ${o.labels[i]}, predicted ${o.labels[j]}: ${count}`)}</title></rect>`);
-      parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="count${dark ? ' on-dark' : ''}">${count}</text>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" class="cell"><title>${escapeXml(`true ${o.labels[i]}, predicted ${o.labels[j]}: ${count}`)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="count${dark ? ' on-dark' : ''}">${count}</text>`,
+      );
     });
   });
   parts.push('</svg>');

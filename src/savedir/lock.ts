@@ -79,7 +79,12 @@ function removeStale(file: string, stale: LockOwner): void {
 
 export function acquireLock(dir: string, option: string): SaveDirLock {
   const file = join(dir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: thisHost(), startedAt: new Date().toISOString(), command: ['mnist-deep', ...process.argv.slice(2)].join(' ') };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: thisHost(),
+    startedAt: new Date().toISOString(),
+    command: ['mnist-deep', ...process.argv.slice(2)].join(' '),
+  };
   let tookOverFrom: LockOwner | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const temp = tempNameFor(file);
@@ -90,18 +95,23 @@ export function acquireLock(dir: string, option: string): SaveDirLock {
       return makeLock(file, me, tookOverFrom);
     } catch (err) {
       rmSync(temp, { force: true });
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`${option} ${dir}: cannot create ${LOCK_FILE}: ${describeFsError(err)}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new UserError(`${option} ${dir}: cannot create ${LOCK_FILE}: ${describeFsError(err)}`);
     }
     const owner = readOwner(file);
     if (owner === undefined) continue; // released meanwhile: try again
     if (owner === 'unreadable') {
-      throw new UserError(`${option} ${dir}: ${file} is not an mnist-deep lock; if no run uses this folder, delete that file`);
+      throw new UserError(
+        `${option} ${dir}: ${file} is not an mnist-deep lock; if no run uses this folder, delete that file`,
+      );
     }
     if (owner.host !== me.host) {
       throw new UserError(`${option} ${dir}: in use by ${describeOwner(owner)}; if that run is gone, delete ${file}`);
     }
     if (processAlive(owner.pid) && isMnistDeep(owner.pid)) {
-      throw new UserError(`${option} ${dir}: in use by another run, ${describeOwner(owner)}; wait for it to end or use another --save-dir`);
+      throw new UserError(
+        `${option} ${dir}: in use by another run, ${describeOwner(owner)}; wait for it to end or use another --save-dir`,
+      );
     }
     removeStale(file, owner);
     tookOverFrom = owner;
@@ -116,7 +126,8 @@ function makeLock(file: string, me: LockOwner, tookOverFrom: LockOwner | undefin
     held = false;
     process.off('exit', release);
     const owner = readOwner(file);
-    if (typeof owner === 'object' && owner.pid === me.pid && owner.startedAt === me.startedAt) rmSync(file, { force: true });
+    if (typeof owner === 'object' && owner.pid === me.pid && owner.startedAt === me.startedAt)
+      rmSync(file, { force: true });
   };
   // Also on process.exit (a second Ctrl-C): the lock never outlives its run.
   process.on('exit', release);

@@ -43,7 +43,9 @@ function createDir(abs: string, dir: string, option: string): string | undefined
   let probe = abs;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
   if (!statSync(probe).isDirectory()) {
-    throw new UserError(`${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`);
+    throw new UserError(
+      `${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`,
+    );
   }
   try {
     return mkdirSync(abs, { recursive: true });
@@ -69,7 +71,9 @@ export function checkFreeSpace(abs: string, option: string, needed: number, dir 
   const free = fs.bavail * fs.bsize;
   const want = Math.ceil(needed * (1 + SPACE_MARGIN)) + SPACE_MARGIN_BYTES;
   if (free < want) {
-    throw new UserError(`${option} ${dir}: only ${mib(free)} free there, this run needs about ${mib(want)} (model, checkpoints and a margin)`);
+    throw new UserError(
+      `${option} ${dir}: only ${mib(free)} free there, this run needs about ${mib(want)} (model, checkpoints and a margin)`,
+    );
   }
 }
 
@@ -77,8 +81,12 @@ function refuseOtherRun(abs: string, dir: string, overwrite: boolean, notes: str
   const found = readdirSync(abs).filter(isRunFile).sort();
   if (!found.length) return;
   if (!overwrite) {
-    const hint = found.includes('checkpoint.json') ? `continue it with \`${commandLine('train', '--resume', dir)}\`, or ` : '';
-    throw new UserError(`--save-dir ${dir} already holds another run (${found.join(', ')}); ${hint}add --overwrite to replace it`);
+    const hint = found.includes('checkpoint.json')
+      ? `continue it with \`${commandLine('train', '--resume', dir)}\`, or `
+      : '';
+    throw new UserError(
+      `--save-dir ${dir} already holds another run (${found.join(', ')}); ${hint}add --overwrite to replace it`,
+    );
   }
   const companions = readdirSync(abs).filter((n) => RUN_COMPANIONS.includes(n));
   for (const name of [...found, ...companions]) rmSync(join(abs, name), { force: true });
@@ -101,15 +109,18 @@ function removeCreated(abs: string, created: string | undefined): void {
 export function openSaveDir(dir: string, opts: SaveDirOptions): SaveDir {
   const abs = resolve(dir);
   const { option } = opts;
-  if (opts.resume && !(existsSync(abs) && statSync(abs).isDirectory())) throw new UserError(`${option} ${dir}: folder not found`);
+  if (opts.resume && !(existsSync(abs) && statSync(abs).isDirectory()))
+    throw new UserError(`${option} ${dir}: folder not found`);
   const created = opts.resume ? undefined : createDir(abs, dir, option);
   let lock: SaveDirLock | undefined;
   try {
     lock = acquireLock(abs, option);
     const notes: string[] = [];
-    if (lock.tookOverFrom) notes.push(`took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which is no longer running`);
+    if (lock.tookOverFrom)
+      notes.push(`took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which is no longer running`);
     const stale = removeStaleTemps(abs, true);
-    if (stale.length) notes.push(`removed ${stale.length} temporary file(s) left in ${dir} by an earlier run that died`);
+    if (stale.length)
+      notes.push(`removed ${stale.length} temporary file(s) left in ${dir} by an earlier run that died`);
     tryWriting(abs, dir, option);
     if (!opts.resume) refuseOtherRun(abs, dir, opts.overwrite, notes);
     const held = lock;

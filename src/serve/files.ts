@@ -53,7 +53,8 @@ function readAsset(file: string): Buffer {
  * browser as is, and its exports become `window.mnistDeepPreprocess`.
  */
 export function browserModule(source: string, file: string, globalName: string): Buffer {
-  if (/\brequire\s*\(/.test(source)) throw new UserError(`${file}: imports other modules, so it cannot run in the page`);
+  if (/\brequire\s*\(/.test(source))
+    throw new UserError(`${file}: imports other modules, so it cannot run in the page`);
   const body = source.replace(/^\/\/# sourceMappingURL=.*$/m, '');
   return Buffer.from(`(function (exports) {\n${body}\n})(window.${globalName} = {});\n`);
 }
@@ -79,10 +80,23 @@ export function siteRoutes(opts: SiteOptions): Map<string, Resource> {
     ['/', fixed(TYPES.html, readAsset(join(ASSETS_DIR, 'index.html')))],
     ['/style.css', fixed(TYPES.css, readAsset(join(ASSETS_DIR, 'style.css')))],
     ['/app.js', fixed(TYPES.js, readAsset(PAGE_SCRIPT))],
-    ['/mnistify.js', fixed(TYPES.js, browserModule(readAsset(PREPROCESS_MODULE).toString('utf8'), PREPROCESS_MODULE, 'mnistDeepPreprocess'))],
+    [
+      '/mnistify.js',
+      fixed(
+        TYPES.js,
+        browserModule(readAsset(PREPROCESS_MODULE).toString('utf8'), PREPROCESS_MODULE, 'mnistDeepPreprocess'),
+      ),
+    ],
     ['/tf.min.js', fixed(TYPES.js, readAsset(tfFile))],
     ['/tf-backend-wasm.min.js', fixed(TYPES.js, readAsset(wasmFile))],
-    ['/info.json', { type: TYPES.json, policy: 'data', read: () => Buffer.from(JSON.stringify(pageInfo(opts.modelRoot, opts.modelLabel))) }],
+    [
+      '/info.json',
+      {
+        type: TYPES.json,
+        policy: 'data',
+        read: () => Buffer.from(JSON.stringify(pageInfo(opts.modelRoot, opts.modelLabel))),
+      },
+    ],
     ['/model/' + MODEL_FILE, model(MODEL_FILE, TYPES.json)],
     ['/model/' + WEIGHTS_FILE, model(WEIGHTS_FILE, TYPES.bin)],
     ['/model/' + METADATA_FILE, model(METADATA_FILE, TYPES.json)],

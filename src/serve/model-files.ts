@@ -37,4 +37,3 @@ export function readModelFile(root: string, name: string): Buffer | undefined {
     closeSync(fd);
   }
 }
-

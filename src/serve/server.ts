@@ -37,7 +37,11 @@ const REPORT_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const CSP: Record<Policy, string> = { page: PAGE_CSP, report: REPORT_CSP, data: "default-src 'none'; frame-ancestors 'none'" };
+const CSP: Record<Policy, string> = {
+  page: PAGE_CSP,
+  report: REPORT_CSP,
+  data: "default-src 'none'; frame-ancestors 'none'",
+};
 
 function baseHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -63,7 +67,10 @@ function routePath(url: string): string {
 }
 
 /** `allowedHosts` is read at each request: the port, and so the allowed Host values, is known only once listening. */
-export function requestHandler(routes: ReadonlyMap<string, Resource>, allowedHosts: () => ReadonlySet<string>): RequestListener {
+export function requestHandler(
+  routes: ReadonlyMap<string, Resource>,
+  allowedHosts: () => ReadonlySet<string>,
+): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     baseHeaders(res);
     const host = req.headers.host?.toLowerCase();

@@ -13,7 +13,12 @@ export class RateEstimator {
   private readonly startTime: number;
 
   /** `halfLifeSec`: how quickly older measurements fade. */
-  constructor(start: number, now = performance.now(), private readonly halfLifeSec = 10, private readonly minSampleSec = 0.5) {
+  constructor(
+    start: number,
+    now = performance.now(),
+    private readonly halfLifeSec = 10,
+    private readonly minSampleSec = 0.5,
+  ) {
     this.lastValue = this.startValue = start;
     this.lastTime = this.startTime = now;
   }

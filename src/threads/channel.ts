@@ -21,7 +21,11 @@ export class WorkerChannel<In, Out extends { type: string }> {
   private failure: Error | undefined;
 
   /** `name` prefixes errors, e.g. "training worker". */
-  constructor(file: string, data: unknown, private readonly name: string) {
+  constructor(
+    file: string,
+    data: unknown,
+    private readonly name: string,
+  ) {
     this.worker = new Worker(file, { workerData: data });
     this.worker.on('message', (m: Out | WorkerFailure) => {
       if (m.type === 'error') return this.fail(new Error(`${name}: ${(m as WorkerFailure).message}`));
@@ -73,7 +77,8 @@ export class WorkerChannel<In, Out extends { type: string }> {
 export function serveWorker<Spec, In, Out>(setup: (spec: Spec) => Promise<(request: In) => Out>): void {
   const port: MessagePort | null = parentPort;
   if (!port) return;
-  const fail = (err: unknown) => port.postMessage({ type: 'error', message: errorMessage(err) } satisfies WorkerFailure);
+  const fail = (err: unknown) =>
+    port.postMessage({ type: 'error', message: errorMessage(err) } satisfies WorkerFailure);
   setup(workerData as Spec).then((handle) => {
     port.on('message', (request: In) => {
       try {

@@ -38,40 +38,55 @@ export interface Checkpoint {
 export const checkpointBinName = (step: number) => `checkpoint-${step}.bin`;
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
-const DataStateSchema = z.object({
-  order: z.array(nonNegativeIntSchema).min(1),
-  indexInEpoch: nonNegativeIntSchema,
-  epochsCompleted: nonNegativeIntSchema,
-  rngState: z.number().int().min(0).max(0xffffffff),
-}).superRefine((d, ctx) => {
-  const seen = new Uint8Array(d.order.length);
-  for (let i = 0; i < d.order.length; i++) {
-    const v = d.order[i];
-    if (v >= d.order.length || seen[v]) {
-      ctx.addIssue({ code: 'custom', path: ['order', i], message: `${v} is ${v >= d.order.length ? 'out of range' : 'repeated'} (the order must list each of the ${d.order.length} training images once)` });
-      return;
+const DataStateSchema = z
+  .object({
+    order: z.array(nonNegativeIntSchema).min(1),
+    indexInEpoch: nonNegativeIntSchema,
+    epochsCompleted: nonNegativeIntSchema,
+    rngState: z.number().int().min(0).max(0xffffffff),
+  })
+  .superRefine((d, ctx) => {
+    const seen = new Uint8Array(d.order.length);
+    for (let i = 0; i < d.order.length; i++) {
+      const v = d.order[i];
+      if (v >= d.order.length || seen[v]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['order', i],
+          message: `${v} is ${v >= d.order.length ? 'out of range' : 'repeated'} (the order must list each of the ${d.order.length} training images once)`,
+        });
+        return;
+      }
+      seen[v] = 1;
     }
-    seen[v] = 1;
-  }
-  if (d.indexInEpoch > d.order.length) ctx.addIssue({ code: 'custom', path: ['indexInEpoch'], message: `must be at most ${d.order.length}` });
-});
+    if (d.indexInEpoch > d.order.length)
+      ctx.addIssue({ code: 'custom', path: ['indexInEpoch'], message: `must be at most ${d.order.length}` });
+  });
 
-export const CheckpointJsonSchema = z.object({
-  format: z.literal(FORMAT, { error: `not an mnist-deep checkpoint (format must be "${FORMAT}")` }),
-  config: TrainSettingsSchema,
-  step: nonNegativeIntSchema,
-  data: DataStateSchema,
-  optimizer: z.object({ name: z.enum(OPTIMIZERS), step: nonNegativeIntSchema, slots: z.number().int().min(0).max(2) }),
-  parameters: positiveIntSchema,
-  bin: z.string().regex(/^checkpoint-\d+\.bin$/, { error: 'must be a name like checkpoint-<step>.bin' }),
-  savedAt: z.string(),
-}).superRefine((j, ctx) => {
-  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (j.step > j.config.steps) issue(['step'], `${j.step} is past the run's ${j.config.steps} steps (config.steps)`);
-  if (j.bin !== checkpointBinName(j.step)) issue(['bin'], `must be ${checkpointBinName(j.step)} for step ${j.step}`);
-  if (j.optimizer.name !== j.config.optimizer) issue(['optimizer', 'name'], `${j.optimizer.name} differs from config.optimizer ${j.config.optimizer}`);
-  else if (j.optimizer.slots !== SLOTS[j.optimizer.name]) issue(['optimizer', 'slots'], `${j.optimizer.name} has ${SLOTS[j.optimizer.name]}`);
-});
+export const CheckpointJsonSchema = z
+  .object({
+    format: z.literal(FORMAT, { error: `not an mnist-deep checkpoint (format must be "${FORMAT}")` }),
+    config: TrainSettingsSchema,
+    step: nonNegativeIntSchema,
+    data: DataStateSchema,
+    optimizer: z.object({
+      name: z.enum(OPTIMIZERS),
+      step: nonNegativeIntSchema,
+      slots: z.number().int().min(0).max(2),
+    }),
+    parameters: positiveIntSchema,
+    bin: z.string().regex(/^checkpoint-\d+\.bin$/, { error: 'must be a name like checkpoint-<step>.bin' }),
+    savedAt: z.string(),
+  })
+  .superRefine((j, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (j.step > j.config.steps) issue(['step'], `${j.step} is past the run's ${j.config.steps} steps (config.steps)`);
+    if (j.bin !== checkpointBinName(j.step)) issue(['bin'], `must be ${checkpointBinName(j.step)} for step ${j.step}`);
+    if (j.optimizer.name !== j.config.optimizer)
+      issue(['optimizer', 'name'], `${j.optimizer.name} differs from config.optimizer ${j.config.optimizer}`);
+    else if (j.optimizer.slots !== SLOTS[j.optimizer.name])
+      issue(['optimizer', 'slots'], `${j.optimizer.name} has ${SLOTS[j.optimizer.name]}`);
+  });
 type CheckpointJson = z.infer<typeof CheckpointJsonSchema>;
 
 export function writeCheckpoint(dir: string, cp: Checkpoint): void {
@@ -101,19 +116,23 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
 /** Reads and checks the checkpoint in save dir `dir` (absolute; the caller holds its lock). */
 export function readCheckpoint(dir: string): Checkpoint {
   const file = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(file)) throw new UserError(`--resume ${dir}: no ${CHECKPOINT_FILE} there (was it trained with checkpoints?)`);
+  if (!existsSync(file))
+    throw new UserError(`--resume ${dir}: no ${CHECKPOINT_FILE} there (was it trained with checkpoints?)`);
   const json = readJsonFile(file, CheckpointJsonSchema, 64 << 20);
   const binFile = join(dir, json.bin);
   if (!existsSync(binFile)) throw new UserError(`${binFile}: missing (named by ${CHECKPOINT_FILE})`);
   const n = json.parameters;
   const expected = n * 4 * (1 + json.optimizer.slots);
   const bytes = readRegularFile(binFile, { maxBytes: expected, why: `the size ${CHECKPOINT_FILE} describes` });
-  if (bytes.length !== expected) throw new UserError(`${binFile}: ${bytes.length} bytes, expected ${expected} (as ${CHECKPOINT_FILE} describes)`);
+  if (bytes.length !== expected)
+    throw new UserError(`${binFile}: ${bytes.length} bytes, expected ${expected} (as ${CHECKPOINT_FILE} describes)`);
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const bad = firstNonFinite(all);
   if (bad >= 0) {
     const what = bad < n ? `weight ${bad}` : `optimizer slot ${Math.floor(bad / n) - 1}, value ${bad % n}`;
-    throw new UserError(`${binFile}: ${what} is ${all[bad]}; a checkpoint must hold finite numbers (did the run diverge?)`);
+    throw new UserError(
+      `${binFile}: ${what} is ${all[bad]}; a checkpoint must hold finite numbers (did the run diverge?)`,
+    );
   }
   return {
     config: json.config,

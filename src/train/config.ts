@@ -40,7 +40,13 @@ export const RECIPE_DEFAULTS: Record<RecipeName, Record<ModelName, Hyper>> = {
   },
   fast: {
     softmax: { steps: 1000, batchSize: 100, optimizer: 'sgd', learningRate: 0.5 },
-    cnn: { steps: 3000, batchSize: 100, optimizer: 'adam', learningRate: 1e-3, decay: { steps: 3000, finalFraction: 0.02 } },
+    cnn: {
+      steps: 3000,
+      batchSize: 100,
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      decay: { steps: 3000, finalFraction: 0.02 },
+    },
   },
 };
 

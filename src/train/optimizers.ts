@@ -106,6 +106,12 @@ export class Adam implements FlatOptimizer {
 /** How many weight-sized state arrays the optimizer keeps. */
 export const slotCount = (name: OptimizerName) => (name === 'adam' ? 2 : 0);
 
-export function makeOptimizer(name: OptimizerName, learningRate: number, size: number, slots?: Float32Array[], decay?: CosineDecay): FlatOptimizer {
+export function makeOptimizer(
+  name: OptimizerName,
+  learningRate: number,
+  size: number,
+  slots?: Float32Array[],
+  decay?: CosineDecay,
+): FlatOptimizer {
   return name === 'adam' ? new Adam(size, learningRate, slots, decay) : new Sgd(learningRate, decay);
 }

@@ -15,9 +15,20 @@ const POSITIVE_INT = 'must be a whole number greater than 0';
 const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
 const POSITIVE_NUMBER = 'must be a number greater than 0';
 
-export const positiveIntSchema = z.number({ error: POSITIVE_INT }).int({ error: POSITIVE_INT }).positive({ error: POSITIVE_INT }).max(Number.MAX_SAFE_INTEGER, { error: POSITIVE_INT });
-export const nonNegativeIntSchema = z.number({ error: NON_NEGATIVE_INT }).int({ error: NON_NEGATIVE_INT }).nonnegative({ error: NON_NEGATIVE_INT }).max(Number.MAX_SAFE_INTEGER, { error: NON_NEGATIVE_INT });
-export const positiveNumberSchema = z.number({ error: POSITIVE_NUMBER }).positive({ error: POSITIVE_NUMBER }).finite({ error: POSITIVE_NUMBER });
+export const positiveIntSchema = z
+  .number({ error: POSITIVE_INT })
+  .int({ error: POSITIVE_INT })
+  .positive({ error: POSITIVE_INT })
+  .max(Number.MAX_SAFE_INTEGER, { error: POSITIVE_INT });
+export const nonNegativeIntSchema = z
+  .number({ error: NON_NEGATIVE_INT })
+  .int({ error: NON_NEGATIVE_INT })
+  .nonnegative({ error: NON_NEGATIVE_INT })
+  .max(Number.MAX_SAFE_INTEGER, { error: NON_NEGATIVE_INT });
+export const positiveNumberSchema = z
+  .number({ error: POSITIVE_NUMBER })
+  .positive({ error: POSITIVE_NUMBER })
+  .finite({ error: POSITIVE_NUMBER });
 
 /** Defaults shared by both models (the model-specific ones are in config.ts's MODEL_DEFAULTS). */
 export const SETTING_DEFAULTS = {

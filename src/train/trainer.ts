@@ -44,7 +44,13 @@ export interface TrainSummary {
  * The tutorial's loop: at step i, take the next batch; every `logEvery` steps
  * report the accuracy on that batch before training on it; then train.
  */
-export async function trainLoop(engine: TrainingEngine, data: Datasets, run: TrainRun, hooks: TrainHooks = {}, startStep = 0): Promise<TrainSummary> {
+export async function trainLoop(
+  engine: TrainingEngine,
+  data: Datasets,
+  run: TrainRun,
+  hooks: TrainHooks = {},
+  startStep = 0,
+): Promise<TrainSummary> {
   const losses: number[] = [];
   const t0 = performance.now();
   let lastLogTime = t0;
@@ -78,6 +84,13 @@ export async function trainLoop(engine: TrainingEngine, data: Datasets, run: Tra
   function summary(stepsDone: number, stopped: boolean): TrainSummary {
     const seconds = (performance.now() - t0) / 1000;
     const trained = stepsDone - startStep;
-    return { seconds, examplesPerSec: seconds > 0 ? (trained * run.batchSize) / seconds : 0, losses, stepsDone, stepsTrained: trained, stopped };
+    return {
+      seconds,
+      examplesPerSec: seconds > 0 ? (trained * run.batchSize) / seconds : 0,
+      losses,
+      stepsDone,
+      stepsTrained: trained,
+      stopped,
+    };
   }
 }

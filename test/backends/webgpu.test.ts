@@ -41,7 +41,10 @@ const linuxWithoutLoader = process.platform === 'linux' && !hasVulkanLoader();
 describe('webgpu backend: selection and reasons', () => {
   it('info lists webgpu between tensorflow and wasm, and auto takes it only where an adapter is found', async () => {
     const info = await infoBackends();
-    assert.deepEqual(info.backends.map((b) => b.name), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    assert.deepEqual(
+      info.backends.map((b) => b.name),
+      ['tensorflow', 'webgpu', 'wasm', 'cpu'],
+    );
     assert.equal(webgpuOf(info).ok, probe.ok);
     const tensorflow = info.backends[0].ok;
     assert.equal(info.autoBackend, tensorflow ? 'tensorflow' : probe.ok ? 'webgpu' : 'wasm');
@@ -56,45 +59,70 @@ describe('webgpu backend: selection and reasons', () => {
     cpSync(join(repo, 'package.json'), join(root, 'package.json'));
     mkdirSync(join(root, 'node_modules'));
     const modules = join(repo, 'node_modules');
-    for (const name of readdirSync(modules)) if (name !== 'webgpu') symlinkSync(join(modules, name), join(root, 'node_modules', name));
+    for (const name of readdirSync(modules))
+      if (name !== 'webgpu') symlinkSync(join(modules, name), join(root, 'node_modules', name));
     const bin = join(root, 'bin', 'mnist-deep.js');
 
     const info = await infoBackends(bin);
     assert.equal(webgpuOf(info).ok, false);
-    assert.match(webgpuOf(info).detail, /^the optional package webgpu is not installed; install it with `npm install webgpu`$/);
+    assert.match(
+      webgpuOf(info).detail,
+      /^the optional package webgpu is not installed; install it with `npm install webgpu`$/,
+    );
     const r = await runCli(['train', '--backend', 'webgpu'], { cwd: tmp.dir, bin });
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'mnist-deep: error: --backend webgpu: cannot load: the optional package webgpu is not installed; install it with `npm install webgpu`\n');
+    assert.equal(
+      r.stderr,
+      'mnist-deep: error: --backend webgpu: cannot load: the optional package webgpu is not installed; install it with `npm install webgpu`\n',
+    );
   });
 
-  it('without the Vulkan loader, names libvulkan.so.1', { skip: linuxWithoutLoader ? false : 'this machine has the Vulkan loader (or is not Linux)' }, async () => {
-    assert.equal(probe.ok, false);
-    assert.equal(!probe.ok && probe.reason, 'vulkan');
-    const info = await infoBackends();
-    assert.match(webgpuOf(info).detail, /^no Vulkan loader \(libvulkan\.so\.1: cannot open shared object file.*\); install it \(Debian\/Ubuntu: `apt-get install libvulkan1`\)/);
-    const r = await runCli(['train', '--backend', 'webgpu'], { cwd: tmp.dir });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^mnist-deep: error: --backend webgpu: cannot load: no Vulkan loader \(libvulkan\.so\.1: .*\n$/);
-  });
+  it(
+    'without the Vulkan loader, names libvulkan.so.1',
+    { skip: linuxWithoutLoader ? false : 'this machine has the Vulkan loader (or is not Linux)' },
+    async () => {
+      assert.equal(probe.ok, false);
+      assert.equal(!probe.ok && probe.reason, 'vulkan');
+      const info = await infoBackends();
+      assert.match(
+        webgpuOf(info).detail,
+        /^no Vulkan loader \(libvulkan\.so\.1: cannot open shared object file.*\); install it \(Debian\/Ubuntu: `apt-get install libvulkan1`\)/,
+      );
+      const r = await runCli(['train', '--backend', 'webgpu'], { cwd: tmp.dir });
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /^mnist-deep: error: --backend webgpu: cannot load: no Vulkan loader \(libvulkan\.so\.1: .*\n$/,
+      );
+    },
+  );
 
   const noAdapter = !probe.ok && probe.reason === 'adapter';
-  it('with a Vulkan loader but no usable GPU, says Dawn found no adapter and why', { skip: noAdapter ? false : probe.ok ? 'this machine has a GPU adapter' : `not this case here: ${probe.detail}` }, async () => {
-    const info = await infoBackends();
-    assert.match(webgpuOf(info).detail, /^Dawn found no GPU adapter \(.+\); Dawn needs a GPU/);
-    assert.doesNotMatch(webgpuOf(info).detail, /\n|at .*\.cpp/, 'one line, without Dawn\'s source locations');
-    const r = await runCli(['train', '--backend', 'webgpu'], { cwd: tmp.dir });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^mnist-deep: error: --backend webgpu: cannot load: Dawn found no GPU adapter .*\n$/);
-  });
+  it(
+    'with a Vulkan loader but no usable GPU, says Dawn found no adapter and why',
+    { skip: noAdapter ? false : probe.ok ? 'this machine has a GPU adapter' : `not this case here: ${probe.detail}` },
+    async () => {
+      const info = await infoBackends();
+      assert.match(webgpuOf(info).detail, /^Dawn found no GPU adapter \(.+\); Dawn needs a GPU/);
+      assert.doesNotMatch(webgpuOf(info).detail, /\n|at .*\.cpp/, "one line, without Dawn's source locations");
+      const r = await runCli(['train', '--backend', 'webgpu'], { cwd: tmp.dir });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^mnist-deep: error: --backend webgpu: cannot load: Dawn found no GPU adapter .*\n$/);
+    },
+  );
 
-  it('auto never takes the software adapter', { skip: target.software ? false : 'no software adapter here, or a GPU' }, async () => {
-    const r = await runCli(['info', '--json'], { cwd: tmp.dir, env: target.env });
-    assert.equal(r.code, 0, r.stderr);
-    const info = JSON.parse(r.stdout);
-    assert.equal(webgpuOf(info).ok, true);
-    assert.match(webgpuOf(info).detail, /software.*never chosen by auto.*llvmpipe/);
-    assert.notEqual(info.autoBackend, 'webgpu');
-  });
+  it(
+    'auto never takes the software adapter',
+    { skip: target.software ? false : 'no software adapter here, or a GPU' },
+    async () => {
+      const r = await runCli(['info', '--json'], { cwd: tmp.dir, env: target.env });
+      assert.equal(r.code, 0, r.stderr);
+      const info = JSON.parse(r.stdout);
+      assert.equal(webgpuOf(info).ok, true);
+      assert.match(webgpuOf(info).detail, /software.*never chosen by auto.*llvmpipe/);
+      assert.notEqual(info.autoBackend, 'webgpu');
+    },
+  );
 });
 
 /** On a GPU the CNN; on the software adapter the softmax model (the CNN takes seconds a step there). */
@@ -111,7 +139,22 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
   });
 
   it('refuses worker threads', async () => {
-    const r = await runCli(['train', '--backend', 'webgpu', '--threads', '2', '--data-dir', data, '--validation-size', '100', '--save-dir', join(tmp.dir, 'threads')], { cwd: tmp.dir, env: target.env });
+    const r = await runCli(
+      [
+        'train',
+        '--backend',
+        'webgpu',
+        '--threads',
+        '2',
+        '--data-dir',
+        data,
+        '--validation-size',
+        '100',
+        '--save-dir',
+        join(tmp.dir, 'threads'),
+      ],
+      { cwd: tmp.dir, env: target.env },
+    );
     assert.equal(r.code, 1);
     // (Dawn itself may warn on stderr about the software adapter's limits.)
     assert.match(r.stderr, /^mnist-deep: error: --threads 2: the webgpu backend trains on the GPU from one thread$/m);
@@ -120,15 +163,41 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
   it(`trains the ${model} model with the tensor engine, saves it, and eval reproduces the test accuracy`, async () => {
     const save = join(tmp.dir, `${model}-webgpu`);
     const steps = model === 'cnn' ? ['--steps', '60', '--log-every', '20'] : ['--steps', '30', '--log-every', '10'];
-    const r = await runCli(['train', '--backend', 'webgpu', '--model', model, '--data-dir', data, '--validation-size', '100', ...steps, '--save-dir', save, '--json'], { cwd: tmp.dir, env: target.env });
+    const r = await runCli(
+      [
+        'train',
+        '--backend',
+        'webgpu',
+        '--model',
+        model,
+        '--data-dir',
+        data,
+        '--validation-size',
+        '100',
+        ...steps,
+        '--save-dir',
+        save,
+        '--json',
+      ],
+      { cwd: tmp.dir, env: target.env },
+    );
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const logged = events.filter((e) => e.event === 'step');
-    assert.ok(logged[logged.length - 1].loss < logged[0].loss, `loss ${logged[0].loss} -> ${logged[logged.length - 1].loss}`);
+    assert.ok(
+      logged[logged.length - 1].loss < logged[0].loss,
+      `loss ${logged[0].loss} -> ${logged[logged.length - 1].loss}`,
+    );
     const result = events[events.length - 1];
     assert.equal(result.backend, 'webgpu');
     assert.ok(result.testAccuracy > 0.5, `accuracy ${result.testAccuracy}`);
-    const e = await runCli(['eval', '--backend', 'webgpu', '--model-dir', save, '--data-dir', data, '--json'], { cwd: tmp.dir, env: target.env });
+    const e = await runCli(['eval', '--backend', 'webgpu', '--model-dir', save, '--data-dir', data, '--json'], {
+      cwd: tmp.dir,
+      env: target.env,
+    });
     assert.equal(e.code, 0, e.stderr);
     assert.equal(JSON.parse(e.stdout).testAccuracy, result.testAccuracy);
   });

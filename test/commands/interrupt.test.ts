@@ -13,21 +13,43 @@ const data = join(tmp.dir, 'data');
 before(() => writeDataset(data, 300, 60));
 after(tmp.cleanup);
 
-const common = ['--data-dir', data, '--validation-size', '60', '--batch-size', '10', '--threads', '2', '--log-every', '1', '--json'];
+const common = [
+  '--data-dir',
+  data,
+  '--validation-size',
+  '60',
+  '--batch-size',
+  '10',
+  '--threads',
+  '2',
+  '--log-every',
+  '1',
+  '--json',
+];
 const STEPS = 80;
 const stepLosses = (stdout: string) =>
-  stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'step').map((e) => [e.step, e.loss] as [number, number]);
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.event === 'step')
+    .map((e) => [e.step, e.loss] as [number, number]);
 
 describe('interruption and resume', () => {
   it('Ctrl-C checkpoints, exits 130, and --resume continues on the uninterrupted loss curve', async () => {
     // Enough steps that the run cannot finish before the signal lands.
-    const whole = await runCli(['train', ...common, '--steps', String(STEPS), '--save-dir', join(tmp.dir, 'whole')], { cwd: tmp.dir });
+    const whole = await runCli(['train', ...common, '--steps', String(STEPS), '--save-dir', join(tmp.dir, 'whole')], {
+      cwd: tmp.dir,
+    });
     assert.equal(whole.code, 0, whole.stderr);
     const expected = stepLosses(whole.stdout);
     assert.equal(expected.length, STEPS);
 
     const save = join(tmp.dir, 'cut');
-    const run = spawnCli(['train', ...common, '--steps', String(STEPS), '--checkpoint-every', '5', '--save-dir', save], { cwd: tmp.dir });
+    const run = spawnCli(
+      ['train', ...common, '--steps', String(STEPS), '--checkpoint-every', '5', '--save-dir', save],
+      { cwd: tmp.dir },
+    );
     await run.waitFor(/"step":7,/);
     run.child.kill('SIGINT');
     const first = await run.done;
@@ -44,13 +66,23 @@ describe('interruption and resume', () => {
     const result = JSON.parse(rest.stdout.trim().split('\n').pop() as string);
     assert.equal(result.steps, STEPS);
     const resumed = [...stepLosses(first.stdout).filter(([s]) => s < stoppedAt), ...stepLosses(rest.stdout)];
-    assert.deepEqual(resumed.map(([s]) => s), expected.map(([s]) => s));
-    resumed.forEach(([s, l], i) => assert.ok(Math.abs(l - expected[i][1]) <= 1e-5 * Math.abs(expected[i][1]), `step ${s}: ${l} vs ${expected[i][1]}`));
+    assert.deepEqual(
+      resumed.map(([s]) => s),
+      expected.map(([s]) => s),
+    );
+    resumed.forEach(([s, l], i) =>
+      assert.ok(
+        Math.abs(l - expected[i][1]) <= 1e-5 * Math.abs(expected[i][1]),
+        `step ${s}: ${l} vs ${expected[i][1]}`,
+      ),
+    );
   });
 
   it('a second Ctrl-C exits at once and leaves the last checkpoint usable', async () => {
     const save = join(tmp.dir, 'twice');
-    const run = spawnCli(['train', ...common, '--steps', '500', '--checkpoint-every', '1', '--save-dir', save], { cwd: tmp.dir });
+    const run = spawnCli(['train', ...common, '--steps', '500', '--checkpoint-every', '1', '--save-dir', save], {
+      cwd: tmp.dir,
+    });
     await run.waitFor(/"step":3,/);
     run.child.kill('SIGINT');
     run.child.kill('SIGINT');
@@ -60,7 +92,9 @@ describe('interruption and resume', () => {
     assert.ok(cp.step >= 1);
     const files = readdirSync(save).filter((f) => f.endsWith('.bin'));
     assert.ok(files.length <= 2, files.join(' '));
-    const resumed = await runCli(['train', '--resume', save, '--steps', String(cp.step + 2), '--json'], { cwd: tmp.dir });
+    const resumed = await runCli(['train', '--resume', save, '--steps', String(cp.step + 2), '--json'], {
+      cwd: tmp.dir,
+    });
     assert.equal(resumed.code, 0, resumed.stderr);
   });
 
@@ -79,14 +113,30 @@ describe('interruption and resume', () => {
     const save = join(tmp.dir, 'cut');
     const r = await runCli(['train', '--resume', save, '--learning-rate', '0.1'], { cwd: tmp.dir });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--resume takes its settings from the checkpoint; --learning-rate cannot be changed \(the run has --learning-rate 0\.0001\)/);
+    assert.match(
+      r.stderr,
+      /--resume takes its settings from the checkpoint; --learning-rate cannot be changed \(the run has --learning-rate 0\.0001\)/,
+    );
     const missing = await runCli(['train', '--resume', data], { cwd: tmp.dir });
     assert.match(missing.stderr, /no checkpoint\.json there/);
   });
 
-  it('accepts options equal to the checkpoint\'s, and says how to train a finished run further', async () => {
+  it("accepts options equal to the checkpoint's, and says how to train a finished run further", async () => {
     const save = join(tmp.dir, 'cut');
-    const same = ['--batch-size', '10', '--validation-size', '60', '--data-dir', data, '--model', 'cnn', '--seed', '0', '--save-dir', save];
+    const same = [
+      '--batch-size',
+      '10',
+      '--validation-size',
+      '60',
+      '--data-dir',
+      data,
+      '--model',
+      'cnn',
+      '--seed',
+      '0',
+      '--save-dir',
+      save,
+    ];
     const finished = await runCli(['train', '--resume', save, ...same], { cwd: tmp.dir, env: { npm_command: 'exec' } });
     assert.equal(finished.code, 1, finished.stderr);
     assert.deepEqual(finished.stderr.trim().split('\n'), [
@@ -94,7 +144,10 @@ describe('interruption and resume', () => {
       `mnist-deep: hint: to train further, give a larger total: npx mnist-deep train --resume cut --steps ${2 * STEPS}`,
     ]);
     const fewer = await runCli(['train', '--resume', save, '--steps', '50'], { cwd: tmp.dir });
-    assert.match(fewer.stderr, new RegExp(`^mnist-deep: error: --steps 50: the run in cut is already at step ${STEPS}\n`));
+    assert.match(
+      fewer.stderr,
+      new RegExp(`^mnist-deep: error: --steps 50: the run in cut is already at step ${STEPS}\n`),
+    );
   });
 
   it('Ctrl-C during a download leaves no partial file', async () => {

@@ -30,7 +30,13 @@ describe('paste-able command names', () => {
   });
 
   it('quotes only the words that need it', () => {
-    assert.deepEqual(['models/cnn', '--steps', 'my runs/it', "it's", ''].map(shellWord), ['models/cnn', '--steps', "'my runs/it'", `'it'\\''s'`, "''"]);
+    assert.deepEqual(['models/cnn', '--steps', 'my runs/it', "it's", ''].map(shellWord), [
+      'models/cnn',
+      '--steps',
+      "'my runs/it'",
+      `'it'\\''s'`,
+      "''",
+    ]);
     assert.match(commandLine('train', '--resume', 'a b'), /mnist-deep train --resume 'a b'$/);
   });
 });

@@ -13,7 +13,11 @@ const bad = join(tmp.dir, 'bad');
 const { images, labels } = mnistTestSet();
 const truth = new Map<string, number>();
 /** Our own stderr lines (a native TensorFlow build may log there too). */
-const ours = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('mnist-deep:')).join('\n');
+const ours = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('mnist-deep:'))
+    .join('\n');
 
 /** 20 real test digits as pictures: sizes 12-400 px, anywhere on the canvas, both polarities, colour, transparency. */
 function writeDigits(): void {
@@ -27,7 +31,14 @@ function writeDigits(): void {
   for (let i = 0; i < 20; i++) {
     const size = [17, 40, 120, 400][i % 4];
     const style = styles[Math.floor(i / 4) % styles.length];
-    const img = renderDigit(digitAt(images, i), { size, width: size + 37 * (i % 3), height: size + 11 * (i % 5), x: 19 * (i % 3), y: 5 * (i % 4), ...style });
+    const img = renderDigit(digitAt(images, i), {
+      size,
+      width: size + 37 * (i % 3),
+      height: size + 11 * (i % 5),
+      x: 19 * (i % 3),
+      y: 5 * (i % 4),
+      ...style,
+    });
     // JPEG has no alpha channel: transparent pictures are PNGs.
     const asJpeg = i % 2 === 1 && style.paperAlpha === undefined;
     const name = `d${String(i).padStart(2, '0')}.${asJpeg ? 'jpg' : 'png'}`;
@@ -56,7 +67,10 @@ function writeBadFiles(): void {
 before(async () => {
   writeDigits();
   writeBadFiles();
-  const r = await runCli(['train', '--model', 'softmax', '--data-dir', mnistDataDir(), '--steps', '300', '--save-dir', model], { cwd: tmp.dir });
+  const r = await runCli(
+    ['train', '--model', 'softmax', '--data-dir', mnistDataDir(), '--steps', '300', '--save-dir', model],
+    { cwd: tmp.dir },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 after(tmp.cleanup);
@@ -65,8 +79,14 @@ describe('predict', () => {
   it('classifies real MNIST digits drawn as PNG/JPEG pictures (a folder), one JSON line each', async () => {
     const r = await runCli(['predict', digits, '--model-dir', model, '--json'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.file), [...truth.keys()].sort());
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.file),
+      [...truth.keys()].sort(),
+    );
     let right = 0;
     for (const line of lines) {
       assert.deepEqual(Object.keys(line), ['file', 'predictions']);
@@ -76,7 +96,10 @@ describe('predict', () => {
         assert.equal(p.label, String(p.class));
       }
       const probs = line.predictions.map((p: { probability: number }) => p.probability);
-      assert.deepEqual(probs, [...probs].sort((a, b) => b - a));
+      assert.deepEqual(
+        probs,
+        [...probs].sort((a, b) => b - a),
+      );
       if (line.predictions[0].class === truth.get(line.file)) right++;
     }
     // A 300-step softmax model scores ~0.9 on the test set itself.
@@ -93,21 +116,39 @@ describe('predict', () => {
 
   it('each bad file gets one line, the good ones are still classified, and the exit code is 1', async () => {
     const good = join(digits, 'd03.jpg');
-    const files = ['text.png', 'truncated.png', 'empty.png', 'huge.png', 'blank.png', 'missing.png'].map((f) => join(bad, f));
-    const r = await runCli(['predict', files[0], good, ...files.slice(1), '--model-dir', model, '--json'], { cwd: tmp.dir });
+    const files = ['text.png', 'truncated.png', 'empty.png', 'huge.png', 'blank.png', 'missing.png'].map((f) =>
+      join(bad, f),
+    );
+    const r = await runCli(['predict', files[0], good, ...files.slice(1), '--model-dir', model, '--json'], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 7);
     assert.equal(lines[1].file, good);
     assert.equal(lines[1].predictions[0].class, labels.labels[3]);
-    const errors = Object.fromEntries([lines[0], ...lines.slice(2)].map((l) => [l.file.slice(bad.length + 1), l.error]));
+    const errors = Object.fromEntries(
+      [lines[0], ...lines.slice(2)].map((l) => [l.file.slice(bad.length + 1), l.error]),
+    );
     assert.match(errors['text.png'], /^not a PNG or JPEG image/);
     assert.match(errors['truncated.png'], /^cannot decode PNG: truncated or corrupt/);
     assert.equal(errors['empty.png'], 'the image is empty (0x0 pixels)');
-    assert.match(errors['huge.png'], /^the image is 30000x30000 pixels, more than the 50 megapixels accepted; refused without decoding$/);
+    assert.match(
+      errors['huge.png'],
+      /^the image is 30000x30000 pixels, more than the 50 megapixels accepted; refused without decoding$/,
+    );
     assert.match(errors['blank.png'], /^no digit found: the image is blank/);
     assert.equal(errors['missing.png'], 'not found');
-    assert.equal(ours(r.stderr).split('\n').filter((l) => l.startsWith('mnist-deep: error: ')).length, 6, r.stderr);
+    assert.equal(
+      ours(r.stderr)
+        .split('\n')
+        .filter((l) => l.startsWith('mnist-deep: error: ')).length,
+      6,
+      r.stderr,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack traces');
   });
 
@@ -120,7 +161,9 @@ describe('predict', () => {
     const modelJson = JSON.parse(readFileSync(join(fashion, 'model.json'), 'utf8'));
     if (modelJson.userDefinedMetadata) modelJson.userDefinedMetadata.dataset = 'fashion-mnist';
     writeFileSync(join(fashion, 'model.json'), JSON.stringify(modelJson));
-    const r = await runCli(['predict', join(digits, 'd02.png'), '--model-dir', fashion, '--top', '10'], { cwd: tmp.dir });
+    const r = await runCli(['predict', join(digits, 'd02.png'), '--model-dir', fashion, '--top', '10'], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^fashion-mnist model: images read as dark-on-light \(assumed; --polarity to change\)\n/);
     for (const name of ['T-shirt/top', 'Trouser', 'Ankle boot']) assert.ok(r.stdout.includes(`${name} 0.`), r.stdout);

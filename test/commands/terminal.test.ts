@@ -15,8 +15,28 @@ const skip = hasScript ? false : 'util-linux `script` is not installed (apt-get 
 const HIDE = '\x1b[?25l';
 const SHOW = '\x1b[?25h';
 const train = (save: string, steps: number, ...more: string[]) => [
-  'train', '--model', 'cnn', '--data-dir', data, '--validation-size', '60', '--batch-size', '10', '--steps', String(steps),
-  '--log-every', '5', '--eval-batch-size', '20', '--threads', '2', '--backend', 'wasm', '--save-dir', join(tmp.dir, save), ...more,
+  'train',
+  '--model',
+  'cnn',
+  '--data-dir',
+  data,
+  '--validation-size',
+  '60',
+  '--batch-size',
+  '10',
+  '--steps',
+  String(steps),
+  '--log-every',
+  '5',
+  '--eval-batch-size',
+  '20',
+  '--threads',
+  '2',
+  '--backend',
+  'wasm',
+  '--save-dir',
+  join(tmp.dir, save),
+  ...more,
 ];
 /** The cursor is visible at the end: no hide after the last show. */
 const cursorRestored = (out: string) => out.lastIndexOf(SHOW) > out.lastIndexOf(HIDE);
@@ -50,9 +70,15 @@ describe('in a terminal', { skip }, () => {
     assert.ok(cursorRestored(output), 'cursor shown again at the end');
     // What stays on screen: the header, step lines and results, no half-drawn bar.
     const screen = screenLines(output);
-    assert.match(screen[0], /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\) from \S+$/);
+    assert.match(
+      screen[0],
+      /^training cnn \(seed recipe\) on mnist \(340 train \/ 60 validation \/ 100 test\) from \S+$/,
+    );
     assert.match(screen[1], /^ {2}with adam 0\.0001, batch 10, 40 steps, backend wasm, 2 threads$/);
-    assert.deepEqual(screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]), ['0', '5', '10', '15', '20', '25', '30', '35']);
+    assert.deepEqual(
+      screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]),
+      ['0', '5', '10', '15', '20', '25', '30', '35'],
+    );
     assert.match(screen[10], /^validation accuracy \d\.\d{4}$/);
     assert.match(screen[11], /^test accuracy \d\.\d{4} \(100 images\)$/);
     assert.match(screen[13], /^saved /);
@@ -78,8 +104,14 @@ describe('in a terminal', { skip }, () => {
     run.type('\x03');
     const { code, output } = await run.done;
     assert.equal(code, 130, output);
-    assert.match(output, /Ctrl-C: stopping after this step and saving a checkpoint \(press Ctrl-C again to quit at once\)/);
-    assert.match(output, /interrupted at step \d+ of 2000; checkpoint saved in .*ctrl-c\r?\nresume with: npx mnist-deep train --resume /);
+    assert.match(
+      output,
+      /Ctrl-C: stopping after this step and saving a checkpoint \(press Ctrl-C again to quit at once\)/,
+    );
+    assert.match(
+      output,
+      /interrupted at step \d+ of 2000; checkpoint saved in .*ctrl-c\r?\nresume with: npx mnist-deep train --resume /,
+    );
     assert.ok(cursorRestored(output), 'cursor shown again');
   });
 
@@ -94,7 +126,10 @@ describe('in a terminal', { skip }, () => {
     assert.equal(code, 130, output);
     assert.doesNotMatch(output, /interrupted at step/, 'quit without waiting for the step');
     assert.ok(cursorRestored(output), 'cursor shown again');
-    assert.ok(output.endsWith(`\r\x1b[K${SHOW}`), `ends with the bar cleared and the cursor shown: ${JSON.stringify(output.slice(-80))}`);
+    assert.ok(
+      output.endsWith(`\r\x1b[K${SHOW}`),
+      `ends with the bar cleared and the cursor shown: ${JSON.stringify(output.slice(-80))}`,
+    );
     assert.match(screenLines(output).pop() ?? '', /^Ctrl-C: stopping after this step/);
   });
 

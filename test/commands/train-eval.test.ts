@@ -10,17 +10,43 @@ const data = join(tmp.dir, 'data');
 before(() => writeDataset(data, 500, 150));
 after(tmp.cleanup);
 
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('train and eval commands', () => {
   it('softmax: trains, saves, and eval reproduces the test accuracy', async () => {
     const save = join(tmp.dir, 'softmax');
-    const r = await runCli(['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '100', '--steps', '40', '--log-every', '10', '--save-dir', save, '--json'], { cwd: tmp.dir });
+    const r = await runCli(
+      [
+        'train',
+        '--model',
+        'softmax',
+        '--data-dir',
+        data,
+        '--validation-size',
+        '100',
+        '--steps',
+        '40',
+        '--log-every',
+        '10',
+        '--save-dir',
+        save,
+        '--json',
+      ],
+      { cwd: tmp.dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     const events = jsonLines(r.stdout);
     const steps = events.filter((e) => e.event === 'step');
-    assert.deepEqual(steps.map((e) => e.step), [0, 10, 20, 30]);
-    for (const s of steps) for (const k of ['loss', 'trainAccuracy', 'examplesPerSec']) assert.equal(typeof s[k], 'number');
+    assert.deepEqual(
+      steps.map((e) => e.step),
+      [0, 10, 20, 30],
+    );
+    for (const s of steps)
+      for (const k of ['loss', 'trainAccuracy', 'examplesPerSec']) assert.equal(typeof s[k], 'number');
     const result = events[events.length - 1];
     assert.equal(result.event, 'result');
     assert.equal(result.model, 'softmax');
@@ -50,7 +76,22 @@ describe('train and eval commands', () => {
 
   it('cnn: trains a few steps on the default backend, saves, and eval scores it', async () => {
     const save = join(tmp.dir, 'cnn');
-    const r = await runCli(['train', '--data-dir', data, '--validation-size', '50', '--steps', '4', '--batch-size', '10', '--save-dir', save], { cwd: tmp.dir });
+    const r = await runCli(
+      [
+        'train',
+        '--data-dir',
+        data,
+        '--validation-size',
+        '50',
+        '--steps',
+        '4',
+        '--batch-size',
+        '10',
+        '--save-dir',
+        save,
+      ],
+      { cwd: tmp.dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     const printed = /test accuracy (\d\.\d{4})/.exec(r.stdout)?.[1];
     assert.ok(printed, r.stdout);
@@ -66,9 +107,15 @@ describe('train and eval commands', () => {
       [['--steps', '0'], /^mnist-deep: error: --steps 0: must be a whole number greater than 0$/m],
       [['--steps', '2.5'], /^mnist-deep: error: --steps 2\.5: must be a whole number greater than 0$/m],
       [['--learning-rate', 'abc'], /^mnist-deep: error: --learning-rate abc: must be a number greater than 0$/m],
-      [['--backend', 'gpu'], /^mnist-deep: error: --backend gpu: allowed choices are auto, tensorflow, webgpu, wasm, cpu$/m],
+      [
+        ['--backend', 'gpu'],
+        /^mnist-deep: error: --backend gpu: allowed choices are auto, tensorflow, webgpu, wasm, cpu$/m,
+      ],
       [['--optimizer', 'rmsprop'], /^mnist-deep: error: --optimizer rmsprop: allowed choices are adam, sgd$/m],
-      [['--data-dir', data, '--validation-size', '50', '--batch-size', '999'], /--batch-size 999 is larger than the training set \(450 images\)/],
+      [
+        ['--data-dir', data, '--validation-size', '50', '--batch-size', '999'],
+        /--batch-size 999 is larger than the training set \(450 images\)/,
+      ],
       [['--data-dir', data, '--validation-size', '500'], /--validation-size 500 must be a whole number from 0 to 499/],
     ];
     for (const [args, pattern] of cases) {

@@ -52,7 +52,13 @@ const CASES = ALL_CASES.filter((c, i) => i === 0 || (c.backend === 'webgpu') ===
 
 const STEPS = 4;
 
-const MODELS: { model: ModelName; optimizer: OptimizerName; learningRate: number; decay?: CosineDecay; batch: number }[] = [
+const MODELS: {
+  model: ModelName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  decay?: CosineDecay;
+  batch: number;
+}[] = [
   { model: 'softmax', optimizer: 'sgd', learningRate: 0.5, batch: 20 },
   // The learning rate changes every step: each engine must apply lr(step).
   { model: 'cnn', optimizer: 'adam', learningRate: 1e-3, decay: { steps: STEPS, finalFraction: 0.1 }, batch: 8 },
@@ -81,14 +87,26 @@ before(async () => {
   }
 });
 
-const take = (b: Batch, n: number): Batch => ({ xs: b.xs.subarray(0, n * 784), ys: b.ys.subarray(0, n * 10), labels: b.labels.subarray(0, n), size: n });
+const take = (b: Batch, n: number): Batch => ({
+  xs: b.xs.subarray(0, n * 784),
+  ys: b.ys.subarray(0, n * 10),
+  labels: b.labels.subarray(0, n),
+  size: n,
+});
 
 /** The model's initial weights (seeded, so the same everywhere) and a fresh optimizer state. */
 function initialState(model: ModelName, optimizer: OptimizerName): EngineState {
   const m = buildModel(model, 3);
   const weights = getFlatWeights(trainableVariables(m));
   m.dispose();
-  return { weights, optimizer: { name: optimizer, step: 0, slots: optimizer === 'adam' ? [new Float32Array(weights.length), new Float32Array(weights.length)] : [] } };
+  return {
+    weights,
+    optimizer: {
+      name: optimizer,
+      step: 0,
+      slots: optimizer === 'adam' ? [new Float32Array(weights.length), new Float32Array(weights.length)] : [],
+    },
+  };
 }
 
 interface Run {
@@ -103,10 +121,22 @@ async function runCase(c: EngineCase, spec: (typeof MODELS)[number], start: Engi
   await useBackend(c.backend);
   const tf = loadTf();
   const model = buildModel(spec.model, 3);
-  const engine = await createEngine(model, {
-    backend: c.backend, model: spec.model, optimizer: spec.optimizer, learningRate: spec.learningRate, decay: spec.decay, seed: 1,
-    batchSize: spec.batch, threads: c.threads, engine: c.engine, dropout: false,
-  }, start);
+  const engine = await createEngine(
+    model,
+    {
+      backend: c.backend,
+      model: spec.model,
+      optimizer: spec.optimizer,
+      learningRate: spec.learningRate,
+      decay: spec.decay,
+      seed: 1,
+      batchSize: spec.batch,
+      threads: c.threads,
+      engine: c.engine,
+      dropout: false,
+    },
+    start,
+  );
   try {
     assert.equal(engine.kind, c.engine);
     assert.equal(engine.threads, c.threads);
@@ -124,13 +154,30 @@ async function runCase(c: EngineCase, spec: (typeof MODELS)[number], start: Engi
 }
 
 /** A new engine from `state` takes one step at `step`: its loss. */
-async function resumeCase(c: EngineCase, spec: (typeof MODELS)[number], state: EngineState, step: number): Promise<number> {
+async function resumeCase(
+  c: EngineCase,
+  spec: (typeof MODELS)[number],
+  state: EngineState,
+  step: number,
+): Promise<number> {
   await useBackend(c.backend);
   const model = buildModel(spec.model, 9);
-  const engine = await createEngine(model, {
-    backend: c.backend, model: spec.model, optimizer: spec.optimizer, learningRate: spec.learningRate, decay: spec.decay, seed: 1,
-    batchSize: spec.batch, threads: c.threads, engine: c.engine, dropout: false,
-  }, state);
+  const engine = await createEngine(
+    model,
+    {
+      backend: c.backend,
+      model: spec.model,
+      optimizer: spec.optimizer,
+      learningRate: spec.learningRate,
+      decay: spec.decay,
+      seed: 1,
+      batchSize: spec.batch,
+      threads: c.threads,
+      engine: c.engine,
+      dropout: false,
+    },
+    state,
+  );
   try {
     return (await engine.step(take(batches[step], spec.batch), step)).loss;
   } finally {
@@ -139,7 +186,8 @@ async function resumeCase(c: EngineCase, spec: (typeof MODELS)[number], state: E
   }
 }
 
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 const skipWithoutNative = (t: TestContext, c: EngineCase): boolean => {
   const missing = c.backend === 'tensorflow' ? nativeMissing : c.backend === 'webgpu' ? webgpu.missing : undefined;
@@ -153,13 +201,19 @@ for (const spec of MODELS) {
     let reference: Run;
     let initial: EngineState;
     // Copies of one initial state, read on the reference's backend (webgpu cannot read a GPU tensor synchronously).
-    const start = (): EngineState => ({ weights: initial.weights.slice(), optimizer: { ...initial.optimizer, slots: initial.optimizer.slots.map((s) => s.slice()) } });
+    const start = (): EngineState => ({
+      weights: initial.weights.slice(),
+      optimizer: { ...initial.optimizer, slots: initial.optimizer.slots.map((s) => s.slice()) },
+    });
 
     before(async () => {
       await useBackend(CASES[0].backend);
       initial = initialState(spec.model, spec.optimizer);
       reference = await runCase(CASES[0], spec, start());
-      assert.ok(reference.losses[STEPS - 1] < reference.losses[0], `reference loss falls: ${reference.losses.join(', ')}`);
+      assert.ok(
+        reference.losses[STEPS - 1] < reference.losses[0],
+        `reference loss falls: ${reference.losses.join(', ')}`,
+      );
     });
 
     for (const c of CASES) {
@@ -174,21 +228,32 @@ for (const spec of MODELS) {
       });
     }
 
-    it('a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow', { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' }, async (t) => {
-      const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === 'tensor') as EngineCase;
-      if (skipWithoutNative(t, native)) return;
-      const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
-      for (const [from, to] of [[native, CASES[0]], [CASES[0], native]]) {
-        const run = await runCase(from, spec, start());
-        const dir = tempDir();
-        try {
-          writeCheckpoint(dir.dir, { config: cfg, step: STEPS, data: fixture.read().train.getState(), ...run.state });
-          const cp = readCheckpoint(dir.dir);
-          close(await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS), run.next, `${from.name} → ${to.name}`);
-        } finally {
-          dir.cleanup();
+    it(
+      'a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow',
+      { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' },
+      async (t) => {
+        const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === 'tensor') as EngineCase;
+        if (skipWithoutNative(t, native)) return;
+        const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
+        for (const [from, to] of [
+          [native, CASES[0]],
+          [CASES[0], native],
+        ]) {
+          const run = await runCase(from, spec, start());
+          const dir = tempDir();
+          try {
+            writeCheckpoint(dir.dir, { config: cfg, step: STEPS, data: fixture.read().train.getState(), ...run.state });
+            const cp = readCheckpoint(dir.dir);
+            close(
+              await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS),
+              run.next,
+              `${from.name} → ${to.name}`,
+            );
+          } finally {
+            dir.cleanup();
+          }
         }
-      }
-    });
+      },
+    );
   });
 }

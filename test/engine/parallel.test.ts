@@ -27,12 +27,28 @@ describe('data-parallel training', () => {
     assert.equal(autoThreads({ backend: 'wasm', model: 'softmax', batchSize: 50 }, 8), 1);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 50 }, 2), 2);
     assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 3 }, 8), 3);
-    assert.deepEqual([0, 1, 2].map((t) => shardRange(10, 3, t)), [[0, 4], [4, 8], [8, 10]]);
+    assert.deepEqual(
+      [0, 1, 2].map((t) => shardRange(10, 3, t)),
+      [
+        [0, 4],
+        [4, 8],
+        [8, 10],
+      ],
+    );
   });
 
   it('refuses a replica whose state is not in shared memory', async () => {
     const replica = new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 });
-    await assert.rejects(ParallelEngine.start(replica, 2, { backend: 'wasm', model: 'softmax', optimizer: 'sgd', learningRate: 0.5, seed: 1 }), /sharedState/);
+    await assert.rejects(
+      ParallelEngine.start(replica, 2, {
+        backend: 'wasm',
+        model: 'softmax',
+        optimizer: 'sgd',
+        learningRate: 0.5,
+        seed: 1,
+      }),
+      /sharedState/,
+    );
   });
 
   it('the size-weighted sum of part gradients is the whole batch gradient (cnn, no dropout)', () => {
@@ -41,15 +57,25 @@ describe('data-parallel training', () => {
     const vars = trainableVariables(model);
     const b = d.train.nextBatch(7);
     const whole = flatGradients(model, vars, b.xs, b.ys, 7, false).grads;
-    const parts = [flatGradients(model, vars, b.xs.subarray(0, 4 * 784), b.ys.subarray(0, 40), 4, false).grads,
-      flatGradients(model, vars, b.xs.subarray(4 * 784), b.ys.subarray(40), 3, false).grads];
+    const parts = [
+      flatGradients(model, vars, b.xs.subarray(0, 4 * 784), b.ys.subarray(0, 40), 4, false).grads,
+      flatGradients(model, vars, b.xs.subarray(4 * 784), b.ys.subarray(40), 3, false).grads,
+    ];
     const combined = combineGradients(parts, [4, 3], new Float32Array(whole.length));
     assert.ok(maxRelDiff(combined, whole) < 1e-5, `${maxRelDiff(combined, whole)}`);
   });
 
   const run = async (threads: number, optimizerName: 'adam' | 'sgd', learningRate: number) => {
     const model = buildModel('softmax');
-    const engine = await createEngine(model, { backend: 'wasm', model: 'softmax', optimizer: optimizerName, learningRate, seed: 1, batchSize: 21, threads });
+    const engine = await createEngine(model, {
+      backend: 'wasm',
+      model: 'softmax',
+      optimizer: optimizerName,
+      learningRate,
+      seed: 1,
+      batchSize: 21,
+      threads,
+    });
     assert.equal(engine.threads, threads);
     try {
       const summary = await trainLoop(engine, data(), { steps: 25, batchSize: 21, logEvery: 100 });
@@ -67,7 +93,10 @@ describe('data-parallel training', () => {
     for (const threads of [2, 3]) {
       const other = await run(threads, 'sgd', 0.5);
       sameCurve(other.losses, one.losses);
-      assert.ok(maxRelDiff(other.weights, one.weights) < 1e-4, `${threads} threads: weights differ by ${maxRelDiff(other.weights, one.weights)}`);
+      assert.ok(
+        maxRelDiff(other.weights, one.weights) < 1e-4,
+        `${threads} threads: weights differ by ${maxRelDiff(other.weights, one.weights)}`,
+      );
     }
     assert.ok(one.losses[24] < one.losses[0] / 2);
   });
@@ -86,7 +115,15 @@ describe('data-parallel training', () => {
 
   it('cnn on two threads: loss falls', async () => {
     const model = buildModel('cnn', 2);
-    const engine = await createEngine(model, { backend: 'wasm', model: 'cnn', optimizer: 'adam', learningRate: 1e-3, seed: 1, batchSize: 16, threads: 2 });
+    const engine = await createEngine(model, {
+      backend: 'wasm',
+      model: 'cnn',
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      seed: 1,
+      batchSize: 16,
+      threads: 2,
+    });
     try {
       const { losses } = await trainLoop(engine, data(), { steps: 30, batchSize: 16, logEvery: 100 });
       const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;

@@ -13,7 +13,10 @@ before(async () => {
 
 function randomSplit(n: number): DataSplit {
   const rng = new Rng(8);
-  return new DataSplit(Float32Array.from({ length: n * IMAGE_SIZE }, () => (rng.next() < 0.3 ? rng.next() : 0)), Uint8Array.from({ length: n }, () => rng.int(10)));
+  return new DataSplit(
+    Float32Array.from({ length: n * IMAGE_SIZE }, () => (rng.next() < 0.3 ? rng.next() : 0)),
+    Uint8Array.from({ length: n }, () => rng.int(10)),
+  );
 }
 
 describe('evaluation on threads', () => {
@@ -32,7 +35,10 @@ describe('evaluation on threads', () => {
   it('stays on this thread for small models and for tfjs-node', async () => {
     const split = randomSplit(300);
     const softmax = buildModel('softmax');
-    assert.deepEqual((await evaluate(softmax, split, { batchSize: 100, threads: 4, backend: 'wasm' })).confusion, (await evaluate(softmax, split, { batchSize: 100 })).confusion);
+    assert.deepEqual(
+      (await evaluate(softmax, split, { batchSize: 100, threads: 4, backend: 'wasm' })).confusion,
+      (await evaluate(softmax, split, { batchSize: 100 })).confusion,
+    );
     assert.equal(evalThreads('tensorflow', 8), 1);
     assert.equal(evalThreads('webgpu', 8), 1);
     assert.equal(evalThreads('wasm', 2), 2);

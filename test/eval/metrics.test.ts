@@ -23,10 +23,16 @@ describe('metrics', () => {
   });
 
   it('formats an aligned table with class names', () => {
-    const m = [[1234, 5], [0, 77]];
+    const m = [
+      [1234, 5],
+      [0, 77],
+    ];
     const lines = formatConfusion(m, ['cat', 'dog']).split('\n');
     assert.equal(lines.length, 3);
-    assert.ok(lines.every((l) => l.length === lines[0].length), 'aligned');
+    assert.ok(
+      lines.every((l) => l.length === lines[0].length),
+      'aligned',
+    );
     assert.match(lines[1], /^cat\s+1234\s+5$/);
   });
 });

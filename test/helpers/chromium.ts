@@ -11,7 +11,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** A skip reason for node:test, or false when Chromium is there. */
 export function chromiumMissing(): string | false {
-  return existsSync(CHROMIUM_PATH) ? false : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  return existsSync(CHROMIUM_PATH)
+    ? false
+    : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
 }
 
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
@@ -21,8 +23,13 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync', `--user-data-dir=${profile}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
     ],
   });
   return {

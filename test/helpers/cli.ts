@@ -13,15 +13,23 @@ export interface CliResult {
  * Runs the real CLI in a child process. Asynchronous, so that a test's own
  * local HTTP server keeps answering while the child runs.
  */
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {},
+): Promise<CliResult> {
   const env = { ...process.env };
   delete env.MNIST_DEEP_DATA_DIR;
   Object.assign(env, opts.env);
   return new Promise((done) => {
-    execFile(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd, env, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [opts.bin ?? BIN, ...args],
+      { cwd: opts.cwd, env, timeout: opts.timeoutMs ?? 600_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +48,8 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   const waitFor = async (pattern: RegExp, timeoutMs = 120_000): Promise<void> => {
     const t0 = Date.now();
     while (!pattern.test(stdout)) {
-      if (Date.now() - t0 > timeoutMs || child.exitCode !== null) throw new Error(`never saw ${pattern} in: ${stdout}${stderr}`);
+      if (Date.now() - t0 > timeoutMs || child.exitCode !== null)
+        throw new Error(`never saw ${pattern} in: ${stdout}${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };

@@ -16,7 +16,10 @@ export function mnistDataDir(): string {
 
 export function mnistTestSet(): { images: IdxImages; labels: IdxLabels } {
   const dir = mnistDataDir();
-  return { images: readImages(join(dir, 't10k-images-idx3-ubyte')), labels: readLabels(join(dir, 't10k-labels-idx1-ubyte')) };
+  return {
+    images: readImages(join(dir, 't10k-images-idx3-ubyte')),
+    labels: readLabels(join(dir, 't10k-labels-idx1-ubyte')),
+  };
 }
 
 /** Image `i` of a set as 784 bytes. */
@@ -48,7 +51,8 @@ function sample(digit: Uint8Array, u: number, v: number): number {
   const fy = y - y0;
   const at = (c: number, r: number) => (c < 0 || r < 0 || c > 27 || r > 27 ? 0 : digit[r * 28 + c] / 255);
   return (
-    (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1))
+    (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+    fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1))
   );
 }
 

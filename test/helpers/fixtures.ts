@@ -12,7 +12,10 @@ export function tempDir(prefix = 'mnist-deep-test-'): { dir: string; cleanup: ()
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function imagesIdx(count: number, opts: { rows?: number; cols?: number; magic?: number; seed?: number } = {}): Buffer {
+export function imagesIdx(
+  count: number,
+  opts: { rows?: number; cols?: number; magic?: number; seed?: number } = {},
+): Buffer {
   const rows = opts.rows ?? 28;
   const cols = opts.cols ?? 28;
   const buf = Buffer.alloc(16 + count * rows * cols);
@@ -53,7 +56,12 @@ export function learnableSet(count: number, seed = 7): { images: Buffer; labels:
 }
 
 /** Writes a complete data set (4 files) into `dir`. */
-export function writeDataset(dir: string, trainCount: number, testCount: number, opts: { gz?: boolean; seed?: number } = {}): void {
+export function writeDataset(
+  dir: string,
+  trainCount: number,
+  testCount: number,
+  opts: { gz?: boolean; seed?: number } = {},
+): void {
   mkdirSync(dir, { recursive: true });
   const gz = opts.gz ?? true;
   const put = (name: string, bytes: Buffer) =>
@@ -70,10 +78,21 @@ export function writeDataset(dir: string, trainCount: number, testCount: number,
  * A generated data set written under `root` (call `write` in a `before` hook),
  * and a reader that gives fresh Datasets (read_data_sets split) each time.
  */
-export function fixtureDatasets(root: string, trainCount: number, testCount: number, validationSize: number, seed: number) {
+export function fixtureDatasets(
+  root: string,
+  trainCount: number,
+  testCount: number,
+  validationSize: number,
+  seed: number,
+) {
   const dir = join(root, 'set');
   return {
     write: () => writeDataset(dir, trainCount, testCount),
-    read: (): Datasets => makeDatasets(loadRawDataset('mnist', { dataDir: dir, cwd: root, systemRoot: join(root, 'none') }), validationSize, seed),
+    read: (): Datasets =>
+      makeDatasets(
+        loadRawDataset('mnist', { dataDir: dir, cwd: root, systemRoot: join(root, 'none') }),
+        validationSize,
+        seed,
+      ),
   };
 }

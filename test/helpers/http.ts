@@ -4,7 +4,9 @@ import { AddressInfo } from 'node:net';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function startServer(routes: Record<string, Handler>): Promise<{ base: string; server: Server; hits: string[]; close: () => Promise<void> }> {
+export async function startServer(
+  routes: Record<string, Handler>,
+): Promise<{ base: string; server: Server; hits: string[]; close: () => Promise<void> }> {
   const hits: string[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const server = createServer((req, res) => {
@@ -34,7 +36,9 @@ export async function startServer(routes: Record<string, Handler>): Promise<{ ba
   };
 }
 
-export const serveBytes = (bytes: Buffer): Handler => (_req, res) => {
-  res.setHeader('content-length', bytes.length);
-  res.end(bytes);
-};
+export const serveBytes =
+  (bytes: Buffer): Handler =>
+  (_req, res) => {
+    res.setHeader('content-length', bytes.length);
+    res.end(bytes);
+  };

@@ -19,23 +19,33 @@ export interface PtyRun {
 }
 
 /** `shellTail` is appended to the command line inside the terminal (e.g. `2>/dev/null`, `> out.txt`). */
-export function runInPty(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; shellTail?: string } = {}): PtyRun {
+export function runInPty(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; shellTail?: string } = {},
+): PtyRun {
   const env = { ...process.env, TERM: 'xterm-256color' } as NodeJS.ProcessEnv;
   for (const k of ['MNIST_DEEP_DATA_DIR', 'NO_COLOR', 'CI', 'npm_command']) delete env[k];
   Object.assign(env, opts.env);
   const command = `stty cols 120 rows 40; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')} ${opts.shellTail ?? ''}`;
   // -q: no start/done lines; -f: flush at once; -e: the command's exit code; /dev/null: no typescript file.
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: opts.cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, output })),
+  );
   return {
     type: (keys) => child.stdin.write(keys),
     async waitFor(pattern, timeoutMs = 240_000) {
       const t0 = Date.now();
       while (!pattern.test(output)) {
-        if (Date.now() - t0 > timeoutMs || child.exitCode !== null) throw new Error(`never saw ${pattern} in: ${JSON.stringify(output)}`);
+        if (Date.now() - t0 > timeoutMs || child.exitCode !== null)
+          throw new Error(`never saw ${pattern} in: ${JSON.stringify(output)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -9,7 +9,10 @@ export interface Served {
   spawned: ReturnType<typeof spawnCli>;
 }
 
-export async function startServe(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Served> {
+export async function startServe(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<Served> {
   const spawned = spawnCli(['serve', '--port', '0', ...args], opts);
   await spawned.waitFor(/serving .* at http:\S+/, 60_000);
   const url = /at (http:\S+)/.exec(spawned.stdoutText())?.[1] as string;

@@ -21,5 +21,9 @@ export function webGpuForTests(inThisProcess = true): WebGpuForTests {
   if (!inThisProcess) delete process.env[SOFTWARE_ENV];
   if (soft.ok) return { software: true, env: { [SOFTWARE_ENV]: '1' } };
   delete process.env[SOFTWARE_ENV];
-  return { missing: `no WebGPU adapter (${gpu.detail}), nor the software one (${soft.detail})`, software: false, env: {} };
+  return {
+    missing: `no WebGPU adapter (${gpu.detail}), nor the software one (${soft.detail})`,
+    software: false,
+    env: {},
+  };
 }

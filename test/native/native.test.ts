@@ -50,9 +50,14 @@ describe('wheel reading', () => {
       { name: 'plain.txt', data: 'stored' },
     ]);
     const entries = listZip(zip);
-    assert.deepEqual(entries.map((e) => [e.name, e.size]), [
-      ['tensorflow/include/tensorflow/c/c_api.h', 36], ['tensorflow/libbig.so', 300_000], ['plain.txt', 6],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.name, e.size]),
+      [
+        ['tensorflow/include/tensorflow/c/c_api.h', 36],
+        ['tensorflow/libbig.so', 300_000],
+        ['plain.txt', 6],
+      ],
+    );
     assert.equal(readEntry(zip, entries[2]).toString(), 'stored');
     const out = join(tmp.dir, 'big.so');
     let seen = 0;
@@ -81,7 +86,10 @@ describe('wheel reading', () => {
       'tensorflow/core/unrelated.h': '',
     };
     assert.deepEqual([...headerClosure((h) => files[h]).keys()].sort(), [
-      'tensorflow/c/c_api.h', 'tensorflow/c/eager/c_api.h', 'tensorflow/c/tf_status.h', 'tensorflow/core/platform/ctstring_internal.h',
+      'tensorflow/c/c_api.h',
+      'tensorflow/c/eager/c_api.h',
+      'tensorflow/c/tf_status.h',
+      'tensorflow/core/platform/ctstring_internal.h',
     ]);
     assert.throws(() => headerClosure((h) => (h.includes('eager') ? undefined : files[h])), /headers .* are missing/);
     assert.equal(metadataVersion('Metadata-Version: 2.1\nName: tensorflow-cpu\nVersion: 2.21.0\n'), '2.21.0');
@@ -98,21 +106,27 @@ describe('native: failures before anything is built', () => {
     await failsWith(['--wheel', join(dir, pinned)], /SHA-256 mismatch .*delete it and run again/);
   });
 
-  it('a file that is not a wheel, and a wheel without TensorFlow\'s libraries', async () => {
+  it("a file that is not a wheel, and a wheel without TensorFlow's libraries", async () => {
     const bad = join(tmp.dir, 'tensorflow_cpu-2.21.0-cp312-cp312-manylinux_2_27_x86_64.whl');
     writeFileSync(bad, 'garbage');
     await failsWith(['--wheel', bad], /not a readable wheel/);
     const empty = join(tmp.dir, 'tensorflow-2.21.0-cp310-cp310-manylinux_2_17_x86_64.whl');
     writeZip(empty, [{ name: 'tensorflow/__init__.py', data: '' }]);
     await failsWith(['--wheel', empty], /has no tensorflow\/libtensorflow_cc\.so\.2/);
-    await failsWith(['--wheel', join(tmp.dir, 'numpy-2.0.0-cp311-none-any.whl')], /not a tensorflow or tensorflow-cpu wheel/);
+    await failsWith(
+      ['--wheel', join(tmp.dir, 'numpy-2.0.0-cp311-none-any.whl')],
+      /not a tensorflow or tensorflow-cpu wheel/,
+    );
   });
 
   it('an installed TensorFlow folder without its libraries or version', async () => {
     const dir = join(tmp.dir, 'site-packages', 'tensorflow');
     mkdirSync(dir, { recursive: true });
     await failsWith(['--tensorflow-dir', dir], /no tensorflow\*\.dist-info beside it .*--tf-version/);
-    await failsWith(['--tensorflow-dir', dir, '--tf-version', '2.21.0'], /libtensorflow_cc\.so\.2, libtensorflow_framework\.so\.2 not found there/);
+    await failsWith(
+      ['--tensorflow-dir', dir, '--tf-version', '2.21.0'],
+      /libtensorflow_cc\.so\.2, libtensorflow_framework\.so\.2 not found there/,
+    );
     await failsWith(['--tensorflow-dir', dir, '--wheel', 'x.whl'], /give one of them/);
   });
 

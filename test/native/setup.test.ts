@@ -20,7 +20,10 @@ let n = 0;
 
 const installed = tfjsNodeDir();
 const libraries = nativeLibraries();
-const missing = !installed || !libraries ? 'native backend not set up here (`npx mnist-deep native`): no tfjs-node package or cached libraries to build from' : undefined;
+const missing =
+  !installed || !libraries
+    ? 'native backend not set up here (`npx mnist-deep native`): no tfjs-node package or cached libraries to build from'
+    : undefined;
 
 /** A private cache whose tensorflow-<v> links to the real libraries, and a copy of tfjs-node's sources. */
 function sandbox(): { xdg: string; pkg: string; env: NodeJS.ProcessEnv } {
@@ -37,7 +40,8 @@ function sandbox(): { xdg: string; pkg: string; env: NodeJS.ProcessEnv } {
 }
 
 function assertNothingLeft(pkg: string): void {
-  for (const f of ['deps', 'build', BINDING_DIR]) assert.ok(!existsSync(join(pkg, f)), `${f} left behind in the tfjs-node copy`);
+  for (const f of ['deps', 'build', BINDING_DIR])
+    assert.ok(!existsSync(join(pkg, f)), `${f} left behind in the tfjs-node copy`);
 }
 
 const skipped = (t: TestContext) => (missing ? (t.skip(missing), true) : false);

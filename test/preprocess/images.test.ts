@@ -8,7 +8,15 @@ import { tempDir } from '../helpers/fixtures';
 import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 
 const { images } = mnistTestSet();
-const picture = renderDigit(digitAt(images, 0), { size: 40, width: 48, height: 44, x: 4, y: 2, ink: [200, 20, 20], paper: [250, 250, 240] });
+const picture = renderDigit(digitAt(images, 0), {
+  size: 40,
+  width: 48,
+  height: 44,
+  x: 4,
+  y: 2,
+  ink: [200, 20, 20],
+  paper: [250, 250, 240],
+});
 const rgba = Buffer.from(picture.data);
 
 /** A copy of a file whose header claims another size; nothing else changes. */
@@ -39,7 +47,13 @@ test('PNG and JPEG decode to the same RGBA picture (JPEG within its loss)', () =
 });
 
 test('greyscale and 16-bit PNGs are read as RGBA', () => {
-  const grey = new PNG({ width: 48, height: 44, colorType: 0, inputColorType: 6, bitDepth: 16 } as ConstructorParameters<typeof PNG>[0]);
+  const grey = new PNG({
+    width: 48,
+    height: 44,
+    colorType: 0,
+    inputColorType: 6,
+    bitDepth: 16,
+  } as ConstructorParameters<typeof PNG>[0]);
   rgba.copy(grey.data);
   const bytes = PNG.sync.write(grey, { colorType: 0, inputColorType: 6, bitDepth: 16 });
   const back = decodeImage(bytes);
@@ -59,7 +73,10 @@ test('bad files: each gets a clear reason, and huge ones are refused before deco
   for (const bytes of [png, jpg]) {
     assert.throws(() => decodeImage(withDeclaredSize(bytes, 0, 0)), /the image is empty \(0x0 pixels\)/);
     const t0 = Date.now();
-    assert.throws(() => decodeImage(withDeclaredSize(bytes, 30_000, 30_000)), /30000x30000 pixels, more than the 50 megapixels accepted; refused without decoding/);
+    assert.throws(
+      () => decodeImage(withDeclaredSize(bytes, 30_000, 30_000)),
+      /30000x30000 pixels, more than the 50 megapixels accepted; refused without decoding/,
+    );
     // Decoding 900 megapixels would take minutes and gigabytes; generous for a loaded machine.
     assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
   }
@@ -102,12 +119,22 @@ test('JPEG: the EXIF orientation of a phone photo is undone', () => {
   const w = 40;
   const h = 30;
   const data = new Uint8Array(w * h * 4).fill(128);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < 8 && y < 8) data.set([230, 20, 20, 255], (y * w + x) * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) if (x < 8 && y < 8) data.set([230, 20, 20, 255], (y * w + x) * 4);
   for (let i = 3; i < data.length; i += 4) data[i] = 255;
   const jpg = jpegOf({ width: w, height: h, data }, 95);
   assert.equal(exifOrientation(jpg), 1);
   // Where the stored top-left corner is shown, for orientations 1 to 8.
-  const corner = ['top-left', 'top-right', 'bottom-right', 'bottom-left', 'top-left', 'top-right', 'bottom-right', 'bottom-left'];
+  const corner = [
+    'top-left',
+    'top-right',
+    'bottom-right',
+    'bottom-left',
+    'top-left',
+    'top-right',
+    'bottom-right',
+    'bottom-left',
+  ];
   for (const little of [false, true]) {
     for (let o = 1; o <= 8; o++) {
       const bytes = withOrientation(jpg, o, little);
@@ -115,9 +142,17 @@ test('JPEG: the EXIF orientation of a phone photo is undone', () => {
       const img = decodeImage(bytes);
       assert.deepEqual([img.width, img.height], o >= 5 ? [h, w] : [w, h], `orientation ${o}`);
       const at = (x: number, y: number) => img.data[(y * img.width + x) * 4];
-      const red = { 'top-left': at(2, 2), 'top-right': at(img.width - 3, 2), 'bottom-right': at(img.width - 3, img.height - 3), 'bottom-left': at(2, img.height - 3) };
+      const red = {
+        'top-left': at(2, 2),
+        'top-right': at(img.width - 3, 2),
+        'bottom-right': at(img.width - 3, img.height - 3),
+        'bottom-left': at(2, img.height - 3),
+      };
       for (const [name, r] of Object.entries(red)) {
-        assert.ok(name === corner[o - 1] ? r > 190 : r < 160, `orientation ${o}${little ? ' (II)' : ''}: ${name} red ${r}`);
+        assert.ok(
+          name === corner[o - 1] ? r > 190 : r < 160,
+          `orientation ${o}${little ? ' (II)' : ''}: ${name} red ${r}`,
+        );
       }
     }
   }

@@ -41,11 +41,17 @@ describe('report pieces', () => {
     for (const step of [0, 10, 20, 30]) appendStepLog(dir, { step, loss: 1 / (step + 1), trainAccuracy: step / 40 });
     appendStepLog(dir, { step: 20, validationAccuracy: 0.5 });
     appendFileSync(join(dir, STEP_LOG_FILE), '{"step":40,"lo'); // killed mid-write
-    assert.deepEqual(readStepLog(dir).train.map((r) => r.step), [0, 10, 20, 30]);
+    assert.deepEqual(
+      readStepLog(dir).train.map((r) => r.step),
+      [0, 10, 20, 30],
+    );
     // Resumed from the checkpoint at step 20: steps 20 and 30 will be trained (and logged) again.
     startStepLog(dir, 20);
     assert.deepEqual(readStepLog(dir), {
-      train: [{ step: 0, loss: 1, trainAccuracy: 0 }, { step: 10, loss: 1 / 11, trainAccuracy: 0.25 }],
+      train: [
+        { step: 0, loss: 1, trainAccuracy: 0 },
+        { step: 10, loss: 1 / 11, trainAccuracy: 0.25 },
+      ],
       validation: [{ step: 20, validationAccuracy: 0.5 }],
     });
     startStepLog(dir, 0);
@@ -53,15 +59,26 @@ describe('report pieces', () => {
   });
 
   it('settings are flattened, and every text is escaped', () => {
-    assert.deepEqual(flattenSettings({ model: 'cnn', hyperParameters: { learningRate: 0.0001, batchSize: 50 }, seconds: 12.3456789 }), [
-      ['model', 'cnn'], ['hyperParameters.learningRate', '0.0001'], ['hyperParameters.batchSize', '50'], ['seconds', '12.3457'],
-    ]);
+    assert.deepEqual(
+      flattenSettings({ model: 'cnn', hyperParameters: { learningRate: 0.0001, batchSize: 50 }, seconds: 12.3456789 }),
+      [
+        ['model', 'cnn'],
+        ['hyperParameters.learningRate', '0.0001'],
+        ['hyperParameters.batchSize', '50'],
+        ['seconds', '12.3457'],
+      ],
+    );
     const html = renderReport({
       title: '<script>alert(1)</script>',
       settings: [['a"b', '<img src=x>']],
       curve: { train: [], validation: [] },
       classNames: ['<b>', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-      test: { accuracy: 0.5, examples: 2, confusion: Array.from({ length: 10 }, () => new Array(10).fill(0)), perClass: new Array(10).fill(NaN) },
+      test: {
+        accuracy: 0.5,
+        examples: 2,
+        confusion: Array.from({ length: 10 }, () => new Array(10).fill(0)),
+        perClass: new Array(10).fill(NaN),
+      },
       wrong: [],
       wrongCount: 0,
     });
@@ -76,14 +93,32 @@ describe('report from real runs', () => {
   const evalReport = join(tmp.dir, 'eval-report.html');
 
   before(async () => {
-    const r = await runCli(['train', '--model', 'softmax', '--steps', '300', '--log-every', '20', '--data-dir', mnistDataDir(), '--save-dir', save], { cwd: tmp.dir });
+    const r = await runCli(
+      [
+        'train',
+        '--model',
+        'softmax',
+        '--steps',
+        '300',
+        '--log-every',
+        '20',
+        '--data-dir',
+        mnistDataDir(),
+        '--save-dir',
+        save,
+      ],
+      { cwd: tmp.dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /saved .* \(model\.json, weights\.bin, metadata\.json, report\.html\)/);
   });
 
   it('train writes report.html and steps.jsonl into the save dir', () => {
     const log = readStepLog(save);
-    assert.deepEqual(log.train.map((r) => r.step), Array.from({ length: 15 }, (_, i) => i * 20));
+    assert.deepEqual(
+      log.train.map((r) => r.step),
+      Array.from({ length: 15 }, (_, i) => i * 20),
+    );
     assert.equal(log.validation.length, 1);
     assert.equal(log.validation[0].step, 300);
     const html = readFileSync(join(save, 'report.html'), 'utf8');
@@ -92,11 +127,14 @@ describe('report from real runs', () => {
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no network address in the page');
     const meta = JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8'));
     assert.ok(html.includes(`<strong id="test-accuracy">${meta.testAccuracy.toFixed(4)}</strong>`));
-    for (const setting of ['model', 'softmax', 'hyperParameters.learningRate', 'versions.tfjs']) assert.ok(html.includes(`<td>${setting}</td>`), setting);
+    for (const setting of ['model', 'softmax', 'hyperParameters.learningRate', 'versions.tfjs'])
+      assert.ok(html.includes(`<td>${setting}</td>`), setting);
   });
 
   it('eval --report writes one for a saved model, and refuses a folder as the file', async () => {
-    const r = await runCli(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--report', evalReport], { cwd: tmp.dir });
+    const r = await runCli(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--report', evalReport], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /report written to .*eval-report\.html/);
     const html = readFileSync(evalReport, 'utf8');
@@ -110,13 +148,22 @@ describe('report from real runs', () => {
   it('a resumed run continues the curve: each step once, the validation measured at each end', async () => {
     const dir = join(tmp.dir, 'resumed');
     const common = ['--log-every', '10', '--data-dir', mnistDataDir()];
-    const first = await runCli(['train', '--model', 'softmax', '--steps', '40', '--checkpoint-every', '20', '--save-dir', dir, ...common], { cwd: tmp.dir });
+    const first = await runCli(
+      ['train', '--model', 'softmax', '--steps', '40', '--checkpoint-every', '20', '--save-dir', dir, ...common],
+      { cwd: tmp.dir },
+    );
     assert.equal(first.code, 0, first.stderr);
     const second = await runCli(['train', '--resume', dir, '--steps', '60', '--log-every', '10'], { cwd: tmp.dir });
     assert.equal(second.code, 0, second.stderr);
     const log = readStepLog(dir);
-    assert.deepEqual(log.train.map((r) => r.step), [0, 10, 20, 30, 40, 50]);
-    assert.deepEqual(log.validation.map((r) => r.step), [40, 60]);
+    assert.deepEqual(
+      log.train.map((r) => r.step),
+      [0, 10, 20, 30, 40, 50],
+    );
+    assert.deepEqual(
+      log.validation.map((r) => r.step),
+      [40, 60],
+    );
     const lines = readFileSync(join(dir, STEP_LOG_FILE), 'utf8').trim().split('\n');
     assert.equal(lines.length, 8, 'no step logged twice');
   });

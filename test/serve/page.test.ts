@@ -25,11 +25,32 @@ const DOCS_SHOT = resolve(__dirname, '../../../docs/serve.png');
 
 /** Strokes in pad coordinates from 0 to 1: each digit is one or more polylines. */
 const ellipse = (cx: number, cy: number, rx: number, ry: number, n = 28) =>
-  Array.from({ length: n + 1 }, (_, i) => [cx + rx * Math.sin((2 * Math.PI * i) / n), cy - ry * Math.cos((2 * Math.PI * i) / n)] as [number, number]);
+  Array.from(
+    { length: n + 1 },
+    (_, i) =>
+      [cx + rx * Math.sin((2 * Math.PI * i) / n), cy - ry * Math.cos((2 * Math.PI * i) / n)] as [number, number],
+  );
 const DRAWN: Array<{ digit: number; strokes: Array<Array<[number, number]>> }> = [
-  { digit: 1, strokes: [[[0.5, 0.15], [0.53, 0.85]]] },
+  {
+    digit: 1,
+    strokes: [
+      [
+        [0.5, 0.15],
+        [0.53, 0.85],
+      ],
+    ],
+  },
   { digit: 0, strokes: [ellipse(0.5, 0.5, 0.22, 0.33, 16)] },
-  { digit: 7, strokes: [[[0.28, 0.2], [0.72, 0.2], [0.45, 0.85]]] },
+  {
+    digit: 7,
+    strokes: [
+      [
+        [0.28, 0.2],
+        [0.72, 0.2],
+        [0.45, 0.85],
+      ],
+    ],
+  },
 ];
 
 const skip = chromiumMissing();
@@ -46,7 +67,17 @@ describe('serve: the page in Chromium', { skip }, () => {
   let backend: string;
 
   before(async () => {
-    const train = await runCli(['train', '--model', 'softmax', '--steps', '300', '--data-dir', mnistDataDir(), '--save-dir', modelDir]);
+    const train = await runCli([
+      'train',
+      '--model',
+      'softmax',
+      '--steps',
+      '300',
+      '--data-dir',
+      mnistDataDir(),
+      '--save-dir',
+      modelDir,
+    ]);
     assert.equal(train.code, 0, train.stderr);
     served = await startServe(['--model-dir', modelArg], { cwd: tmp.dir });
     chromium = await launchChromium();
@@ -70,7 +101,10 @@ describe('serve: the page in Chromium', { skip }, () => {
     assert.match(await text('#backend'), new RegExp(`TF\\.js 4\\.22\\.0, backend ${backend}`));
     assert.equal(await text('#title'), 'Draw a digit');
     const info = await text('#model-info');
-    assert.ok(info.includes(`softmax · MNIST · test accuracy ${(meta.testAccuracy * 100).toFixed(2)}% · 300 steps`), info);
+    assert.ok(
+      info.includes(`softmax · MNIST · test accuracy ${(meta.testAccuracy * 100).toFixed(2)}% · 300 steps`),
+      info,
+    );
     const hasReport = existsSync(join(modelDir, 'report.html'));
     assert.equal(await page.$eval('#report', (e) => (e as unknown as { hidden: boolean }).hidden), !hasReport);
     assert.deepEqual(problems, []);
@@ -125,7 +159,11 @@ describe('serve: the page in Chromium', { skip }, () => {
   });
 
   /** Draws strokes with the mouse, then waits for the page to finish classifying. */
-  async function draw(p: Page, strokes: Array<Array<[number, number]>>, via: 'mouse' | 'touch' = 'mouse'): Promise<void> {
+  async function draw(
+    p: Page,
+    strokes: Array<Array<[number, number]>>,
+    via: 'mouse' | 'touch' = 'mouse',
+  ): Promise<void> {
     const box = await (await p.$('#pad'))?.boundingBox();
     assert.ok(box);
     const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
@@ -169,7 +207,10 @@ describe('serve: the page in Chromium', { skip }, () => {
       assert.match(top, new RegExp(`^${digit} \\(\\d+\\.\\d%\\)$`), `drew ${digit}, page says ${top}`);
       // The input shown is what src/preprocess/mnistify.ts gives in Node for the same drawing.
       const { pad, input } = await canvases();
-      const node = mnistify({ width: pad.width, height: pad.height, data: Uint8Array.from(pad.data) }, { polarity: 'light-on-dark' }).pixels;
+      const node = mnistify(
+        { width: pad.width, height: pad.height, data: Uint8Array.from(pad.data) },
+        { polarity: 'light-on-dark' },
+      ).pixels;
       let worst = 0;
       for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(input.data[i * 4] - Math.round(node[i] * 255)));
       assert.ok(worst <= 1, `drawn ${digit}: shown input differs from Node's by ${worst}/255`);
@@ -181,16 +222,31 @@ describe('serve: the page in Chromium', { skip }, () => {
     png.data = Buffer.from(pad.data);
     const file = join(tmp.dir, 'drawn.png');
     writeFileSync(file, PNG.sync.write(png));
-    const cli = await runCli(['predict', file, '--model-dir', modelDir, '--polarity', 'light-on-dark', '--top', '10', '--json']);
+    const cli = await runCli([
+      'predict',
+      file,
+      '--model-dir',
+      modelDir,
+      '--polarity',
+      'light-on-dark',
+      '--top',
+      '10',
+      '--json',
+    ]);
     assert.equal(cli.code, 0, cli.stderr);
-    const cliPredictions = (JSON.parse(cli.stdout) as { predictions: Array<{ class: number; probability: number }> }).predictions;
+    const cliPredictions = (JSON.parse(cli.stdout) as { predictions: Array<{ class: number; probability: number }> })
+      .predictions;
     const pageProbs = (await page.evaluate(`(async () => {
       const c = document.getElementById('pad');
       const image = c.getContext('2d').getImageData(0, 0, c.width, c.height);
       return window.mnistDeep.predict(window.mnistDeepPreprocess.mnistify(image, { polarity: 'light-on-dark' }).pixels);
     })()`)) as number[];
     assert.equal(cliPredictions[0].class, DRAWN[DRAWN.length - 1].digit);
-    for (const p of cliPredictions) assert.ok(Math.abs(p.probability - pageProbs[p.class]) < 1e-3, `class ${p.class}: CLI ${p.probability}, page ${pageProbs[p.class]}`);
+    for (const p of cliPredictions)
+      assert.ok(
+        Math.abs(p.probability - pageProbs[p.class]) < 1e-3,
+        `class ${p.class}: CLI ${p.probability}, page ${pageProbs[p.class]}`,
+      );
 
     if (!existsSync(ARTIFACTS)) mkdirSync(ARTIFACTS, { recursive: true });
     const shot = await page.screenshot({ type: 'png' });
@@ -254,7 +310,9 @@ describe('serve: the page in Chromium', { skip }, () => {
           return out;
         })`,
       )) as number[][];
-      probs.forEach((p, i) => p.forEach((v, c) => assert.ok(Math.abs(v - node[i * 10 + c]) < 1e-3, `${name}, image ${i}, class ${c}`)));
+      probs.forEach((p, i) =>
+        p.forEach((v, c) => assert.ok(Math.abs(v - node[i * 10 + c]) < 1e-3, `${name}, image ${i}, class ${c}`)),
+      );
     }
     assert.deepEqual(otherProblems, []);
     await other.close();
@@ -265,7 +323,9 @@ describe('serve: the page in Chromium', { skip }, () => {
     const files = ['model.json', 'metadata.json'].map((f) => join(modelDir, f));
     const originals = files.map((f) => readFileSync(f, 'utf8'));
     const relabel = (json: { userDefinedMetadata?: object; dataset?: string }) =>
-      json.userDefinedMetadata ? { ...json, userDefinedMetadata: { ...json.userDefinedMetadata, dataset: 'fashion-mnist' } } : { ...json, dataset: 'fashion-mnist' };
+      json.userDefinedMetadata
+        ? { ...json, userDefinedMetadata: { ...json.userDefinedMetadata, dataset: 'fashion-mnist' } }
+        : { ...json, dataset: 'fashion-mnist' };
     files.forEach((f, i) => writeFileSync(f, JSON.stringify(relabel(JSON.parse(originals[i])))));
     try {
       await page.reload();
@@ -275,7 +335,22 @@ describe('serve: the page in Chromium', { skip }, () => {
       await draw(page, DRAWN[0].strokes);
       const labels = await page.$$eval('#bars li > span:first-child', (els) => els.map((e) => e.textContent));
       assert.equal(labels.length, 5);
-      for (const l of labels) assert.ok(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'].includes(l ?? ''), String(l));
+      for (const l of labels)
+        assert.ok(
+          [
+            'T-shirt/top',
+            'Trouser',
+            'Pullover',
+            'Dress',
+            'Coat',
+            'Sandal',
+            'Shirt',
+            'Sneaker',
+            'Bag',
+            'Ankle boot',
+          ].includes(l ?? ''),
+          String(l),
+        );
       assert.deepEqual(problems, []);
     } finally {
       files.forEach((f, i) => writeFileSync(f, originals[i]));

@@ -22,7 +22,10 @@ let served: Served;
 before(async () => {
   await useBackend('cpu');
   await saveModel(buildModel('softmax', 0), modelDir);
-  writeFileSync(join(modelDir, 'metadata.json'), JSON.stringify({ model: 'softmax', dataset: 'fashion-mnist', testAccuracy: 0.8123, steps: 7 }));
+  writeFileSync(
+    join(modelDir, 'metadata.json'),
+    JSON.stringify({ model: 'softmax', dataset: 'fashion-mnist', testAccuracy: 0.8123, steps: 7 }),
+  );
   // Files that exist but are not served: outside the folder, and inside but not in the set.
   writeFileSync(join(tmp.dir, 'secret.txt'), SECRET);
   writeFileSync(join(modelDir, 'checkpoint.json'), SECRET);
@@ -77,7 +80,10 @@ describe('serve: what it serves', () => {
 
   it('runs the compiled src/preprocess/mnistify.js itself in the page, with no import', async () => {
     const r = await request(served.port, '/mnistify.js');
-    const compiled = readFileSync(join(__dirname, '../../src/preprocess/mnistify.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*/, '');
+    const compiled = readFileSync(join(__dirname, '../../src/preprocess/mnistify.js'), 'utf8').replace(
+      /\/\/# sourceMappingURL=.*/,
+      '',
+    );
     assert.ok(r.body.toString().includes(compiled.trim()), 'the served script contains the compiled module unchanged');
     assert.match(r.body.toString(), /window\.mnistDeepPreprocess = \{\}/);
   });
@@ -104,7 +110,7 @@ describe('serve: what it serves', () => {
     }
   });
 
-  it("info.json prefers the metadata inside model.json, as eval and predict do", async () => {
+  it('info.json prefers the metadata inside model.json, as eval and predict do', async () => {
     const dir = join(tmp.dir, 'embedded');
     await saveModel(buildModel('softmax', 0), dir, { model: 'cnn', dataset: 'mnist', testAccuracy: 0.99, steps: 1000 });
     writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ model: 'softmax', dataset: 'fashion-mnist' }));
@@ -120,13 +126,19 @@ describe('serve: what it serves', () => {
   it("the model's report.html, when there is one, sandboxed with its own CSP", async () => {
     const dir = join(tmp.dir, 'reported');
     await saveModel(buildModel('softmax', 0), dir);
-    writeFileSync(join(dir, 'report.html'), '<!doctype html><title>report</title><script>document.title = "x"</script>');
+    writeFileSync(
+      join(dir, 'report.html'),
+      '<!doctype html><title>report</title><script>document.title = "x"</script>',
+    );
     const s = await startServe(['--model-dir', dir]);
     try {
       const r = await request(s.port, '/model/report.html');
       assert.equal(r.status, 200);
       assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
-      assert.match(r.headers['content-security-policy'], /^sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'/);
+      assert.match(
+        r.headers['content-security-policy'],
+        /^sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'/,
+      );
       assert.equal(JSON.parse((await request(s.port, '/info.json')).body.toString()).report, true);
     } finally {
       await s.stop();
@@ -150,14 +162,40 @@ describe('serve: what it serves', () => {
 describe('serve: refusals', () => {
   it('no path outside the fixed set, however it is written', async () => {
     const paths = [
-      '/../secret.txt', '/model/../../secret.txt', '/model/../model/model.json', '/./model/model.json',
-      '/%2e%2e/secret.txt', '/model/%2e%2e/%2e%2e/secret.txt', '/%2E%2E%2Fsecret.txt', '/model%2fmodel.json',
-      '/model/model%2ejson', '/model/..%2f..%2fsecret.txt', '/model/..%5c..%5csecret.txt', '/model\\model.json',
-      '/model/..\\..\\secret.txt', '\\model\\model.json', '//model/model.json', '/model//model.json',
-      `/${tmp.dir}/secret.txt`, `${join(modelDir, 'model.json')}`, '/etc/passwd', '/model/checkpoint.json',
-      '/model/', '/model', '/wasm/', '/assets/serve/index.html', '/index.html', '/package.json', '/MODEL/MODEL.JSON',
-      '/model/model.json%00', '/model/model.json/', '/%252e%252e/secret.txt', '/model/model.json;x', '/..%00/secret.txt',
-      `http://127.0.0.1:${served.port}/../secret.txt`, '*',
+      '/../secret.txt',
+      '/model/../../secret.txt',
+      '/model/../model/model.json',
+      '/./model/model.json',
+      '/%2e%2e/secret.txt',
+      '/model/%2e%2e/%2e%2e/secret.txt',
+      '/%2E%2E%2Fsecret.txt',
+      '/model%2fmodel.json',
+      '/model/model%2ejson',
+      '/model/..%2f..%2fsecret.txt',
+      '/model/..%5c..%5csecret.txt',
+      '/model\\model.json',
+      '/model/..\\..\\secret.txt',
+      '\\model\\model.json',
+      '//model/model.json',
+      '/model//model.json',
+      `/${tmp.dir}/secret.txt`,
+      `${join(modelDir, 'model.json')}`,
+      '/etc/passwd',
+      '/model/checkpoint.json',
+      '/model/',
+      '/model',
+      '/wasm/',
+      '/assets/serve/index.html',
+      '/index.html',
+      '/package.json',
+      '/MODEL/MODEL.JSON',
+      '/model/model.json%00',
+      '/model/model.json/',
+      '/%252e%252e/secret.txt',
+      '/model/model.json;x',
+      '/..%00/secret.txt',
+      `http://127.0.0.1:${served.port}/../secret.txt`,
+      '*',
     ];
     // 400: Node's own parser already refuses a backslash in the request target.
     for (const p of paths) assertRefused(await request(served.port, p), [400, 404], p);
@@ -220,8 +258,18 @@ describe('serve: refusals', () => {
 
   it('refuses requests whose Host header is not the address served (DNS rebinding)', async () => {
     const port = served.port;
-    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, '127.0.0.1', `127.0.0.1.evil.example:${port}`,
-      `evil.example@127.0.0.1:${port}`, `10.0.0.1:${port}`, `localhost.:${port}`, `[::1]:${port + 1}`, '']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      '127.0.0.1',
+      `127.0.0.1.evil.example:${port}`,
+      `evil.example@127.0.0.1:${port}`,
+      `10.0.0.1:${port}`,
+      `localhost.:${port}`,
+      `[::1]:${port + 1}`,
+      '',
+    ]) {
       assertRefused(await request(port, '/model/model.json', 'GET', host), 403, `Host: ${host}`);
     }
     assertRefused(await rawRequest(port, 'GET /model/model.json HTTP/1.0'), 403, 'no Host header');
@@ -258,7 +306,10 @@ describe('serve: the command', () => {
     await saveModel(buildModel('softmax', 0), join(cwd, 'models', 'softmax'));
     const s = await startServe([], { cwd });
     try {
-      assert.match(s.spawned.stdoutText(), /^serving models\/softmax at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)\n$/);
+      assert.match(
+        s.spawned.stdoutText(),
+        /^serving models\/softmax at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)\n$/,
+      );
     } finally {
       await s.stop();
     }
@@ -274,8 +325,11 @@ describe('serve: the command', () => {
     try {
       const r = await runCli(['serve', '--model-dir', modelDir, '--port', String(port)]);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `mnist-deep: error: --port ${port}: 127.0.0.1:${port} is already in use\n` +
-        `mnist-deep: hint: any free port: npx mnist-deep serve --model-dir ${modelDir} --port 0\n`);
+      assert.equal(
+        r.stderr,
+        `mnist-deep: error: --port ${port}: 127.0.0.1:${port} is already in use\n` +
+          `mnist-deep: hint: any free port: npx mnist-deep serve --model-dir ${modelDir} --port 0\n`,
+      );
     } finally {
       blocker.close();
     }
@@ -284,19 +338,26 @@ describe('serve: the command', () => {
   it('a missing model folder or a bad option is a one-line error', async () => {
     const missing = await runCli(['serve', '--model-dir', join(tmp.dir, 'nope'), '--port', '0']);
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train a model first: npx mnist-deep train --model softmax --save-dir \S+nope\n$/);
+    assert.match(
+      missing.stderr,
+      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train a model first: npx mnist-deep train --model softmax --save-dir \S+nope\n$/,
+    );
     const notModel = await runCli(['serve', '--model-dir', tmp.dir, '--port', '0']);
     assert.equal(notModel.code, 1);
     assert.match(notModel.stderr, /^mnist-deep: error: \S+model\.json: not found/);
     for (const port of ['70000', '-1', 'http', '1.5']) {
       const r = await runCli(['serve', '--model-dir', modelDir, '--port', port]);
       assert.notEqual(r.code, 0, port);
-      assert.match(r.stderr, new RegExp(`^mnist-deep: error: --port ${port}: must be a whole number from 0 to 65535`), port);
+      assert.match(
+        r.stderr,
+        new RegExp(`^mnist-deep: error: --port ${port}: must be a whole number from 0 to 65535`),
+        port,
+      );
       assert.equal(r.code, 2, port);
     }
   });
 
-  it('an address that is not this machine\'s is a one-line error', async () => {
+  it("an address that is not this machine's is a one-line error", async () => {
     // 203.0.113.0/24 is TEST-NET-3: never assigned to a real interface.
     const r = await runCli(['serve', '--model-dir', modelDir, '--host', '203.0.113.7', '--port', '0']);
     assert.equal(r.code, 1);
@@ -316,7 +377,9 @@ describe('serve: the command', () => {
   });
 
   it('the default bind is not reachable on other interfaces', async (t) => {
-    const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
     if (!external) {
       t.skip('this machine has no non-loopback IPv4 address to try');
       return;
@@ -333,27 +396,31 @@ describe('serve: the command', () => {
     assert.ok(refused, `port ${served.port} answered on ${external.address}`);
   });
 
-  it('--open starts the desktop opener with the URL', { skip: process.platform !== 'linux' ? 'xdg-open is the Linux opener' : false }, async () => {
-    const bin = join(tmp.dir, 'bin');
-    mkdirSync(bin);
-    const log = join(tmp.dir, 'opened.txt');
-    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > '${log}'\n`);
-    chmodSync(join(bin, 'xdg-open'), 0o755);
-    const s = await startServe(['--model-dir', modelDir, '--open'], { env: { PATH: `${bin}:${process.env.PATH}` } });
-    try {
-      const t0 = Date.now();
-      let opened = '';
-      while (!opened && Date.now() - t0 < 10_000) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          opened = readFileSync(log, 'utf8');
-        } catch {
-          // not yet
+  it(
+    '--open starts the desktop opener with the URL',
+    { skip: process.platform !== 'linux' ? 'xdg-open is the Linux opener' : false },
+    async () => {
+      const bin = join(tmp.dir, 'bin');
+      mkdirSync(bin);
+      const log = join(tmp.dir, 'opened.txt');
+      writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > '${log}'\n`);
+      chmodSync(join(bin, 'xdg-open'), 0o755);
+      const s = await startServe(['--model-dir', modelDir, '--open'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+      try {
+        const t0 = Date.now();
+        let opened = '';
+        while (!opened && Date.now() - t0 < 10_000) {
+          await new Promise((r) => setTimeout(r, 50));
+          try {
+            opened = readFileSync(log, 'utf8');
+          } catch {
+            // not yet
+          }
         }
+        assert.equal(opened.trim(), s.url);
+      } finally {
+        await s.stop();
       }
-      assert.equal(opened.trim(), s.url);
-    } finally {
-      await s.stop();
-    }
-  });
+    },
+  );
 });

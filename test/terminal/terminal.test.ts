@@ -36,7 +36,15 @@ describe('ETA', () => {
   });
 
   it('formats durations coarser as they grow', () => {
-    assert.deepEqual([0, 7.4, 59.6, 185, 3599, 3600, 7620].map(formatDuration), ['0s', '7s', '1m00s', '3m05s', '59m59s', '1h00m', '2h07m']);
+    assert.deepEqual([0, 7.4, 59.6, 185, 3599, 3600, 7620].map(formatDuration), [
+      '0s',
+      '7s',
+      '1m00s',
+      '3m05s',
+      '59m59s',
+      '1h00m',
+      '2h07m',
+    ]);
   });
 });
 

@@ -26,7 +26,10 @@ describe('worker channel', () => {
       await w.expect('ready');
       for (const value of [1, 2, 3]) w.send({ value });
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual([(await w.expect('echo')).value, (await w.expect('echo')).value, (await w.expect('echo')).value], [3, 6, 9]);
+      assert.deepEqual(
+        [(await w.expect('echo')).value, (await w.expect('echo')).value, (await w.expect('echo')).value],
+        [3, 6, 9],
+      );
     } finally {
       await w.close();
     }
@@ -50,7 +53,11 @@ describe('worker channel', () => {
     w.send({ value: 1 });
     await assert.rejects(w.next(), /^Error: test worker: no such batch$/);
     await w.close();
-    const broken = new WorkerChannel<{ value: number }, Reply>(workerFile('setup', 'throw new Error("no backend");'), {}, 'test worker');
+    const broken = new WorkerChannel<{ value: number }, Reply>(
+      workerFile('setup', 'throw new Error("no backend");'),
+      {},
+      'test worker',
+    );
     await assert.rejects(broken.expect('ready'), /test worker: no backend/);
     await broken.close();
   });

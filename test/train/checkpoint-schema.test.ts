@@ -11,7 +11,24 @@ const data = join(tmp.dir, 'data');
 const run = join(tmp.dir, 'run');
 before(async () => {
   writeDataset(data, 300, 60);
-  const r = await runCli(['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '60', '--steps', '10', '--checkpoint-every', '5', '--save-dir', run], { cwd: tmp.dir });
+  const r = await runCli(
+    [
+      'train',
+      '--model',
+      'softmax',
+      '--data-dir',
+      data,
+      '--validation-size',
+      '60',
+      '--steps',
+      '10',
+      '--checkpoint-every',
+      '5',
+      '--save-dir',
+      run,
+    ],
+    { cwd: tmp.dir },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 after(tmp.cleanup);
@@ -36,7 +53,10 @@ async function resumeTampered(name: string, edit: (cp: Json) => void) {
   writeFileSync(file, JSON.stringify(cp));
   const r = await runCli(['train', '--resume', dir, '--steps', '12'], { cwd: tmp.dir });
   assert.equal(r.code, 1, r.stderr);
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('mnist-deep: error: '));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('mnist-deep: error: '));
   assert.equal(lines.length, 1, r.stderr);
   return lines[0].replace(`${file}: `, 'FILE: ');
 }
@@ -47,16 +67,40 @@ describe('checkpoint.json is validated', () => {
     ['fractional-step', (cp) => (cp.step = 1.5), 'field step: must be a whole number, 0 or more'],
     ['no-step', (cp) => delete cp.step, 'field step: missing (must be a whole number, 0 or more)'],
     ['past-the-end', (cp) => (cp.step = 11), "field step: 11 is past the run's 10 steps (config.steps)"],
-    ['learning-rate', (cp) => (cp.config.learningRate = 'fast'), 'field config.learningRate: must be a number greater than 0'],
-    ['eval-batch', (cp) => (cp.config.evalBatchSize = 0), 'field config.evalBatchSize: must be a whole number greater than 0'],
-    ['optimizer', (cp) => (cp.config.optimizer = 'rmsprop'), 'field config.optimizer: invalid option: expected one of "adam"|"sgd"'],
-    ['order-range', (cp) => ((cp.data as Json['data'] & object).order[3] = 100000), 'field data.order[3]: 100000 is out of range (the order must list each of the 240 training images once)'],
-    ['order-repeat', (cp) => {
-      const order = (cp.data as { order: unknown[] }).order;
-      order[3] = order[4];
-    }, 'field data.order[4]: '],
+    [
+      'learning-rate',
+      (cp) => (cp.config.learningRate = 'fast'),
+      'field config.learningRate: must be a number greater than 0',
+    ],
+    [
+      'eval-batch',
+      (cp) => (cp.config.evalBatchSize = 0),
+      'field config.evalBatchSize: must be a whole number greater than 0',
+    ],
+    [
+      'optimizer',
+      (cp) => (cp.config.optimizer = 'rmsprop'),
+      'field config.optimizer: invalid option: expected one of "adam"|"sgd"',
+    ],
+    [
+      'order-range',
+      (cp) => ((cp.data as Json['data'] & object).order[3] = 100000),
+      'field data.order[3]: 100000 is out of range (the order must list each of the 240 training images once)',
+    ],
+    [
+      'order-repeat',
+      (cp) => {
+        const order = (cp.data as { order: unknown[] }).order;
+        order[3] = order[4];
+      },
+      'field data.order[4]: ',
+    ],
     ['no-data', (cp) => delete cp.data, 'field data: missing'],
-    ['format', (cp) => (cp.format = 'other'), 'field format: not an mnist-deep checkpoint (format must be "mnist-deep-checkpoint-1")'],
+    [
+      'format',
+      (cp) => (cp.format = 'other'),
+      'field format: not an mnist-deep checkpoint (format must be "mnist-deep-checkpoint-1")',
+    ],
     ['bin-name', (cp) => (cp.bin = '../model.json'), 'field bin: must be a name like checkpoint-<step>.bin'],
   ];
   for (const [name, edit, expected] of cases) {
@@ -68,6 +112,9 @@ describe('checkpoint.json is validated', () => {
 
   it('a .bin of the wrong size is named, and nothing was trained', async () => {
     const line = await resumeTampered('parameters', (cp) => (cp.parameters = 5));
-    assert.match(line, /checkpoint-10\.bin: \d+ bytes, more than the 20 allowed \(the size checkpoint\.json describes\)/);
+    assert.match(
+      line,
+      /checkpoint-10\.bin: \d+ bytes, more than the 20 allowed \(the size checkpoint\.json describes\)/,
+    );
   });
 });

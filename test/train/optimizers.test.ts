@@ -12,7 +12,11 @@ describe('flat optimizers', () => {
 
   it("adam follows TF 1's AdamOptimizer update, step by step", () => {
     const lr = 0.1;
-    const grads = [[0.5, -1, 0], [0.25, 2, 1e-3], [-0.5, 0.5, 0]];
+    const grads = [
+      [0.5, -1, 0],
+      [0.25, 2, 1e-3],
+      [-0.5, 0.5, 0],
+    ];
     const w = Float32Array.from([1, 1, 1]);
     const adam = new Adam(3, lr);
     // Reference in float64: m, v and the bias-corrected rate of TF's adam.py.
@@ -27,7 +31,8 @@ describe('flat optimizers', () => {
         v[j] = 0.999 * v[j] + 0.001 * g[j] * g[j];
         ref[j] -= (lrT * m[j]) / (Math.sqrt(v[j]) + 1e-8);
       }
-      for (let j = 0; j < 3; j++) assert.ok(Math.abs(w[j] - ref[j]) < 1e-6, `step ${t} weight ${j}: ${w[j]} vs ${ref[j]}`);
+      for (let j = 0; j < 3; j++)
+        assert.ok(Math.abs(w[j] - ref[j]) < 1e-6, `step ${t} weight ${j}: ${w[j]} vs ${ref[j]}`);
     });
   });
 

@@ -22,7 +22,9 @@ const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 describe('training', () => {
   it('uses the tutorial defaults per model, and options override them', () => {
     assert.deepEqual(
-      (({ steps, batchSize, optimizer, learningRate }) => ({ steps, batchSize, optimizer, learningRate }))(resolveConfig({ model: 'softmax' })),
+      (({ steps, batchSize, optimizer, learningRate }) => ({ steps, batchSize, optimizer, learningRate }))(
+        resolveConfig({ model: 'softmax' }),
+      ),
       { steps: 1000, batchSize: 100, optimizer: 'sgd', learningRate: 0.5 },
     );
     const cnn = resolveConfig({});
@@ -38,9 +40,17 @@ describe('training', () => {
     const model = buildModel('softmax');
     const logs: number[] = [];
     const engine = new LocalEngine(new Replica(model, 'sgd', 0.5, { seed: 1, thread: 0 }));
-    const summary = await trainLoop(engine, d, { steps: 60, batchSize: 50, logEvery: 20 }, { onLog: (l) => logs.push(l.step) });
+    const summary = await trainLoop(
+      engine,
+      d,
+      { steps: 60, batchSize: 50, logEvery: 20 },
+      { onLog: (l) => logs.push(l.step) },
+    );
     assert.deepEqual(logs, [0, 20, 40]);
-    assert.ok(mean(summary.losses.slice(-10)) < summary.losses[0] / 4, `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`);
+    assert.ok(
+      mean(summary.losses.slice(-10)) < summary.losses[0] / 4,
+      `losses ${summary.losses[0]} → ${mean(summary.losses.slice(-10))}`,
+    );
     assert.ok((await evaluate(model, d.test, { batchSize: 64 })).accuracy > 0.9);
   });
 
@@ -53,6 +63,9 @@ describe('training', () => {
     const before = tf.memory().numTensors;
     const summary = await trainLoop(engine, d, { steps: 30, batchSize: 16, logEvery: 5 });
     assert.equal(tf.memory().numTensors, before, 'tensor count stable');
-    assert.ok(mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2, `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`);
+    assert.ok(
+      mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2,
+      `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`,
+    );
   });
 });

@@ -65,14 +65,19 @@ interface Window {
     layout = fashion ? 'garment' : 'digit';
     bars.classList.toggle('names', fashion);
     if (fashion) {
-      byId('input-hint').textContent = '28×28 as in Fashion-MNIST: cropped to the drawing, scaled so its longer side fills the field, centred.';
+      byId('input-hint').textContent =
+        '28×28 as in Fashion-MNIST: cropped to the drawing, scaled so its longer side fills the field, centred.';
       byId('hint').textContent = 'Draw the garment as a bright shape: mouse, pen or finger.';
     }
     byId('title').textContent = fashion ? 'Draw a piece of clothing' : 'Draw a digit';
     document.title = `mnist-deep: ${fashion ? 'Fashion-MNIST' : 'draw a digit'}`;
     const parts = [
       info.model ?? 'model',
-      fashion ? 'Fashion-MNIST (10 kinds of clothing, drawn as a bright shape on black)' : info.datasetKnown ? 'MNIST' : 'MNIST (assumed: the model has no metadata)',
+      fashion
+        ? 'Fashion-MNIST (10 kinds of clothing, drawn as a bright shape on black)'
+        : info.datasetKnown
+          ? 'MNIST'
+          : 'MNIST (assumed: the model has no metadata)',
     ];
     if (info.testAccuracy !== null) parts.push(`test accuracy ${(info.testAccuracy * 100).toFixed(2)}%`);
     if (info.steps !== null) parts.push(`${info.steps} steps`);
@@ -86,7 +91,9 @@ interface Window {
     const inShape = model.inputs[0]?.shape;
     const outShape = model.outputs[0]?.shape;
     if (inShape?.length !== 2 || inShape[1] !== 784 || outShape?.length !== 2 || outShape[1] !== 10) {
-      fail(`model.json: input ${JSON.stringify(inShape)} / output ${JSON.stringify(outShape)} do not fit 784 pixels and 10 classes`);
+      fail(
+        `model.json: input ${JSON.stringify(inShape)} / output ${JSON.stringify(outShape)} do not fit 784 pixels and 10 classes`,
+      );
     }
     // Our models end in logits; a model that already ends in softmax is taken as is.
     const last = model.layers[model.layers.length - 1].getConfig() as { activation?: string };
@@ -118,7 +125,8 @@ interface Window {
 
   const started = start();
   started.catch((err: unknown) => {
-    if (!statusLine.textContent) statusLine.textContent = `could not load the model: ${err instanceof Error ? err.message : String(err)}`;
+    if (!statusLine.textContent)
+      statusLine.textContent = `could not load the model: ${err instanceof Error ? err.message : String(err)}`;
   });
 
   async function predict(pixels: ArrayLike<number>): Promise<number[]> {
@@ -204,7 +212,10 @@ interface Window {
   }
 
   function showBars(probs: number[]): void {
-    const order = probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]).slice(0, TOP_CLASSES);
+    const order = probs
+      .map((p, i) => [p, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, TOP_CLASSES);
     topLine.textContent = `${classNames[order[0][1]]} (${(order[0][0] * 100).toFixed(1)}%)`;
     bars.replaceChildren(
       ...order.map(([p, i]) => {
