@@ -16,24 +16,19 @@
  * step s's gradients while a slower one still reads step s-1's.
  */
 import { join } from 'node:path';
-import { BackendName } from '../backends/choices';
 import { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
-import { ModelName } from '../models/names';
 import { WorkerChannel } from '../threads/channel';
-import { CosineDecay, OptimizerName } from '../train/config';
+import { OptimizerName } from '../train/config';
 import { Replica, SharedState } from './replica';
 import { OptimizerState, slotCount } from '../train/optimizers';
-import type { EngineState, StepResult, TrainingEngine } from './types';
+import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 
-export interface ReplicaSpec {
-  backend: BackendName;
-  model: ModelName;
-  optimizer: OptimizerName;
-  learningRate: number;
-  decay?: CosineDecay;
-  /** Seeds dropout masks (with the step and `index`). */
-  seed: number;
+/** What a worker needs to build its replica: the run's settings (seed: dropout masks, with `index`) and the shared memory. */
+export interface ReplicaSpec extends Pick<
+  EngineOptions,
+  'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed'
+> {
   /** false: no dropout. */
   dropout?: boolean;
   /** This worker's index in `grads` (the main thread is 0). */
