@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import type { BackendName } from '../../src/backends/choices';
 import type { Batch } from '../../src/data/dataset';
-import { EngineKind, EngineState, createEngine } from '../../src/engine';
+import { EngineKind, EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { getFlatWeights, trainableVariables } from '../../src/engine/replica';
 import { buildModel } from '../../src/models';
 import type { ModelName } from '../../src/models/names';
@@ -117,26 +117,27 @@ interface Run {
   leaked: number;
 }
 
+/** The same settings for every engine of a case, dropout off. */
+function engineOptions(c: EngineCase, spec: (typeof MODELS)[number]): EngineOptions {
+  return {
+    backend: c.backend,
+    model: spec.model,
+    optimizer: spec.optimizer,
+    learningRate: spec.learningRate,
+    decay: spec.decay,
+    seed: 1,
+    batchSize: spec.batch,
+    threads: c.threads,
+    engine: c.engine,
+    dropout: false,
+  };
+}
+
 async function runCase(c: EngineCase, spec: (typeof MODELS)[number], start: EngineState, steps = STEPS): Promise<Run> {
   await useBackend(c.backend);
   const tf = loadTf();
   const model = buildModel(spec.model, 3);
-  const engine = await createEngine(
-    model,
-    {
-      backend: c.backend,
-      model: spec.model,
-      optimizer: spec.optimizer,
-      learningRate: spec.learningRate,
-      decay: spec.decay,
-      seed: 1,
-      batchSize: spec.batch,
-      threads: c.threads,
-      engine: c.engine,
-      dropout: false,
-    },
-    start,
-  );
+  const engine = await createEngine(model, engineOptions(c, spec), start);
   try {
     assert.equal(engine.kind, c.engine);
     assert.equal(engine.threads, c.threads);
@@ -162,22 +163,7 @@ async function resumeCase(
 ): Promise<number> {
   await useBackend(c.backend);
   const model = buildModel(spec.model, 9);
-  const engine = await createEngine(
-    model,
-    {
-      backend: c.backend,
-      model: spec.model,
-      optimizer: spec.optimizer,
-      learningRate: spec.learningRate,
-      decay: spec.decay,
-      seed: 1,
-      batchSize: spec.batch,
-      threads: c.threads,
-      engine: c.engine,
-      dropout: false,
-    },
-    state,
-  );
+  const engine = await createEngine(model, engineOptions(c, spec), state);
   try {
     return (await engine.step(take(batches[step], spec.batch), step)).loss;
   } finally {
