@@ -66,7 +66,12 @@ export class DataSplit {
   /** Rows [start, end) in file order, as views (no copy). */
   slice(start: number, end: number): Batch {
     const labels = this.labels.subarray(start, end);
-    return { xs: this.images.subarray(start * IMAGE_SIZE, end * IMAGE_SIZE), ys: oneHot(labels), labels, size: end - start };
+    return {
+      xs: this.images.subarray(start * IMAGE_SIZE, end * IMAGE_SIZE),
+      ys: oneHot(labels),
+      labels,
+      size: end - start,
+    };
   }
 
   nextBatch(size: number): Batch {
@@ -112,7 +117,8 @@ export class DataSplit {
   }
 
   setState(state: DataState): void {
-    if (state.order.length !== this.count) throw new UserError(`data order in checkpoint has ${state.order.length} entries, data set has ${this.count}`);
+    if (state.order.length !== this.count)
+      throw new UserError(`data order in checkpoint has ${state.order.length} entries, data set has ${this.count}`);
     this.order = Uint32Array.from(state.order);
     this.indexInEpoch = state.indexInEpoch;
     this.epochsCompleted = state.epochsCompleted;
@@ -140,7 +146,9 @@ export function testSplit(raw: RawDataset): DataSplit {
 export function makeDatasets(raw: RawDataset, validationSize = DEFAULT_VALIDATION_SIZE, seed = 0): Datasets {
   const total = raw.train.labels.count;
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize >= total) {
-    throw new UserError(`--validation-size ${validationSize} must be a whole number from 0 to ${total - 1} (the training set has ${total} images)`);
+    throw new UserError(
+      `--validation-size ${validationSize} must be a whole number from 0 to ${total - 1} (the training set has ${total} images)`,
+    );
   }
   const pixels = scalePixels(raw.train.images.pixels);
   const labels = raw.train.labels.labels;

@@ -75,7 +75,13 @@ async function openFollowingRedirects(url: string, timeoutMs: number): Promise<h
 }
 
 /** Streams the body into `temp`, hashing as it goes; resolves to the hex SHA-256. */
-function streamToFile(res: http.IncomingMessage, temp: string, timeoutMs: number, progress?: Progress, maxBytes = Infinity): Promise<string> {
+function streamToFile(
+  res: http.IncomingMessage,
+  temp: string,
+  timeoutMs: number,
+  progress?: Progress,
+  maxBytes = Infinity,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     // O_EXCL: never write through a name (or link) that is already there.
@@ -130,8 +136,11 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
     const res = await openFollowingRedirects(url, timeoutMs);
     const total = Number(res.headers['content-length'] ?? NaN);
     opts.progress?.start(url, Number.isFinite(total) ? total : undefined);
-    const actual = await streamToFile(res, temp, timeoutMs, opts.progress, opts.maxBytes).finally(() => opts.progress?.stop());
-    if (actual !== sha256) throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
+    const actual = await streamToFile(res, temp, timeoutMs, opts.progress, opts.maxBytes).finally(() =>
+      opts.progress?.stop(),
+    );
+    if (actual !== sha256)
+      throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
     renameSync(temp, dest);
   } finally {
     for (const s of STOP) process.off(s, onStopSignal);

@@ -34,7 +34,10 @@ function incompleteDataDir(name: DatasetName, dir: string, given: string): UserE
  * complete directory found, otherwise downloads the missing files (verified by
  * SHA-256) into the download directory.
  */
-export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Promise<RawDataset & { downloaded: string[] }> {
+export async function ensureDataset(
+  name: DatasetName,
+  opts: EnsureOptions,
+): Promise<RawDataset & { downloaded: string[] }> {
   const found = locate(name, opts);
   if (found) return { ...readLocated(name, found), downloaded: [] };
   if (opts.dataDir && opts.strictDataDir) throw incompleteDataDir(name, downloadDir(name, opts), opts.dataDir);
@@ -65,9 +68,12 @@ export async function ensureDataset(name: DatasetName, opts: EnsureOptions): Pro
       if (!(err instanceof UserError)) throw err;
       // The reasons were logged line by line as each mirror failed; the error does not repeat them.
       const why = opts.log ? 'see above' : failures.map((m) => `${m.mirror}: ${m.reason}`).join('; ');
-      throw new UserError(`${name}: could not download ${fileName} from ${failures.length === 1 ? 'its mirror' : `any of ${failures.length} mirrors`} (${why})`, {
-        hint: `to install by hand, place ${spec.files.map((x) => x.name + '.gz').join(', ')} in ${dir} (or give their folder with --data-dir)`,
-      });
+      throw new UserError(
+        `${name}: could not download ${fileName} from ${failures.length === 1 ? 'its mirror' : `any of ${failures.length} mirrors`} (${why})`,
+        {
+          hint: `to install by hand, place ${spec.files.map((x) => x.name + '.gz').join(', ')} in ${dir} (or give their folder with --data-dir)`,
+        },
+      );
     }
   }
   const files = findAll(spec, dir);

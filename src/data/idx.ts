@@ -46,7 +46,8 @@ export const imageFileSize: SizeFromHeader = (h) =>
   h.length >= 16 && word(h, 0) === IMAGE_MAGIC ? 16 + word(h, 1) * word(h, 2) * word(h, 3) : undefined;
 
 /** A label file's size by its header (8 + count); undefined when it is not one. */
-export const labelFileSize: SizeFromHeader = (h) => (h.length >= 8 && word(h, 0) === LABEL_MAGIC ? 8 + word(h, 1) : undefined);
+export const labelFileSize: SizeFromHeader = (h) =>
+  h.length >= 8 && word(h, 0) === LABEL_MAGIC ? 8 + word(h, 1) : undefined;
 
 /** The first bytes of a gzip stream, inflated (a truncated stream is fine here). */
 function peekGunzip(raw: Buffer): Buffer {
@@ -64,7 +65,10 @@ function peekGunzip(raw: Buffer): Buffer {
  * before it is read, and inflation stops at the size the header describes.
  */
 export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader): Buffer {
-  const raw = readRegularFile(file, { maxBytes: MAX_IDX_BYTES, why: `no IDX file of up to ${MAX_IDX_COUNT} images is larger` });
+  const raw = readRegularFile(file, {
+    maxBytes: MAX_IDX_BYTES,
+    why: `no IDX file of up to ${MAX_IDX_COUNT} images is larger`,
+  });
   if (raw.length === 0) throw new UserError(`${file}: file is empty`);
   if (!isGzip(raw)) {
     if (file.endsWith('.gz')) throw new UserError(`${file}: not a gzip file (bad gzip header)`);
@@ -72,13 +76,17 @@ export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader): Buf
   }
   const expected = sizeFromHeader(peekGunzip(raw));
   if (expected !== undefined && expected > MAX_IDX_BYTES) {
-    throw new UserError(`${file}: its header describes ${expected} bytes, more than any data set of up to ${MAX_IDX_COUNT} images`);
+    throw new UserError(
+      `${file}: its header describes ${expected} bytes, more than any data set of up to ${MAX_IDX_COUNT} images`,
+    );
   }
   try {
     return gunzipSync(raw, { maxOutputLength: expected ?? MAX_IDX_BYTES });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new UserError(`${file}: inflates to more than the ${expected ?? MAX_IDX_BYTES} bytes its header describes (corrupt, or not an IDX file)`);
+      throw new UserError(
+        `${file}: inflates to more than the ${expected ?? MAX_IDX_BYTES} bytes its header describes (corrupt, or not an IDX file)`,
+      );
     }
     throw new UserError(`${file}: corrupt or truncated gzip data (${errorMessage(err)})`);
   }
@@ -141,8 +149,6 @@ export function readLabels(file: string): IdxLabels {
 /** Checks that an image file and its label file describe the same examples. */
 export function checkPair(images: IdxImages, labels: IdxLabels, imageFile: string, labelFile: string): void {
   if (images.count !== labels.count) {
-    throw new UserError(
-      `${imageFile}: ${images.count} images but ${labelFile} has ${labels.count} labels`,
-    );
+    throw new UserError(`${imageFile}: ${images.count} images but ${labelFile} has ${labels.count} labels`);
   }
 }

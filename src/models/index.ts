@@ -18,7 +18,13 @@ export function buildSoftmax(): LayersModel {
   return tf.sequential({
     name: 'softmax',
     layers: [
-      tf.layers.dense({ inputShape: [IMAGE_SIZE], units: NUM_CLASSES, kernelInitializer: 'zeros', biasInitializer: 'zeros', name: 'logits' }),
+      tf.layers.dense({
+        inputShape: [IMAGE_SIZE],
+        units: NUM_CLASSES,
+        kernelInitializer: 'zeros',
+        biasInitializer: 'zeros',
+        name: 'logits',
+      }),
     ],
   });
 }
@@ -36,8 +42,14 @@ export function buildCnn(seed = 0): LayersModel {
   const conv = (filters: number, name: string, inputShape?: number[]) =>
     tf.layers.conv2d({
       ...(inputShape ? { inputShape } : {}),
-      filters, kernelSize: 5, strides: 1, padding: 'same', activation: 'relu',
-      kernelInitializer: weights(), biasInitializer: bias(), name,
+      filters,
+      kernelSize: 5,
+      strides: 1,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: weights(),
+      biasInitializer: bias(),
+      name,
     });
   const pool = (name: string) => tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same', name });
   return tf.sequential({
@@ -49,7 +61,13 @@ export function buildCnn(seed = 0): LayersModel {
       conv(64, 'conv2'),
       pool('pool2'),
       tf.layers.flatten({ name: 'flatten' }),
-      tf.layers.dense({ units: 1024, activation: 'relu', kernelInitializer: weights(), biasInitializer: bias(), name: 'fc1' }),
+      tf.layers.dense({
+        units: 1024,
+        activation: 'relu',
+        kernelInitializer: weights(),
+        biasInitializer: bias(),
+        name: 'fc1',
+      }),
       tf.layers.dropout({ rate: 0.5, name: 'dropout' }),
       tf.layers.dense({ units: NUM_CLASSES, kernelInitializer: weights(), biasInitializer: bias(), name: 'logits' }),
     ],

@@ -32,7 +32,9 @@ export function directoryHandler(dir: string): IOHandler {
   return {
     async save(artifacts: ModelArtifacts) {
       const tf = loadTf();
-      const weights = new Uint8Array(artifacts.weightData ? tf.io.concatenateArrayBuffers(artifacts.weightData) : new ArrayBuffer(0));
+      const weights = new Uint8Array(
+        artifacts.weightData ? tf.io.concatenateArrayBuffers(artifacts.weightData) : new ArrayBuffer(0),
+      );
       const modelJson: ModelJSON = {
         modelTopology: artifacts.modelTopology as ModelJSON['modelTopology'],
         format: artifacts.format ?? 'layers-model',
@@ -69,10 +71,15 @@ const ModelJsonSchema = z.looseObject({
   format: z.string().optional(),
   generatedBy: z.string().optional(),
   convertedBy: z.string().nullable().optional(),
-  weightsManifest: z.array(z.object({
-    paths: z.array(z.string().min(1)).min(1),
-    weights: z.array(WeightSpecSchema),
-  }), { error: 'missing (not a TF.js layers model)' }).min(1),
+  weightsManifest: z
+    .array(
+      z.object({
+        paths: z.array(z.string().min(1)).min(1),
+        weights: z.array(WeightSpecSchema),
+      }),
+      { error: 'missing (not a TF.js layers model)' },
+    )
+    .min(1),
 });
 
 const weightBytes = (w: WeightsManifestEntry) => w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[w.dtype];
@@ -97,12 +104,14 @@ export function readArtifacts(dir: string): ModelArtifacts {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UserError(`${dir}: model folder not found`);
   const modelFile = join(root, MODEL_FILE);
-  if (!existsSync(modelFile)) throw new UserError(`${modelFile}: not found (is this a model folder saved by mnist-deep train?)`);
+  if (!existsSync(modelFile))
+    throw new UserError(`${modelFile}: not found (is this a model folder saved by mnist-deep train?)`);
   checkInside(root, MODEL_FILE, modelFile, MODEL_FILE);
   const json = readJsonFile(modelFile, ModelJsonSchema);
   const specs = json.weightsManifest.flatMap((g) => g.weights as WeightsManifestEntry[]);
   const expected = specs.reduce((sum, w) => sum + weightBytes(w), 0);
-  if (expected > MAX_WEIGHT_BYTES) throw new UserError(`${modelFile}: its weights manifest describes ${expected} bytes, more than any model of ours`);
+  if (expected > MAX_WEIGHT_BYTES)
+    throw new UserError(`${modelFile}: its weights manifest describes ${expected} bytes, more than any model of ours`);
   const parts: Uint8Array[] = [];
   let read = 0;
   for (const group of json.weightsManifest) {
@@ -110,17 +119,25 @@ export function readArtifacts(dir: string): ModelArtifacts {
       checkInside(root, p, modelFile, p);
       const file = resolve(root, p);
       if (!existsSync(file)) throw new UserError(`${file}: weights file not found (named by ${MODEL_FILE})`);
-      const bytes = readRegularFile(file, { maxBytes: expected - read, why: `${MODEL_FILE} describes ${expected} bytes of weights` });
+      const bytes = readRegularFile(file, {
+        maxBytes: expected - read,
+        why: `${MODEL_FILE} describes ${expected} bytes of weights`,
+      });
       read += bytes.length;
       parts.push(bytes);
     }
   }
   const data = Buffer.concat(parts);
   if (data.byteLength !== expected) {
-    throw new UserError(`${join(root, WEIGHTS_FILE)}: ${data.byteLength} bytes, but ${MODEL_FILE} describes ${expected}`);
+    throw new UserError(
+      `${join(root, WEIGHTS_FILE)}: ${data.byteLength} bytes, but ${MODEL_FILE} describes ${expected}`,
+    );
   }
   const bad = nonFiniteWeight(specs, data);
-  if (bad) throw new UserError(`${join(root, json.weightsManifest[0].paths[0])}: ${bad}; a model's weights must be finite numbers (did its training diverge?)`);
+  if (bad)
+    throw new UserError(
+      `${join(root, json.weightsManifest[0].paths[0])}: ${bad}; a model's weights must be finite numbers (did its training diverge?)`,
+    );
   const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   return loadTf().io.getModelArtifactsForJSONSync(json as unknown as ModelJSON, specs, weightData);
 }
@@ -140,6 +157,8 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   try {
     return await loadTf().loadLayersModel(loadTf().io.fromMemory(artifacts));
   } catch (err) {
-    throw new UserError(`${join(resolve(dir), MODEL_FILE)}: cannot build the model (${errorMessage(err).split('\n')[0]})`);
+    throw new UserError(
+      `${join(resolve(dir), MODEL_FILE)}: cannot build the model (${errorMessage(err).split('\n')[0]})`,
+    );
   }
 }

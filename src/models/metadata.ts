@@ -15,16 +15,18 @@ export { METADATA_FILE };
 /** An accuracy, or null where there was nothing to measure (JSON has no NaN). */
 const accuracy = z.number().min(0).max(1).nullable();
 
-export const MetadataSchema = z.object({
-  model: z.enum(MODEL_NAMES),
-  dataset: z.enum(DATASET_NAMES),
-  steps: z.number().int().nonnegative(),
-  seed: z.number().int().nonnegative().optional(),
-  validationAccuracy: accuracy.optional(),
-  testAccuracy: accuracy.optional(),
-  backend: z.string().optional(),
-  seconds: z.number().nonnegative().optional(),
-}).loose();
+export const MetadataSchema = z
+  .object({
+    model: z.enum(MODEL_NAMES),
+    dataset: z.enum(DATASET_NAMES),
+    steps: z.number().int().nonnegative(),
+    seed: z.number().int().nonnegative().optional(),
+    validationAccuracy: accuracy.optional(),
+    testAccuracy: accuracy.optional(),
+    backend: z.string().optional(),
+    seconds: z.number().nonnegative().optional(),
+  })
+  .loose();
 export type Metadata = z.infer<typeof MetadataSchema>;
 
 /** The model folder's metadata.json, checked, or undefined when there is none. */

@@ -18,12 +18,19 @@ const data = join(tmp.dir, 'data');
 const model = join(tmp.dir, 'model');
 before(async () => {
   writeDataset(data, 200, 40);
-  const r = await runCli(['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '40', '--steps', '5', '--save-dir', model], { cwd: tmp.dir });
+  const r = await runCli(
+    ['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '40', '--steps', '5', '--save-dir', model],
+    { cwd: tmp.dir },
+  );
   assert.equal(r.code, 0, r.stderr);
 });
 after(tmp.cleanup);
 
-const errorLine = (stderr: string) => stderr.trim().split('\n').filter((l) => l.startsWith('mnist-deep: error: '))[0] ?? stderr;
+const errorLine = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('mnist-deep: error: '))[0] ?? stderr;
 
 /** A copy of the fixture data set with one file replaced by `make(path)`. */
 function dataWith(name: string, file: string, make: (path: string) => void): string {
@@ -46,10 +53,16 @@ function modelWith(name: string, change: (dir: string) => void): string {
 describe('special files are refused by name, without hanging', () => {
   it('a FIFO in place of a data file or weights.bin', async () => {
     const dir = dataWith('fifo-data', 'train-labels-idx1-ubyte.gz', (p) => execFileSync('mkfifo', [p]));
-    for (const args of [['download', '--data-dir', dir], ['train', '--model', 'softmax', '--data-dir', dir, '--save-dir', join(tmp.dir, 'unused')]]) {
+    for (const args of [
+      ['download', '--data-dir', dir],
+      ['train', '--model', 'softmax', '--data-dir', dir, '--save-dir', join(tmp.dir, 'unused')],
+    ]) {
       const r = await runCli(args, { cwd: tmp.dir, timeoutMs: 60_000 });
       assert.equal(r.code, 1, r.stderr);
-      assert.match(errorLine(r.stderr), /train-labels-idx1-ubyte\.gz: is a FIFO \(named pipe\), expected a regular file/);
+      assert.match(
+        errorLine(r.stderr),
+        /train-labels-idx1-ubyte\.gz: is a FIFO \(named pipe\), expected a regular file/,
+      );
     }
     const m = modelWith('fifo-model', (d) => {
       rmSync(join(d, 'weights.bin'));
@@ -73,7 +86,10 @@ describe('gzip inflation stops at the size the IDX header describes', () => {
     bomb.writeUInt32BE(40, 4);
     const dir = dataWith('bomb', 't10k-labels-idx1-ubyte.gz', (p) => writeFileSync(p, gzipSync(bomb)));
     const r = await runCli(['download', '--data-dir', dir], { cwd: tmp.dir });
-    assert.match(errorLine(r.stderr), /t10k-labels-idx1-ubyte\.gz: inflates to more than the 48 bytes its header describes/);
+    assert.match(
+      errorLine(r.stderr),
+      /t10k-labels-idx1-ubyte\.gz: inflates to more than the 48 bytes its header describes/,
+    );
   });
 
   it('a header claiming more images than any data set', async () => {
@@ -81,7 +97,10 @@ describe('gzip inflation stops at the size the IDX header describes', () => {
     [2051, 2_000_000_000, 28, 28].forEach((v, i) => header.writeUInt32BE(v, i * 4));
     const dir = dataWith('huge', 'train-images-idx3-ubyte.gz', (p) => writeFileSync(p, gzipSync(header)));
     const r = await runCli(['download', '--data-dir', dir], { cwd: tmp.dir });
-    assert.match(errorLine(r.stderr), /train-images-idx3-ubyte\.gz: its header describes \d+ bytes, more than any data set of up to 1000000 images/);
+    assert.match(
+      errorLine(r.stderr),
+      /train-images-idx3-ubyte\.gz: its header describes \d+ bytes, more than any data set of up to 1000000 images/,
+    );
   });
 });
 
@@ -103,7 +122,10 @@ describe('downloads stop at the published size', () => {
     });
     try {
       const dir = join(tmp.dir, 'dl');
-      const r = await runCli(['download', '--data-dir', dir, '--mirror', `${srv.base}/endless/`, '--mirror', `${srv.base}/huge/`], { cwd: tmp.dir });
+      const r = await runCli(
+        ['download', '--data-dir', dir, '--mirror', `${srv.base}/endless/`, '--mirror', `${srv.base}/huge/`],
+        { cwd: tmp.dir },
+      );
       assert.equal(r.code, 1);
       assert.match(r.stderr, /endless\/: sent more than the published file's 9912422 bytes; stopped/);
       assert.match(r.stderr, /huge\/: announces 1000000000000 bytes, but the published file has 9912422/);
@@ -123,33 +145,63 @@ describe('model folders are only what is inside them', () => {
       symlinkSync(outside, join(d, 'weights.bin'));
     });
     const r = await runCli(['eval', '--model-dir', w, '--data-dir', data], { cwd: tmp.dir });
-    assert.match(errorLine(r.stderr), /link-weights\/model\.json: "weights\.bin" is a link to .*outside\.bin, outside the model folder; refused/);
+    assert.match(
+      errorLine(r.stderr),
+      /link-weights\/model\.json: "weights\.bin" is a link to .*outside\.bin, outside the model folder; refused/,
+    );
     const j = modelWith('link-json', (d) => {
       rmSync(join(d, 'model.json'));
       symlinkSync(join(model, 'model.json'), join(d, 'model.json'));
     });
     const r2 = await runCli(['eval', '--model-dir', j, '--data-dir', data], { cwd: tmp.dir });
-    assert.match(errorLine(r2.stderr), /link-json\/model\.json: "model\.json" is a link to .*\/model\/model\.json, outside the model folder; refused/);
+    assert.match(
+      errorLine(r2.stderr),
+      /link-json\/model\.json: "model\.json" is a link to .*\/model\/model\.json, outside the model folder; refused/,
+    );
   });
 });
 
 describe('an explicit --data-dir must hold the data', () => {
   it('a mistyped or incomplete folder is an error for train and eval; download fills it', async () => {
     const typo = join(tmp.dir, 'dat');
-    for (const args of [['train', '--model', 'softmax', '--save-dir', join(tmp.dir, 'unused')], ['eval', '--model-dir', model]]) {
+    for (const args of [
+      ['train', '--model', 'softmax', '--save-dir', join(tmp.dir, 'unused')],
+      ['eval', '--model-dir', model],
+    ]) {
       const r = await runCli([...args, '--data-dir', typo], { cwd: tmp.dir });
       assert.equal(r.code, 1);
       assert.equal(errorLine(r.stderr), `mnist-deep: error: --data-dir ${typo}: no such folder`);
     }
     const partial = dataWith('partial', 't10k-labels-idx1-ubyte.gz', () => undefined);
     const r = await runCli(['eval', '--model-dir', model, '--data-dir', partial], { cwd: tmp.dir });
-    assert.equal(errorLine(r.stderr), `mnist-deep: error: --data-dir ${partial}: the mnist files t10k-labels-idx1-ubyte are not there (.gz or raw); download them with \`npx mnist-deep download --dataset mnist --data-dir ${partial}\``);
+    assert.equal(
+      errorLine(r.stderr),
+      `mnist-deep: error: --data-dir ${partial}: the mnist files t10k-labels-idx1-ubyte are not there (.gz or raw); download them with \`npx mnist-deep download --dataset mnist --data-dir ${partial}\``,
+    );
     assert.equal(existsSync(typo), false);
   });
 
   it('train and eval name the folder their data came from', async () => {
-    const t = await runCli(['train', '--model', 'softmax', '--data-dir', 'data', '--validation-size', '40', '--steps', '2', '--save-dir', join(tmp.dir, 'named')], { cwd: tmp.dir });
-    assert.match(t.stdout, /^training softmax \(seed recipe\) on mnist \(160 train \/ 40 validation \/ 40 test\) from data$/m);
+    const t = await runCli(
+      [
+        'train',
+        '--model',
+        'softmax',
+        '--data-dir',
+        'data',
+        '--validation-size',
+        '40',
+        '--steps',
+        '2',
+        '--save-dir',
+        join(tmp.dir, 'named'),
+      ],
+      { cwd: tmp.dir },
+    );
+    assert.match(
+      t.stdout,
+      /^training softmax \(seed recipe\) on mnist \(160 train \/ 40 validation \/ 40 test\) from data$/m,
+    );
     const e = await runCli(['eval', '--model-dir', model, '--data-dir', data], { cwd: tmp.dir });
     assert.match(e.stdout, /on mnist test set from data \(40 images\)/);
   });

@@ -22,8 +22,14 @@ function raw(trainCount: number, testCount: number): RawDataset {
     name: 'mnist',
     dir: '/nowhere',
     files: { trainImages: '', trainLabels: '', testImages: '', testLabels: '' },
-    train: { images: parseImages(imagesIdx(trainCount, { seed: 3 }), 'ti'), labels: parseLabels(labelsIdx(trainLabels), 'tl') },
-    test: { images: parseImages(imagesIdx(testCount, { seed: 4 }), 'si'), labels: parseLabels(labelsIdx(Array(testCount).fill(1)), 'sl') },
+    train: {
+      images: parseImages(imagesIdx(trainCount, { seed: 3 }), 'ti'),
+      labels: parseLabels(labelsIdx(trainLabels), 'tl'),
+    },
+    test: {
+      images: parseImages(imagesIdx(testCount, { seed: 4 }), 'si'),
+      labels: parseLabels(labelsIdx(Array(testCount).fill(1)), 'sl'),
+    },
     source: 'test',
   };
 }
@@ -31,7 +37,10 @@ function raw(trainCount: number, testCount: number): RawDataset {
 describe('data set (read_data_sets semantics)', () => {
   it('scales pixels to [0,1] float32 and one-hot encodes labels', () => {
     assert.deepEqual(Array.from(scalePixels(Uint8Array.from([0, 255, 51]))), [0, 1, 0.2].map(Math.fround));
-    assert.deepEqual(Array.from(oneHot(Uint8Array.from([2, 0]))), [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      Array.from(oneHot(Uint8Array.from([2, 0]))),
+      [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
   });
 
   it('holds out the first validationSize training images for validation', () => {
@@ -55,8 +64,14 @@ describe('data set (read_data_sets semantics)', () => {
     const epoch1 = [...rowsOf(s.nextBatch(10).xs), ...rowsOf(s.nextBatch(10).xs)];
     const epoch2 = [...rowsOf(s.nextBatch(10).xs), ...rowsOf(s.nextBatch(10).xs)];
     const all = Array.from({ length: 20 }, (_, i) => i);
-    assert.deepEqual([...epoch1].sort((a, b) => a - b), all);
-    assert.deepEqual([...epoch2].sort((a, b) => a - b), all);
+    assert.deepEqual(
+      [...epoch1].sort((a, b) => a - b),
+      all,
+    );
+    assert.deepEqual(
+      [...epoch2].sort((a, b) => a - b),
+      all,
+    );
     assert.notDeepEqual(epoch1, all, 'shuffled');
     assert.notDeepEqual(epoch1, epoch2, 'reshuffled each epoch');
     assert.equal(s.epochs, 1);
@@ -75,7 +90,10 @@ describe('data set (read_data_sets semantics)', () => {
     // The next batch continues the new epoch: its 3 rows plus these make 7 distinct rows of epoch 2.
     const next = rowsOf(s.nextBatch(3).xs);
     assert.equal(new Set([...rows.slice(3), ...next]).size, 7);
-    assert.deepEqual(Array.from(crossing.labels), rows.map((r) => r % 10));
+    assert.deepEqual(
+      Array.from(crossing.labels),
+      rows.map((r) => r % 10),
+    );
     assert.equal(crossing.ys[crossing.labels[0]], 1);
   });
 

@@ -70,9 +70,15 @@ describe('downloader', () => {
   it('moves on from a 404 to the next mirror', async () => {
     const dir = join(tmp.dir, 'm404');
     const failed: string[] = [];
-    const used = await fetchFromMirrors([`${srv.base}/missing/`, `${srv.base}/good/`], 'f.gz', join(dir, 'f.gz'), goodSha, {
-      onMirrorFailed: (f) => failed.push(f.reason),
-    });
+    const used = await fetchFromMirrors(
+      [`${srv.base}/missing/`, `${srv.base}/good/`],
+      'f.gz',
+      join(dir, 'f.gz'),
+      goodSha,
+      {
+        onMirrorFailed: (f) => failed.push(f.reason),
+      },
+    );
     assert.equal(used, `${srv.base}/good/`);
     assert.deepEqual(failed, ['HTTP 404 Not Found']);
   });
@@ -88,14 +94,20 @@ describe('downloader', () => {
   it('gives up on a stalled connection after the idle timeout, leaving nothing', async () => {
     const dir = join(tmp.dir, 'stall');
     const t0 = Date.now();
-    await assert.rejects(fetchVerified(`${srv.base}/stall/f.gz`, join(dir, 'f.gz'), goodSha, { idleTimeoutMs: 300 }), /stalled|no response/);
+    await assert.rejects(
+      fetchVerified(`${srv.base}/stall/f.gz`, join(dir, 'f.gz'), goodSha, { idleTimeoutMs: 300 }),
+      /stalled|no response/,
+    );
     assert.ok(Date.now() - t0 < 5000);
     assert.deepEqual(leftovers(dir), []);
   });
 
   it('detects a connection dropped mid-file, leaving nothing', async () => {
     const dir = join(tmp.dir, 'drop');
-    await assert.rejects(fetchVerified(`${srv.base}/drop/f.gz`, join(dir, 'f.gz'), goodSha), /dropped|aborted|socket hang up/);
+    await assert.rejects(
+      fetchVerified(`${srv.base}/drop/f.gz`, join(dir, 'f.gz'), goodSha),
+      /dropped|aborted|socket hang up/,
+    );
     assert.deepEqual(leftovers(dir), []);
   });
 
@@ -119,11 +131,20 @@ describe('ensureDataset download', () => {
   it('fails with instructions to place the files by hand, leaving no folder behind', async () => {
     const dir = join(tmp.dir, 'nodata', 'mnist');
     await assert.rejects(
-      ensureDataset('mnist', { dataDir: dir, systemRoot: join(tmp.dir, 'nosys'), npmPackage: null, cwd: tmp.dir, mirrors: [`${srv.base}/missing/`] }),
+      ensureDataset('mnist', {
+        dataDir: dir,
+        systemRoot: join(tmp.dir, 'nosys'),
+        npmPackage: null,
+        cwd: tmp.dir,
+        mirrors: [`${srv.base}/missing/`],
+      }),
       (err: unknown) => {
         assert.ok(err instanceof UserError);
         // Without a log, the reason is in the message; the advice is the hint.
-        assert.match(err.message, /^mnist: could not download train-images-idx3-ubyte\.gz from its mirror \(.*missing\/: HTTP 404 Not Found\)$/);
+        assert.match(
+          err.message,
+          /^mnist: could not download train-images-idx3-ubyte\.gz from its mirror \(.*missing\/: HTTP 404 Not Found\)$/,
+        );
         assert.match(err.hint ?? '', /^to install by hand, place train-images-idx3-ubyte\.gz, .* in .*nodata\/mnist/);
         return true;
       },

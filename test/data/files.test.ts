@@ -17,7 +17,9 @@ describe('locating data files', () => {
   it('searches MNIST_DEEP_DATA_DIR, ./data/<dataset>, then the system folder; --data-dir alone', () => {
     const dirs = candidateDirs('fashion-mnist', { envDataRoot: '/env', cwd, systemRoot: sys });
     assert.deepEqual(dirs, ['/env/fashion-mnist', join(cwd, 'data/fashion-mnist'), join(sys, 'fashion-mnist')]);
-    assert.deepEqual(candidateDirs('fashion-mnist', { dataDir: 'mine', envDataRoot: '/env', cwd, systemRoot: sys }), [join(cwd, 'mine')]);
+    assert.deepEqual(candidateDirs('fashion-mnist', { dataDir: 'mine', envDataRoot: '/env', cwd, systemRoot: sys }), [
+      join(cwd, 'mine'),
+    ]);
     assert.equal(downloadDir('mnist', { cwd }), join(cwd, 'data/mnist'));
     assert.equal(downloadDir('mnist', { cwd, dataDir: 'x' }), join(cwd, 'x'));
   });
@@ -27,7 +29,10 @@ describe('locating data files', () => {
     writeDataset(join(cwd, 'data', 'mnist'), 30, 10, { gz: false });
     // An incomplete folder earlier in the order is passed over.
     mkdirSync(join(tmp.dir, 'partial', 'mnist'), { recursive: true });
-    copyFileSync(join(sys, 'mnist', 'train-images-idx3-ubyte.gz'), join(tmp.dir, 'partial', 'mnist', 'train-images-idx3-ubyte.gz'));
+    copyFileSync(
+      join(sys, 'mnist', 'train-images-idx3-ubyte.gz'),
+      join(tmp.dir, 'partial', 'mnist', 'train-images-idx3-ubyte.gz'),
+    );
     const found = locate('mnist', { envDataRoot: join(tmp.dir, 'partial'), cwd, systemRoot: sys, npmPackage: null });
     assert.equal(found?.dir, join(cwd, 'data', 'mnist'));
     const raw = loadRawDataset('mnist', { cwd, systemRoot: sys, npmPackage: null });
@@ -46,10 +51,16 @@ describe('locating data files', () => {
   });
 
   it('says where it looked when nothing is found', () => {
-    assert.throws(() => loadRawDataset('fashion-mnist', { cwd, systemRoot: sys }), (err: unknown) => {
-      assert.ok(err instanceof UserError);
-      assert.match(err.message, /fashion-mnist: data files not found in .*data\/fashion-mnist, .*sys\/fashion-mnist; run `mnist-deep download --dataset fashion-mnist`/);
-      return true;
-    });
+    assert.throws(
+      () => loadRawDataset('fashion-mnist', { cwd, systemRoot: sys }),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.match(
+          err.message,
+          /fashion-mnist: data files not found in .*data\/fashion-mnist, .*sys\/fashion-mnist; run `mnist-deep download --dataset fashion-mnist`/,
+        );
+        return true;
+      },
+    );
   });
 });

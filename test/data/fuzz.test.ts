@@ -43,7 +43,11 @@ const mutations: Mutation[] = [
   },
 ];
 
-function outcome(parse: () => { count: number }, expectedLength: (count: number) => number, actualLength: number): 'ok' | 'error' {
+function outcome(
+  parse: () => { count: number },
+  expectedLength: (count: number) => number,
+  actualLength: number,
+): 'ok' | 'error' {
   try {
     const r = parse();
     assert.equal(expectedLength(r.count), actualLength, 'a parse that succeeds accounts for every byte');
@@ -65,10 +69,22 @@ describe('IDX fuzz', () => {
       const mutate = mutations[i % mutations.length];
       if (i % 2 === 0) {
         const b = mutate(images, rng);
-        counts[outcome(() => parseImages(b, `case-${i}`), (n) => 16 + n * 784, b.length)]++;
+        counts[
+          outcome(
+            () => parseImages(b, `case-${i}`),
+            (n) => 16 + n * 784,
+            b.length,
+          )
+        ]++;
       } else {
         const b = mutate(labels, rng);
-        counts[outcome(() => parseLabels(b, `case-${i}`), (n) => 8 + n, b.length)]++;
+        counts[
+          outcome(
+            () => parseLabels(b, `case-${i}`),
+            (n) => 8 + n,
+            b.length,
+          )
+        ]++;
       }
     }
     assert.ok(counts.ok > 50 && counts.error > 1000, JSON.stringify(counts));

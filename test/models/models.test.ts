@@ -61,7 +61,10 @@ describe('models', () => {
     assert.ok(Math.abs(std - 0.088) < 0.002, `std ${std}`);
     assert.ok(max <= 0.2 + 1e-6, `max ${max}`);
     for (const layer of ['conv1', 'conv2', 'fc1', 'logits']) {
-      assert.ok(weight(m, layer, 1).every((v) => Math.abs(v - 0.1) < 1e-7), `${layer} bias`);
+      assert.ok(
+        weight(m, layer, 1).every((v) => Math.abs(v - 0.1) < 1e-7),
+        `${layer} bias`,
+      );
     }
     assert.deepEqual(weight(buildCnn(3), 'conv1', 0), weight(m, 'conv1', 0));
     assert.notDeepEqual(weight(buildCnn(4), 'conv1', 0), weight(m, 'conv1', 0));
@@ -69,7 +72,19 @@ describe('models', () => {
 
   it('cross-entropy is the batch mean of softmax cross-entropy on logits', () => {
     const tf = loadTf();
-    const loss = tf.tidy(() => crossEntropy(tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[0, 0], [2, 0]])).dataSync()[0]);
+    const loss = tf.tidy(
+      () =>
+        crossEntropy(
+          tf.tensor2d([
+            [1, 0],
+            [0, 1],
+          ]),
+          tf.tensor2d([
+            [0, 0],
+            [2, 0],
+          ]),
+        ).dataSync()[0],
+    );
     const expected = (Math.log(2) + (Math.log(Math.exp(2) + 1) - 0)) / 2;
     assert.ok(Math.abs(loss - expected) < 1e-5, `${loss} vs ${expected}`);
   });
