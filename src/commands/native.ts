@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors';
 import {
   buildBinding,
+  buildGraphAddon,
   builtAgainst,
   checkBinding,
   ensureTfjsNode,
@@ -15,7 +16,7 @@ import {
   removeBinding,
   writeMarker,
 } from '../native/build';
-import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
+import { BINDING_DIR, GRAPH_FILE, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
 
 export interface NativeOptions {
@@ -58,8 +59,11 @@ export async function runNative(opts: NativeOptions): Promise<void> {
   const libs = await ensureLibraries({ ...opts, verbose }, say);
   const { dir: pkg } = await ensureTfjsNode(say);
   const tfjsNode = (require(join(pkg, 'package.json')) as { version: string }).version;
+  const log = join(cacheRoot(), 'build.log');
   if (builtAgainst(pkg, libs.dir)) {
     const check = await checkBinding(verbose);
+    // A setup from before the graph engine: add its addon.
+    if (check.ok && !existsSync(join(pkg, BINDING_DIR, GRAPH_FILE))) await graphAddon(pkg, log, verbose);
     if (check.ok)
       return ready(
         `already set up: TensorFlow ${check.tensorflow}`,
@@ -70,7 +74,6 @@ export async function runNative(opts: NativeOptions): Promise<void> {
       );
     say(`the existing binding fails its check (${check.error}); rebuilding`);
   }
-  const log = join(cacheRoot(), 'build.log');
   const undo = () => {
     removeBinding(pkg);
     unlinkDeps(pkg);
@@ -80,6 +83,7 @@ export async function runNative(opts: NativeOptions): Promise<void> {
     removeBinding(pkg);
     linkDeps(pkg, libs.dir);
     await buildBinding(pkg, log, verbose, say);
+    await graphAddon(pkg, log, verbose);
     const check = await checkBinding(verbose);
     if (!check.ok)
       throw new UserError(
@@ -98,6 +102,13 @@ export async function runNative(opts: NativeOptions): Promise<void> {
   } finally {
     release();
   }
+}
+
+/** Builds the graph addon; a failure is one line (training then uses the tensor engine), not the end of the setup. */
+async function graphAddon(pkg: string, log: string, verbose: boolean): Promise<void> {
+  say('building the graph engine (TensorFlow graphs from the C API)…');
+  const why = await buildGraphAddon(pkg, log, verbose);
+  if (why) say(`note: the graph engine is not available (${why}); tensorflow trains with the tensor engine`);
 }
 
 function ready(what: string, dir: string, source: string, tfjsNode: string, maxDiff?: number): void {

@@ -7,6 +7,7 @@ import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
+import { loadGraphApi } from '../native/graph-api';
 import { LocalEngine } from './local';
 import { Replica, getFlatWeights, trainableVariables } from './replica';
 import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
@@ -28,12 +29,14 @@ export function autoThreads(
 }
 
 /**
- * tensorflow and webgpu keep weights and Adam's state on the backend (no
- * per-step copies; webgpu cannot even read a GPU tensor synchronously in
- * Node); wasm and cpu train faster with the optimizer in one JavaScript pass
- * over shared arrays, across threads.
+ * tensorflow runs the whole step as one TensorFlow graph when `native` built
+ * the graph addon (else the tensor engine); webgpu keeps weights and Adam's
+ * state on the backend (no per-step copies; it cannot even read a GPU tensor
+ * synchronously in Node); wasm and cpu train faster with the optimizer in one
+ * JavaScript pass over shared arrays, across threads.
  */
 export function engineKindFor(backend: BackendName): EngineKind {
+  if (backend === 'tensorflow' && loadGraphApi().api) return 'graph';
   return runsOwnParallelism(backend) ? 'tensor' : 'flat';
 }
 
@@ -43,10 +46,17 @@ export async function createEngine(
   options: EngineOptions,
   initialState?: EngineState,
 ): Promise<TrainingEngine> {
-  // More than one thread asked for: the flat engine's worker threads, whatever the backend.
-  const kind = options.engine ?? ((options.threads ?? 1) > 1 ? 'flat' : engineKindFor(options.backend));
+  const auto = engineKindFor(options.backend);
+  // More than one thread asked for: the flat engine's worker threads, except on the graph engine (TensorFlow's threads).
+  const kind = options.engine ?? ((options.threads ?? 1) > 1 && auto !== 'graph' ? 'flat' : auto);
   if (initialState && initialState.optimizer.name !== options.optimizer) {
     throw new UserError(`the checkpoint's optimizer is ${initialState.optimizer.name}, not ${options.optimizer}`);
+  }
+  if (kind === 'graph') {
+    if (options.backend !== 'tensorflow')
+      throw new UserError(`the graph engine trains on the tensorflow backend, not ${options.backend}`);
+    const { GraphEngine } = await import('./graph');
+    return GraphEngine.create(model, options, initialState);
   }
   if (kind === 'tensor') {
     if ((options.threads ?? 1) > 1)

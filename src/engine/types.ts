@@ -10,8 +10,11 @@ import type { ModelName } from '../models/names';
 import type { CosineDecay, OptimizerName } from '../train/config';
 import type { OptimizerState } from '../train/optimizers';
 
-export const ENGINE_KINDS = ['flat', 'tensor'] as const;
-/** `flat`: weights in one Float32Array, optimizer in JavaScript (threads share it); `tensor`: weights and optimizer state stay tfjs variables. */
+export const ENGINE_KINDS = ['flat', 'tensor', 'graph'] as const;
+/**
+ * `flat`: weights in one Float32Array, optimizer in JavaScript (threads share it); `tensor`: weights and
+ * optimizer state stay tfjs variables; `graph`: the whole step is one TensorFlow graph (tensorflow only).
+ */
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 export interface EngineOptions {
@@ -45,11 +48,16 @@ export interface StepResult {
 
 export interface TrainingEngine {
   readonly kind: EngineKind;
-  /** The model being trained: its variables hold the current weights after every step. */
+  /**
+   * The model being trained: its variables hold the current weights after every step (the graph
+   * engine, whose weights live in TensorFlow's graph: after `exportState` and `close`).
+   */
   readonly model: tfl.LayersModel;
   readonly threads: number;
   /** One optimizer step on `batch`; `step` (0-based, of the whole run) fixes the dropout masks. */
   step(batch: Batch, step: number): Promise<StepResult>;
+  /** The batch's accuracy with dropout off, where the engine computes it itself (else from `model`). */
+  accuracy?(batch: Batch): Promise<number>;
   /** A copy of the weights and optimizer state (read from the backend only now). */
   exportState(): Promise<EngineState>;
   close(): Promise<void>;

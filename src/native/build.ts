@@ -21,6 +21,7 @@ import { UserError } from '../errors';
 import {
   BINDING_DIR,
   BINDING_FILE,
+  GRAPH_FILE,
   MARKER_FILE,
   NAPI_VERSION,
   QUIET_FILE,
@@ -187,11 +188,49 @@ export async function buildBinding(pkg: string, log: string, verbose: boolean, s
 
 /** Our small addon (addon/quiet.cc) that loads TensorFlow's libraries with their start-up notices silenced. */
 async function buildQuietLoader(pkg: string, log: string, verbose: boolean): Promise<void> {
-  const work = mkdtempSync(join(cacheRoot(), '.quiet-build-'));
+  await buildOwnAddon('addon', ['binding.gyp', 'quiet.cc'], 'mnist_deep_quiet', join(pkg, BINDING_DIR, QUIET_FILE), {
+    log: log.replace(/\.log$/, '-quiet.log'),
+    verbose,
+  });
+}
+
+/**
+ * The graph addon (addon/graph/graph.cc: TensorFlow's C API for graphs), built against the libraries
+ * that `<pkg>/deps` links to. Returns why it could not be built (the tensor engine then trains).
+ */
+export async function buildGraphAddon(pkg: string, log: string, verbose: boolean): Promise<string | undefined> {
+  const libs = depsTarget(pkg);
+  if (!libs) return 'no TensorFlow libraries linked';
+  const graphLog = log.replace(/\.log$/, '-graph.log');
   try {
-    for (const f of ['binding.gyp', 'quiet.cc']) copyFileSync(join(packageRoot(), 'addon', f), join(work, f));
-    await nodeGyp(work, [], log.replace(/\.log$/, '-quiet.log'), verbose);
-    copyFileSync(join(work, 'build', 'Release', 'mnist_deep_quiet.node'), join(pkg, BINDING_DIR, QUIET_FILE));
+    await buildOwnAddon(
+      'addon/graph',
+      ['binding.gyp', 'graph.cc'],
+      'mnist_deep_graph',
+      join(pkg, BINDING_DIR, GRAPH_FILE),
+      { log: graphLog, verbose, gypi: `{'variables': {'tf_dir': ${JSON.stringify(libs)}}}\n` },
+    );
+    return undefined;
+  } catch (err) {
+    rmSync(join(pkg, BINDING_DIR, GRAPH_FILE), { force: true });
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Compiles one of our addons from `files` of `from` in a scratch folder and copies `target`.node to `dest`. */
+async function buildOwnAddon(
+  from: string,
+  files: string[],
+  target: string,
+  dest: string,
+  o: { log: string; verbose: boolean; gypi?: string },
+): Promise<void> {
+  const work = mkdtempSync(join(cacheRoot(), '.addon-build-'));
+  try {
+    for (const f of files) copyFileSync(join(packageRoot(), from, f), join(work, f));
+    if (o.gypi !== undefined) writeFileSync(join(work, 'tensorflow.gypi'), o.gypi);
+    await nodeGyp(work, [], o.log, o.verbose);
+    copyFileSync(join(work, 'build', 'Release', `${target}.node`), dest);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

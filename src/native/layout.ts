@@ -32,6 +32,8 @@ export const MARKER_FILE = 'mnist-deep-native.json';
 export const MANIFEST_FILE = 'manifest.json';
 /** Our loader addon (addon/quiet.cc), built beside the binding. */
 export const QUIET_FILE = 'mnist-deep-quiet.node';
+/** Our graph addon (addon/graph.cc: TensorFlow's C API for graphs), built beside the binding. */
+export const GRAPH_FILE = 'mnist-deep-graph.node';
 
 /** `$XDG_CACHE_HOME/mnist-deep`, else `~/.cache/mnist-deep`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -94,6 +96,13 @@ export function depsTarget(pkgDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The graph addon `native` built, if there is one (it is loaded only with the tensorflow backend). */
+export function graphAddonPath(): string | undefined {
+  const pkg = loadableTfjsNodeDir();
+  const file = pkg && join(pkg, BINDING_DIR, GRAPH_FILE);
+  return file && existsSync(file) ? file : undefined;
 }
 
 /** Where tensorflow's libraries come from, for `info`: undefined when `native` did not set them up. */

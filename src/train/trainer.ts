@@ -59,7 +59,11 @@ export async function trainLoop(
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
     // Accuracy on the batch with dropout off, as the tutorial's log line reports.
-    const accuracy = logNow ? await accuracyOn(engine.model, batch.xs, batch.labels) : NaN;
+    const accuracy = !logNow
+      ? NaN
+      : engine.accuracy
+        ? await engine.accuracy(batch)
+        : await accuracyOn(engine.model, batch.xs, batch.labels);
     const { loss } = await engine.step(batch, step);
     // NaN weights would only ever give NaN: stop before anything is saved from them.
     if (!Number.isFinite(loss)) throw new DivergedError(step, `the loss is ${loss}`);
