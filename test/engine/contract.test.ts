@@ -13,6 +13,7 @@ import { loadTf, useBackend } from '../../src/backends';
 import type { BackendName } from '../../src/backends/choices';
 import type { Batch } from '../../src/data/dataset';
 import { EngineKind, EngineOptions, EngineState, createEngine } from '../../src/engine';
+import { graphEngineUnavailable } from '../../src/engine/graph';
 import { getFlatWeights, trainableVariables } from '../../src/engine/replica';
 import { buildModel } from '../../src/models';
 import type { ModelName } from '../../src/models/names';
@@ -38,6 +39,7 @@ const ALL_CASES: EngineCase[] = [
   { name: 'flat, 2 threads, wasm', backend: 'wasm', engine: 'flat', threads: 2 },
   { name: 'tensor, wasm', backend: 'wasm', engine: 'tensor', threads: 1 },
   { name: 'tensor, tensorflow', backend: 'tensorflow', engine: 'tensor', threads: 1 },
+  { name: 'graph, tensorflow', backend: 'tensorflow', engine: 'graph', threads: 2 },
   { name: 'flat, 1 thread, tensorflow', backend: 'tensorflow', engine: 'flat', threads: 1 },
   { name: 'tensor, webgpu', backend: 'webgpu', engine: 'tensor', threads: 1 },
 ];
@@ -176,7 +178,12 @@ const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 const skipWithoutNative = (t: TestContext, c: EngineCase): boolean => {
-  const missing = c.backend === 'tensorflow' ? nativeMissing : c.backend === 'webgpu' ? webgpu.missing : undefined;
+  const missing =
+    c.backend === 'tensorflow'
+      ? (nativeMissing ?? (c.engine === 'graph' ? graphEngineUnavailable() : undefined))
+      : c.backend === 'webgpu'
+        ? webgpu.missing
+        : undefined;
   if (!missing) return false;
   t.skip(missing);
   return true;
@@ -214,32 +221,38 @@ for (const spec of MODELS) {
       });
     }
 
-    it(
-      'a checkpoint written on tensorflow resumes on wasm, and one written on wasm resumes on tensorflow',
-      { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' },
-      async (t) => {
-        const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === 'tensor') as EngineCase;
-        if (skipWithoutNative(t, native)) return;
-        const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
-        for (const [from, to] of [
-          [native, CASES[0]],
-          [CASES[0], native],
-        ]) {
-          const run = await runCase(from, spec, start());
-          const dir = tempDir();
-          try {
-            writeCheckpoint(dir.dir, { config: cfg, step: STEPS, data: fixture.read().train.getState(), ...run.state });
-            const cp = readCheckpoint(dir.dir);
-            close(
-              await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS),
-              run.next,
-              `${from.name} → ${to.name}`,
-            );
-          } finally {
-            dir.cleanup();
+    for (const kind of ['tensor', 'graph'] as const)
+      it(
+        `a checkpoint written on tensorflow's ${kind} engine resumes on wasm, and one written on wasm resumes there`,
+        { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' },
+        async (t) => {
+          const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === kind) as EngineCase;
+          if (skipWithoutNative(t, native)) return;
+          const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
+          for (const [from, to] of [
+            [native, CASES[0]],
+            [CASES[0], native],
+          ]) {
+            const run = await runCase(from, spec, start());
+            const dir = tempDir();
+            try {
+              writeCheckpoint(dir.dir, {
+                config: cfg,
+                step: STEPS,
+                data: fixture.read().train.getState(),
+                ...run.state,
+              });
+              const cp = readCheckpoint(dir.dir);
+              close(
+                await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS),
+                run.next,
+                `${from.name} → ${to.name}`,
+              );
+            } finally {
+              dir.cleanup();
+            }
           }
-        }
-      },
-    );
+        },
+      );
   });
 }
