@@ -6,10 +6,11 @@
  * validation and test accuracy, time, backend and the machine's load.
  *
  *   npm run accuracy -- [--steps N] [--runs softmax,cnn,cnn-fast] [--backend NAME]
- *                       [--markdown FILE] [--json FILE]
+ *                       [--seeds N] [--markdown FILE] [--json FILE]
  *
  * --steps N caps every run at N steps (a quick check); without it the runs are
- * the recipes' full lengths (the seed CNN: 20,000 steps).
+ * the recipes' full lengths (the seed CNN: 20,000 steps). --seeds N trains
+ * each run N times (--seed 0 … N-1) and adds mean ± sample standard deviation.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ interface Args {
   steps?: number;
   runs: Run[];
   backend: string;
+  seeds: number;
   markdown?: string;
   json?: string;
 }
@@ -39,6 +41,7 @@ interface Args {
 interface Row {
   model: string;
   recipe: string;
+  seed: number;
   steps: number;
   examples: number;
   validationAccuracy: number;
@@ -50,7 +53,7 @@ interface Row {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: [...RUNS], backend: 'auto' };
+  const args: Args = { runs: [...RUNS], backend: 'auto', seeds: 1 };
   const value = (i: number) => {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -67,6 +70,9 @@ function parseArgs(argv: string[]): Args {
       if (unknown.length)
         throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
       args.runs = ids.map((id) => RUNS.find((r) => r.id === id) as Run);
+    } else if (a === '--seeds') {
+      args.seeds = Number(value(i++));
+      if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error('--seeds must be a positive integer');
     } else if (a === '--backend') args.backend = value(i++);
     else if (a === '--markdown') args.markdown = value(i++);
     else if (a === '--json') args.json = value(i++);
@@ -82,9 +88,11 @@ const load = () =>
     .join(' ');
 
 /** One training run through the CLI; its last JSON line is the result. */
-function train(run: Run, args: Args, saveDir: string): Promise<Row> {
+function train(run: Run, args: Args, seed: number, saveDir: string): Promise<Row> {
   const cli = [
     'train',
+    '--seed',
+    String(seed),
     '--model',
     run.model,
     '--recipe',
@@ -107,6 +115,7 @@ function train(run: Run, args: Args, saveDir: string): Promise<Row> {
       done({
         model: run.model,
         recipe: run.recipe,
+        seed,
         steps,
         examples,
         validationAccuracy: Number(result.validationAccuracy),
@@ -122,13 +131,34 @@ function train(run: Run, args: Args, saveDir: string): Promise<Row> {
   });
 }
 
+/** Mean ± sample standard deviation (n - 1), four decimals. */
+export function meanSd(values: number[]): string {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length < 2) return mean.toFixed(4);
+  const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+  return `${mean.toFixed(4)} ± ${sd.toFixed(4)}`;
+}
+
+function summary(rows: Row[]): string {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(`${r.model} | ${r.recipe}`, [...(groups.get(`${r.model} | ${r.recipe}`) ?? []), r]);
+  const lines = [...groups].map(
+    ([key, rs]) =>
+      `| ${key} | ${rs.length} | ${meanSd(rs.map((r) => r.validationAccuracy))} | ${meanSd(rs.map((r) => r.testAccuracy))} | ${meanSd(rs.map((r) => r.seconds)).replace(/\.\d+/g, '')} s |`,
+  );
+  return (
+    ['| model | recipe | seeds | validation | test | time |', '|---|---|---:|---:|---:|---:|', ...lines].join('\n') +
+    '\n'
+  );
+}
+
 function markdown(rows: Row[]): string {
   const head =
-    '| model | recipe | steps | examples | validation | test | time | examples/s | backend | load (1/5/15 min, before → after) |';
-  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---|---|';
+    '| model | recipe | seed | steps | examples | validation | test | time | examples/s | backend | load (1/5/15 min, before → after) |';
+  const sep = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|';
   const body = rows.map(
     (r) =>
-      `| ${r.model} | ${r.recipe} | ${r.steps.toLocaleString('en')} | ${r.examples.toLocaleString('en')} | ${r.validationAccuracy.toFixed(4)} | ` +
+      `| ${r.model} | ${r.recipe} | ${r.seed} | ${r.steps.toLocaleString('en')} | ${r.examples.toLocaleString('en')} | ${r.validationAccuracy.toFixed(4)} | ` +
       `${r.testAccuracy.toFixed(4)} | ${r.seconds.toFixed(0)} s | ${r.examplesPerSec.toFixed(0)} | ${r.backend} | ${r.load} |`,
   );
   return [head, sep, ...body].join('\n') + '\n';
@@ -140,15 +170,17 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const run of args.runs) {
-      process.stderr.write(
-        `--- ${run.id}: ${run.model}, ${run.recipe} recipe${args.steps ? `, ${args.steps} steps` : ''}\n`,
-      );
-      rows.push(await train(run, args, join(root, run.id)));
+      for (let seed = 0; seed < args.seeds; seed++) {
+        process.stderr.write(
+          `--- ${run.id}: ${run.model}, ${run.recipe} recipe, seed ${seed}${args.steps ? `, ${args.steps} steps` : ''}\n`,
+        );
+        rows.push(await train(run, args, seed, join(root, `${run.id}-${seed}`)));
+      }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  const table = markdown(rows);
+  const table = markdown(rows) + (args.seeds > 1 ? `\n${summary(rows)}` : '');
   process.stdout.write(
     `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node.js ${process.versions.node}\n\n${table}`,
   );
