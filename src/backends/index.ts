@@ -27,7 +27,12 @@ export interface BackendStatus {
   ok: boolean;
   /** Which package provides it, or why it cannot load. */
   detail: string;
+  /** `auto` only: why each backend before this one was passed over. */
+  passedOver?: string[];
 }
+
+/** `MNIST_DEEP_NATIVE=0`: neither `npm install` nor `auto` uses the native backend. */
+export const nativeDisabled = (env: NodeJS.ProcessEnv = process.env): boolean => env.MNIST_DEEP_NATIVE === '0';
 
 function firstLine(text: string): string {
   return (
@@ -159,8 +164,12 @@ export async function useBackend(choice: BackendChoice): Promise<BackendStatus> 
       failures.push(`webgpu: ${probeWebGpu().ok ? 'a software adapter only' : probeWebGpu().detail}`);
       continue;
     }
+    if (name === 'tensorflow' && nativeDisabled()) {
+      failures.push('tensorflow: MNIST_DEEP_NATIVE=0');
+      continue;
+    }
     const status = await activate(name);
-    if (status.ok) return status;
+    if (status.ok) return { ...status, passedOver: failures };
     failures.push(`${name}: ${status.detail}`);
   }
   throw new UserError(`no TensorFlow.js backend could be loaded (${failures.join('; ')})`);

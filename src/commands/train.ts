@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tfVersion, useBackend } from '../backends';
+import { BackendStatus, tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset, dataOrigin } from './data';
 import { UserError, explainOutOfMemory } from '../errors';
@@ -148,6 +148,8 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
 async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Checkpoint | undefined): Promise<void> {
   const saveDir = save.dir;
   const backend = await useBackend(cfg.backend);
+  const slower = slowerThanNative(backend);
+  if (slower) out.notice(slower);
   const model = buildModel(cfg.model, cfg.seed);
   if (resumed && resumed.weights.length !== model.countParams()) {
     throw new UserError(
@@ -182,7 +184,8 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     );
     out.say(
       `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
-        `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`,
+        `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}${engine.kind === 'graph' ? ' (graph engine)' : ''}, ` +
+        plural(engine.threads, 'thread'),
     );
   }
 
@@ -245,6 +248,16 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     return;
   }
   await finish(cfg, engine, summary, backend.name, saveDir, out, data);
+}
+
+/** `auto` fell back from the native backend to wasm or cpu: one line on what it costs and how to set native up. */
+function slowerThanNative(backend: BackendStatus): string | undefined {
+  const why = backend.passedOver?.find((r) => r.startsWith('tensorflow: '));
+  if (!why || (backend.name !== 'wasm' && backend.name !== 'cpu')) return undefined;
+  return (
+    `note: training on ${backend.name}, about 5× slower than the native tensorflow backend ` +
+    `(not used: ${why.slice('tensorflow: '.length)}); \`npx mnist-deep native\` sets it up and says what is missing`
+  );
 }
 
 /** The checkpoint's place in the training data, which must be the same data set. */
