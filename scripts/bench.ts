@@ -4,13 +4,22 @@
  * own); timings are medians over steps after a warm-up; the machine's load
  * average is reported with them.
  *
- *   npm run bench -- [--steps N] [--backends wasm,cpu] [--cpu-train] [--profile] [--json]
+ *   npm run bench -- [--steps N] [--backends wasm,cpu] [--cpu-train] [--profile] [--no-anchor] [--json]
+ *
+ * On tensorflow the CNN trains on the engine `train` picks (the graph engine
+ * where `native` built it) and, for comparison, on the tensor engine. Where
+ * TensorFlow Python runs here (MNIST_DEEP_ANCHOR_PYTHON, else
+ * ~/anchors-venv/bin/python) and ../shared/anchors/bench_tf_step.py exists,
+ * TensorFlow's own figures (default threading) are measured in the same
+ * sitting and every tensorflow figure is given as a ratio to them.
  *
  * `--profile` adds, per backend, where a CNN training step's time goes: each
  * kernel's time per step (tf.profile), and the rest (JavaScript, dispatch).
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, homedir, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { useBackend } from '../src/backends';
 import { BackendName } from '../src/backends/choices';
 import { Batch, DataSplit } from '../src/data/dataset';
@@ -28,11 +37,15 @@ interface Args {
   cpuTrain: boolean;
   profile: boolean;
   json: boolean;
+  anchor: boolean;
   child?: BackendName;
 }
 
+/** TensorFlow Python's figures are rows of this pseudo-backend. */
+const ANCHOR = 'TensorFlow Python';
+
 interface Row {
-  backend: BackendName;
+  backend: BackendName | typeof ANCHOR;
   task: string;
   value: number | null;
   unit: string;
@@ -41,12 +54,13 @@ interface Row {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    steps: 20,
-    warmup: 3,
+    steps: 40,
+    warmup: 5,
     backends: ['tensorflow', 'wasm', 'cpu'],
     cpuTrain: false,
     profile: false,
     json: false,
+    anchor: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -56,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--cpu-train') args.cpuTrain = true;
     else if (a === '--json') args.json = true;
     else if (a === '--profile') args.profile = true;
+    else if (a === '--no-anchor') args.anchor = false;
     else if (a === '--child') args.child = argv[++i] as BackendName;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -87,7 +102,7 @@ async function trainRate(
   args: Args,
   threads?: number,
   engine?: EngineKind,
-): Promise<{ rate: number; threads: number; cpuMs: number }> {
+): Promise<{ rate: number; threads: number; cpuMs: number; kind: EngineKind }> {
   const m = buildModel(model, 1);
   const defaults =
     model === 'cnn'
@@ -114,7 +129,12 @@ async function trainRate(
     await stepper.close();
     m.dispose();
   }
-  return { rate: (batchSize * 1000) / median(times), threads: stepper.threads, cpuMs: median(cpuTimes) };
+  return {
+    rate: (batchSize * 1000) / median(times),
+    threads: stepper.threads,
+    cpuMs: median(cpuTimes),
+    kind: stepper.kind,
+  };
 }
 
 async function child(backend: BackendName, args: Args): Promise<Row[]> {
@@ -144,10 +164,19 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
       `cnn train, batch ${batch}${threads ? `, ${threads} thread` : ''}`,
       r.rate,
       'examples/s',
-      `${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`,
+      `${r.kind} engine, ${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`,
     );
   }
   if (backend === 'tensorflow') {
+    for (const batch of [50, 128]) {
+      const r = await trainRate(backend, 'cnn', batch, args, 1, 'tensor');
+      add(
+        `cnn train, batch ${batch}, tensor engine`,
+        r.rate,
+        'examples/s',
+        `ops dispatched one at a time from JavaScript; median of ${args.steps} steps, ${r.cpuMs.toFixed(0)} CPU ms/step`,
+      );
+    }
     // The flat engine on tensorflow copies every gradient out and the weights back in each step.
     const r = await trainRate(backend, 'cnn', 50, args, 1, 'flat');
     add(
@@ -263,6 +292,56 @@ function ratios(rows: Row[], base: BackendName): string[] {
   return out;
 }
 
+/** TensorFlow Python's own training and evaluation rates (default threading), or why they were not measured. */
+function anchorRows(args: Args): Row[] | string {
+  const script = resolve(__dirname, '../../../shared/anchors/bench_tf_step.py');
+  const python = process.env.MNIST_DEEP_ANCHOR_PYTHON ?? join(homedir(), 'anchors-venv', 'bin', 'python');
+  if (!existsSync(script)) return `${script} not found`;
+  if (!existsSync(python)) return `no Python with TensorFlow (${python}; set MNIST_DEEP_ANCHOR_PYTHON)`;
+  const threads = String(cpus().length);
+  const rows: Row[] = [];
+  for (const batch of [50, 128]) {
+    const cli = [script, '--threads', threads, '--batch', String(batch), '--steps', String(args.steps)];
+    let out: string;
+    try {
+      out = execFileSync(python, batch === 50 ? [...cli, '--eval'] : cli, { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      return `${script} failed: ${(err as Error).message.split('\n')[0]}`;
+    }
+    const train = /RESULT tf (\S+) cnn_train_step .* ex_per_s=([\d.]+)/.exec(out);
+    const evalRate = /RESULT tf eval ex_per_s=([\d.]+)/.exec(out);
+    const note = `TensorFlow ${train?.[1] ?? '?'}, one tf.function step, intra = inter = ${threads} threads`;
+    if (train)
+      rows.push({
+        backend: ANCHOR,
+        task: `cnn train, batch ${batch}`,
+        value: Number(train[2]),
+        unit: 'examples/s',
+        note,
+      });
+    if (evalRate)
+      rows.push({
+        backend: ANCHOR,
+        task: 'cnn eval',
+        value: Number(evalRate[1]),
+        unit: 'examples/s',
+        note: 'batches of 1000',
+      });
+  }
+  return rows;
+}
+
+/** Each tensorflow training/eval figure over TensorFlow Python's for the same batch. */
+function anchorRatios(rows: Row[]): string[] {
+  const anchor = (task: string) => rows.find((r) => r.backend === ANCHOR && r.task === task)?.value;
+  return rows
+    .filter((r) => r.backend === 'tensorflow' && r.value !== null && r.unit === 'examples/s')
+    .flatMap((r) => {
+      const base = anchor(r.task.replace(/, (tensor engine|1 thread|flat engine)$/, '').replace(/, \d+ threads?$/, ''));
+      return base && r.value !== null ? [`tensorflow / ${ANCHOR}, ${r.task}: ${(r.value / base).toFixed(2)}×`] : [];
+    });
+}
+
 function runChild(backend: BackendName, argv: string[]): Row[] | string {
   try {
     const out = execFileSync(process.execPath, [__filename, ...argv, '--child', backend], {
@@ -304,6 +383,12 @@ async function main(): Promise<void> {
     if (typeof r === 'string') unavailable.push(`${backend}: ${r}`);
     else rows.push(...r);
   }
+  if (args.anchor && args.backends.includes('tensorflow')) {
+    process.stderr.write(`  ${ANCHOR}: ../shared/anchors/bench_tf_step.py…\n`);
+    const anchor = anchorRows(args);
+    if (typeof anchor === 'string') unavailable.push(`${ANCHOR}: ${anchor}`);
+    else rows.push(...anchor);
+  }
   const result = { machine: { ...machine, loadAfter: loadavg() }, rows, unavailable };
   if (args.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -322,6 +407,7 @@ async function main(): Promise<void> {
     `${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}; load average before ${machine.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`,
   );
   for (const line of ratios(rows, 'wasm')) process.stdout.write(line + '\n');
+  for (const line of anchorRatios(rows)) process.stdout.write(line + '\n');
   for (const u of unavailable) process.stdout.write(`not measured: ${u}\n`);
 }
 

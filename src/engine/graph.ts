@@ -18,20 +18,9 @@ import { DT, GraphApi, Output, SessionHandle, TensorData, TensorValue, loadGraph
 import { slotCount } from '../train/optimizers';
 import { GraphVariable } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
+import { threadConfig } from './graph/threads';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
-
-/** A serialized tensorflow.ConfigProto: intra_op_parallelism_threads (2) and inter_op_parallelism_threads (5). */
-export function threadConfig(intra: number, inter: number): Uint8Array {
-  const varint = (n: number) => {
-    const out: number[] = [];
-    for (let v = n; ; v = Math.floor(v / 128)) {
-      if (v < 128) return [...out, v];
-      out.push((v % 128) | 128);
-    }
-  };
-  return new Uint8Array([0x10, ...varint(intra), 0x28, ...varint(inter)]);
-}
 
 /** Why the graph engine cannot run here (undefined: it can). */
 export function graphEngineUnavailable(): string | undefined {

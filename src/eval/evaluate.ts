@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type BackendName, runsOwnParallelism } from '../backends/choices';
 import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
+import { GraphInference } from '../engine/graph/inference';
 import { WorkerChannel } from '../threads/channel';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 import { readClasses } from './predict';
@@ -90,6 +91,9 @@ export async function evaluate(
   const all = helpers + 1;
   const batchesOf = (t: number) => batches.map((_, i) => i).filter((i) => i % all === t);
   const workers: WorkerChannel<ToEvalWorker, FromEvalWorker>[] = [];
+  // On tensorflow, one TensorFlow graph run per batch (see engine/graph/inference.ts).
+  const graph = loadTf().getBackend() === 'tensorflow' ? await GraphInference.create(model) : undefined;
+  const classify = (xs: Float32Array, n: number) => (graph ? graph.classes(xs, n) : readClasses(model, xs, n));
   try {
     if (helpers > 0) {
       const spec: EvalWorkerSpec = {
@@ -114,12 +118,13 @@ export async function evaluate(
     remote.catch(() => {});
     for (const i of batchesOf(0)) {
       const [s, e] = batches[i];
-      scored(i, await readClasses(model, split.slice(s, e).xs, e - s));
+      scored(i, await classify(split.slice(s, e).xs, e - s));
       // Lets progress output and signal handlers run between batches.
       await nextTurn();
     }
     await remote;
   } finally {
+    graph?.close();
     await Promise.all(workers.map((w) => w.close()));
   }
   const confusion = emptyConfusion();

@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
+import { GraphInference } from '../engine/graph/inference';
 
 /** Class probabilities (softmax of the model's logits, dropout off) for n flat images: n x 10, row-major. */
 export async function predictProbabilities(
@@ -11,6 +12,19 @@ export async function predictProbabilities(
 ): Promise<Float32Array> {
   const tf = loadTf();
   const out = new Float32Array(n * NUM_CLASSES);
+  // On tensorflow, one TensorFlow graph run per batch (see engine/graph/inference.ts).
+  const graph = tf.getBackend() === 'tensorflow' ? await GraphInference.create(model) : undefined;
+  if (graph) {
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const size = Math.min(batchSize, n - start);
+        out.set(await graph.probabilities(xs.subarray(start * IMAGE_SIZE), size), start * NUM_CLASSES);
+      }
+      return out;
+    } finally {
+      graph.close();
+    }
+  }
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
