@@ -1,4 +1,5 @@
 import { probeBackends, tfVersion } from '../backends';
+import { graphEngineUnavailable } from '../engine/graph';
 import { DATASET_NAMES } from '../data/datasets';
 import { candidateDirs, locate, locateOptionsFromEnv, nonCanonicalFiles, readLocated } from '../data/files';
 import { displayPath } from '../fsutil';
@@ -53,7 +54,15 @@ function datasetLine(d: DatasetInfo): string {
 
 export async function runInfo(opts: InfoOptions): Promise<void> {
   const { statuses, auto } = await probeBackends();
+  const tensorflow = statuses.find((s) => s.name === 'tensorflow');
+  const graphWhy = graphEngineUnavailable();
+  const engine = tensorflow?.ok
+    ? graphWhy
+      ? `tensor engine (the graph engine is not available: ${graphWhy})`
+      : 'graph engine (the whole training step as one TensorFlow graph)'
+    : undefined;
   const info = {
+    tensorflowEngine: engine ?? null,
     versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },
     backends: statuses,
     autoBackend: auto ?? null,
@@ -69,6 +78,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
     'Backends:',
     ...statuses.map((s) => `  ${s.name.padEnd(11)} ${s.ok ? 'loads' : 'unavailable'}: ${s.detail}`),
     `  --backend auto uses: ${auto ?? 'none'}`,
+    ...(engine ? [`  tensorflow trains with the ${engine}`] : []),
     '',
     'Data sets:',
     ...info.datasets.map(datasetLine),

@@ -172,6 +172,7 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     { ...cfg, backend: backend.name },
     resumed && { weights: resumed.weights, optimizer: resumed.optimizer },
   );
+  if (engine.note) out.notice(`note: ${engine.note}`);
   if (startStep === cfg.steps) {
     out.say(
       `finishing the run in ${displayPath(saveDir)}: training is complete (step ${startStep} of ${cfg.steps}); saving and evaluating the model`,

@@ -56,7 +56,17 @@ export async function createEngine(
     if (options.backend !== 'tensorflow')
       throw new UserError(`the graph engine trains on the tensorflow backend, not ${options.backend}`);
     const { GraphEngine } = await import('./graph');
-    return GraphEngine.create(model, options, initialState);
+    const { UnsupportedLayerError } = await import('./graph/layers');
+    try {
+      return await GraphEngine.create(model, options, initialState);
+    } catch (err) {
+      // Chosen, not asked for: a model the graph builder cannot build trains on the tensor engine.
+      if (options.engine || !(err instanceof UnsupportedLayerError)) throw err;
+      const { TensorEngine } = await import('./tensor');
+      return Object.assign(new TensorEngine(model, options, initialState), {
+        note: `${err.message}; using the tensor engine`,
+      });
+    }
   }
   if (kind === 'tensor') {
     if ((options.threads ?? 1) > 1)

@@ -54,6 +54,8 @@ export interface TrainingEngine {
    */
   readonly model: tfl.LayersModel;
   readonly threads: number;
+  /** Why this engine and not the usual one (one line to show), if so. */
+  readonly note?: string;
   /** One optimizer step on `batch`; `step` (0-based, of the whole run) fixes the dropout masks. */
   step(batch: Batch, step: number): Promise<StepResult>;
   /** The batch's accuracy with dropout off, where the engine computes it itself (else from `model`). */
