@@ -14,7 +14,7 @@ import { DivergedError, firstNonFinite } from '../train/diverged';
 import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
-import { TrainingEngine, createEngine } from '../engine';
+import { EngineRunError, TrainingEngine, createEngine } from '../engine';
 import { TrainSummary, trainLoop } from '../train/trainer';
 import { REPORT_FILE, writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
@@ -233,6 +233,10 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     else if (startStep < cfg.steps) await checkpoint(cfg.steps);
   } catch (err) {
     if (err instanceof DivergedError) throw divergence(err, cfg, saveDir, lastCheckpoint);
+    if (err instanceof EngineRunError && lastCheckpoint !== undefined)
+      throw new UserError(
+        `${err.message}; the last checkpoint (step ${lastCheckpoint}) is intact: resume with: ${resumeHint(saveDir)}`,
+      );
     throw explainOutOfMemory(err, '--batch-size', cfg.batchSize);
   } finally {
     out.stopProgress();

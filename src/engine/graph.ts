@@ -20,7 +20,7 @@ import { GraphVariable } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
-import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
+import { EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
 
 /** Why the graph engine cannot run here (undefined: it can). */
 export function graphEngineUnavailable(): string | undefined {
@@ -112,7 +112,7 @@ export class GraphEngine implements TrainingEngine {
     const next = this.pending.then(() => this.api.run(this.session, ...args));
     this.pending = next.catch(() => undefined);
     return next.catch((err: unknown) => {
-      throw new UserError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      throw new EngineRunError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
     });
   }
 

@@ -13,7 +13,7 @@ import { Replica, getFlatWeights, trainableVariables } from './replica';
 import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
 
 export type { EngineKind, EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
-export { ENGINE_KINDS } from './types';
+export { ENGINE_KINDS, EngineRunError } from './types';
 
 /**
  * Threads worth using: data-parallel replicas pay off for the CNN on the
