@@ -3,7 +3,7 @@
  * the libraries of TensorFlow's pip wheel), or removes it (`--remove`).
  * Progress goes to stderr, the one-line result to stdout.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
 import {
@@ -14,10 +14,12 @@ import {
   ensureTfjsNode,
   linkDeps,
   removeBinding,
+  setAside,
   writeMarker,
 } from '../native/build';
 import { BINDING_DIR, GRAPH_FILE, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
+import { acquireLock } from '../savedir/lock';
 
 export interface NativeOptions {
   wheel?: string;
@@ -33,7 +35,7 @@ const say = (line: string) => process.stderr.write(line + '\n');
 function onInterrupt(cleanup: () => void): () => void {
   const handler = (signal: NodeJS.Signals) => {
     cleanup();
-    say(`interrupted; nothing was left installed`);
+    say(`interrupted; the previous setup (if any) is as it was`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', handler);
@@ -55,6 +57,17 @@ export async function runNative(opts: NativeOptions): Promise<void> {
       `native: builds against TensorFlow's Linux wheel; on ${process.platform} install @tensorflow/tfjs-node the usual way (npm install @tensorflow/tfjs-node)`,
     );
   }
+  mkdirSync(cacheRoot(), { recursive: true });
+  // One setup at a time per cache: a second one refuses in one line instead of failing halfway.
+  const lock = acquireLock(cacheRoot(), 'native: the cache', 'wait for it to end, then run `native` again');
+  try {
+    await setUp(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function setUp(opts: NativeOptions): Promise<void> {
   const verbose = Boolean(opts.verbose);
   const libs = await ensureLibraries({ ...opts, verbose }, say);
   const { dir: pkg } = await ensureTfjsNode(say);
@@ -74,10 +87,9 @@ export async function runNative(opts: NativeOptions): Promise<void> {
       );
     say(`the existing binding fails its check (${check.error}); rebuilding`);
   }
-  const undo = () => {
-    removeBinding(pkg);
-    unlinkDeps(pkg);
-  };
+  // A failed build or check puts the previous binding back as it was (or leaves none, if there was none).
+  const previous = setAside(pkg);
+  const undo = () => previous.restore();
   const release = onInterrupt(undo);
   try {
     removeBinding(pkg);
@@ -87,7 +99,7 @@ export async function runNative(opts: NativeOptions): Promise<void> {
     const check = await checkBinding(verbose);
     if (!check.ok)
       throw new UserError(
-        `the built binding fails its check: ${check.error}; it was removed again (build log: ${log})`,
+        `the built binding fails its check: ${check.error}; the previous setup is kept (build log: ${log})`,
       );
     writeMarker(pkg, {
       libraries: libs.dir,
@@ -95,6 +107,7 @@ export async function runNative(opts: NativeOptions): Promise<void> {
       tfjsNode,
       builtAt: new Date().toISOString(),
     });
+    previous.discard();
     ready(`set up: TensorFlow ${check.tensorflow}`, libs.dir, libs.manifest.source, tfjsNode, check.maxDiff);
   } catch (err) {
     undo();

@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   realpathSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -115,6 +116,37 @@ export function linkDeps(pkg: string, libs: string): void {
   }
   rmSync(deps, { force: true });
   symlinkSync(libs, deps);
+}
+
+/** What `setAside` moved: put back on failure, dropped on success. */
+export interface PreviousBinding {
+  restore(): void;
+  discard(): void;
+}
+
+/**
+ * Moves a working binding (and remembers the `deps` link) out of the way
+ * before a rebuild, so that a failed build or check leaves the previous
+ * backend exactly as it was.
+ */
+export function setAside(pkg: string): PreviousBinding {
+  const aside = join(pkg, '.mnist-deep-previous');
+  const binding = join(pkg, BINDING_DIR);
+  const deps = depsTarget(pkg);
+  rmSync(aside, { recursive: true, force: true });
+  const had = existsSync(join(binding, BINDING_FILE));
+  if (had) renameSync(binding, aside);
+  return {
+    restore() {
+      removeBinding(pkg);
+      rmSync(join(pkg, 'deps'), { force: true });
+      if (deps) symlinkSync(deps, join(pkg, 'deps'));
+      if (had) renameSync(aside, binding);
+    },
+    discard() {
+      rmSync(aside, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Takes out what a failed build left, so that tfjs-node does not load half set up. */

@@ -77,7 +77,11 @@ function removeStale(file: string, stale: LockOwner): void {
   rmSync(aside, { force: true });
 }
 
-export function acquireLock(dir: string, option: string): SaveDirLock {
+export function acquireLock(
+  dir: string,
+  option: string,
+  busyAdvice = 'wait for it to end or use another --save-dir',
+): SaveDirLock {
   const file = join(dir, LOCK_FILE);
   const me: LockOwner = {
     pid: process.pid,
@@ -109,9 +113,7 @@ export function acquireLock(dir: string, option: string): SaveDirLock {
       throw new UserError(`${option} ${dir}: in use by ${describeOwner(owner)}; if that run is gone, delete ${file}`);
     }
     if (processAlive(owner.pid) && isMnistDeep(owner.pid)) {
-      throw new UserError(
-        `${option} ${dir}: in use by another run, ${describeOwner(owner)}; wait for it to end or use another --save-dir`,
-      );
+      throw new UserError(`${option} ${dir}: in use by another run, ${describeOwner(owner)}; ${busyAdvice}`);
     }
     removeStale(file, owner);
     tookOverFrom = owner;

@@ -6,7 +6,7 @@
  * libraries `native` put in the user's cache, and skip saying so without them.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -66,6 +66,28 @@ describe('native: build failures leave nothing half-installed', () => {
     assert.ok(m, r.stderr);
     assert.match(readFileSync(m[1], 'utf8'), /tfjs_binding\.cc.*error/);
     assertNothingLeft(s.pkg);
+  });
+});
+
+describe('native: a failed rebuild keeps the previous setup', () => {
+  it('puts the previous binding, marker and deps link back exactly as they were', async (t) => {
+    if (skipped(t)) return;
+    const s = sandbox();
+    // A previous setup, built against other libraries: native rebuilds, and the rebuild fails.
+    const older = join(s.xdg, 'mnist-deep', 'tensorflow-2.20.0');
+    mkdirSync(join(older, 'lib'), { recursive: true });
+    mkdirSync(join(s.pkg, BINDING_DIR), { recursive: true });
+    const files = { [BINDING_FILE]: 'the previous binding', [MARKER_FILE]: JSON.stringify({ libraries: older }) };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(s.pkg, BINDING_DIR, f), text);
+    symlinkSync(older, join(s.pkg, 'deps'));
+    writeFileSync(join(s.pkg, 'binding', 'tfjs_binding.cc'), 'this is not C++;\n');
+    const r = await runCli(['native'], { env: s.env, timeoutMs: 300_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /mnist-deep: error: building the binding failed/);
+    for (const [f, text] of Object.entries(files))
+      assert.equal(readFileSync(join(s.pkg, BINDING_DIR, f), 'utf8'), text);
+    assert.equal(readlinkSync(join(s.pkg, 'deps')), older);
+    assert.ok(!existsSync(join(s.pkg, '.mnist-deep-previous')), 'nothing left aside');
   });
 });
 
