@@ -14,7 +14,16 @@ import { availableParallelism } from 'node:os';
 import type { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
-import { DT, GraphApi, Output, SessionHandle, TensorData, TensorValue, loadGraphApi } from '../native/graph-api';
+import {
+  DT,
+  GraphApi,
+  OpHandle,
+  Output,
+  SessionHandle,
+  TensorData,
+  TensorValue,
+  loadGraphApi,
+} from '../native/graph-api';
 import { slotCount } from '../train/optimizers';
 import { GraphVariable } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
@@ -107,9 +116,9 @@ export class GraphEngine implements TrainingEngine {
     await this.run(feeds, [], assigns);
   }
 
-  /** Runs one at a time, in call order. */
-  private run(...args: Parameters<GraphApi['run']> extends [unknown, ...infer R] ? R : never): Promise<TensorData[]> {
-    const next = this.pending.then(() => this.api.run(this.session, ...args));
+  /** Runs one at a time, in call order; TensorFlow's error becomes one line. */
+  private run(feeds: [Output, TensorValue][], fetches: Output[], targets: OpHandle[]): Promise<TensorData[]> {
+    const next = this.pending.then(() => this.api.run(this.session, feeds, fetches, targets));
     this.pending = next.catch(() => undefined);
     return next.catch((err: unknown) => {
       throw new EngineRunError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
