@@ -116,23 +116,17 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     });
     return;
   }
-  const names = DATASETS[dataset].classNames;
-  const nameWidth = Math.max(...names.map((n) => n.length));
+  // MNIST's class names are its digits: each class printed once; Fashion-MNIST's as "0 T-shirt/top".
+  const labels = DATASETS[dataset].classNames.map((n, i) => (n === String(i) ? n : `${i} ${n}`));
+  const width = Math.max(...labels.map((n) => n.length));
   out.say(`${dir} on ${dataset} test set from ${dataOrigin(raw)} (${result.examples} images), backend ${backend.name}`);
   out.say(`test accuracy ${result.accuracy.toFixed(4)}`);
   out.say('');
   out.say('per-class accuracy:');
   perClass.forEach((acc, i) =>
-    out.say(
-      `  ${String(i).padStart(2)} ${names[i].padEnd(nameWidth)}  ${Number.isNaN(acc) ? '   n/a' : acc.toFixed(4)}`,
-    ),
+    out.say(`  ${labels[i].padEnd(width)}  ${Number.isNaN(acc) ? '   n/a' : acc.toFixed(4)}`),
   );
   out.say('');
   out.say('confusion matrix (rows: true class, columns: predicted):');
-  out.say(
-    formatConfusion(
-      result.confusion,
-      names.map((n, i) => `${i} ${n}`),
-    ),
-  );
+  out.say(formatConfusion(result.confusion, labels));
 }

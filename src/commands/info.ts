@@ -33,7 +33,8 @@ function datasetInfo(name: (typeof DATASET_NAMES)[number], dataDir?: string): Da
     const data = readLocated(name, found);
     const nonCanonical = nonCanonicalFiles(data);
     const bytes = nonCanonical.length
-      ? `valid IDX, but ${nonCanonical.length} of 4 files differ from the canonical bytes`
+      ? `valid IDX (counts, image size and labels checked); ${nonCanonical.length} of 4 files are not byte for byte ` +
+        'the published .gz files (recompressed, as Debian packages them, or decompressed)'
       : 'the canonical bytes';
     return {
       ...at,
