@@ -10,7 +10,8 @@ import { flushStdout, guardStdout } from './commands/stdout';
 import { MODEL_NAMES } from './models/names';
 import { DEFAULT_TF_VERSION } from './native/layout';
 import { DATASET_NAMES } from './data/datasets';
-import { OPTIMIZERS, RECIPES } from './train/config';
+import { OPTIMIZERS } from './optim';
+import { RECIPES } from './train/config';
 import { setNativeVerbose } from './backends';
 import {
   POLARITY_CHOICES,

@@ -15,6 +15,7 @@ import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
 import { EngineRunError, TrainingEngine, createEngine } from '../engine';
+import { slotCount } from '../optim';
 import { TrainSummary, trainLoop } from '../train/trainer';
 import { REPORT_FILE, writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
@@ -108,8 +109,7 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: TrainCommandOptions): T
 
 /** Bytes a run writes at most: weights.bin, plus the old and the new checkpoint while one replaces the other. */
 function bytesNeeded(params: number, cfg: TrainConfig): number {
-  const slots = cfg.optimizer === 'adam' ? 2 : 0;
-  return params * 4 * (1 + 2 * (1 + slots));
+  return params * 4 * (1 + 2 * (1 + slotCount(cfg.optimizer)));
 }
 
 /** Locks the save dir (and reads the checkpoint, when resuming) before anything else happens. */

@@ -24,7 +24,7 @@ import {
   TensorValue,
   loadGraphApi,
 } from '../native/graph-api';
-import { slotCount } from '../train/optimizers';
+import { slotCount } from '../optim';
 import { GraphVariable } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';

@@ -19,9 +19,8 @@ import { join } from 'node:path';
 import { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { WorkerChannel } from '../threads/channel';
-import { OptimizerName } from '../train/config';
+import { OptimizerName, OptimizerState, slotCount } from '../optim';
 import { Replica, SharedState } from './replica';
-import { OptimizerState, slotCount } from '../train/optimizers';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 
 /** What a worker needs to build its replica: the run's settings (seed: dropout masks, with `index`) and the shared memory. */

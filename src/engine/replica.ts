@@ -2,8 +2,8 @@ import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
-import { CosineDecay, OptimizerName } from '../train/config';
-import { FlatOptimizer, OptimizerState, makeOptimizer } from '../train/optimizers';
+import { CosineDecay, OptimizerName, OptimizerState } from '../optim';
+import { FlatOptimizer, makeOptimizer } from '../optim/flat';
 import { seedDropout } from './dropout-seed';
 import type { EngineState } from './types';
 

@@ -15,15 +15,12 @@ import type { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import { crossEntropy } from '../models';
-import { learningRateAt } from '../train/config';
-import { slotCount } from '../train/optimizers';
+import { ADAM, learningRateAt, slotCount } from '../optim';
 import { seedDropout } from './dropout-seed';
 import { parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPSILON = 1e-8;
+const { beta1: BETA1, beta2: BETA2, epsilon: EPSILON } = ADAM;
 
 /** The variables' values, concatenated in order, read from the backend asynchronously. */
 async function flatData(vars: tfl.Variable[]): Promise<Float32Array> {

@@ -8,8 +8,7 @@ import type { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
 import type { Batch } from '../data/dataset';
 import type { ModelName } from '../models/names';
-import type { CosineDecay, OptimizerName } from '../train/config';
-import type { OptimizerState } from '../train/optimizers';
+import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 
 /** A step the engine could not run (TensorFlow's session failed mid-run): one line, the run may resume. */
 export class EngineRunError extends UserError {}

@@ -18,8 +18,8 @@ import { readRegularFile, writeFileAtomic } from '../fsutil';
 import { readJsonFile } from '../validate';
 import { TrainConfig } from './config';
 import { firstNonFinite } from './diverged';
-import { OptimizerState } from './optimizers';
-import { OPTIMIZERS, TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
+import { OPTIMIZERS, OptimizerState } from '../optim';
+import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-deep-checkpoint-1';

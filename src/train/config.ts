@@ -2,21 +2,12 @@ import type { BackendChoice } from '../backends/choices';
 import type { DatasetName } from '../data/datasets';
 import type { ModelName } from '../models';
 
-import { OPTIMIZERS, RECIPES, SETTING_DEFAULTS } from './settings';
+import type { CosineDecay, OptimizerName } from '../optim';
+import { RECIPES, SETTING_DEFAULTS } from './settings';
 
-export { OPTIMIZERS, RECIPES };
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+export { RECIPES };
 
 export type RecipeName = (typeof RECIPES)[number];
-
-/**
- * TF's CosineDecay: the learning rate falls along half a cosine from its
- * initial value to `finalFraction` of it over `steps`, then stays there.
- */
-export interface CosineDecay {
-  steps: number;
-  finalFraction: number;
-}
 
 export interface Hyper {
   steps: number;
@@ -49,17 +40,6 @@ export const RECIPE_DEFAULTS: Record<RecipeName, Record<ModelName, Hyper>> = {
     },
   },
 };
-
-/** The tutorial's recipe for each model. */
-export const MODEL_DEFAULTS: Record<ModelName, Hyper> = RECIPE_DEFAULTS.seed;
-
-/** The learning rate of training step `step` (0-based), as TF's schedules compute it. */
-export function learningRateAt(h: Pick<Hyper, 'learningRate' | 'decay'>, step: number): number {
-  if (!h.decay) return h.learningRate;
-  const { steps, finalFraction } = h.decay;
-  const cosine = 0.5 * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps));
-  return h.learningRate * ((1 - finalFraction) * cosine + finalFraction);
-}
 
 export interface TrainConfig extends Hyper {
   recipe: RecipeName;

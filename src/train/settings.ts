@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { MODEL_NAMES } from '../models/names';
+import { OPTIMIZERS } from '../optim';
 
-export const OPTIMIZERS = ['adam', 'sgd'] as const;
 export const RECIPES = ['seed', 'fast'] as const;
 
 const POSITIVE_INT = 'must be a whole number greater than 0';
@@ -30,7 +30,7 @@ export const positiveNumberSchema = z
   .positive({ error: POSITIVE_NUMBER })
   .finite({ error: POSITIVE_NUMBER });
 
-/** Defaults shared by both models (the model-specific ones are in config.ts's MODEL_DEFAULTS). */
+/** Defaults shared by both models (the model- and recipe-specific ones are config.ts's RECIPE_DEFAULTS). */
 export const SETTING_DEFAULTS = {
   dataset: 'mnist',
   logEvery: 100,

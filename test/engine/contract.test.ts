@@ -19,7 +19,7 @@ import { buildModel } from '../../src/models';
 import type { ModelName } from '../../src/models/names';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
 import { resolveConfig } from '../../src/train/config';
-import type { CosineDecay, OptimizerName } from '../../src/train/config';
+import type { CosineDecay, OptimizerName } from '../../src/optim';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { webGpuForTests } from '../helpers/webgpu';
 

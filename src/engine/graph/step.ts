@@ -8,11 +8,9 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { IMAGE_SIZE, NUM_CLASSES } from '../../data/shapes';
 import { DT, GraphApi, OpHandle, Output } from '../../native/graph-api';
-import type { CosineDecay, OptimizerName } from '../../train/config';
+import { ADAM, CosineDecay, OptimizerName, slotCount } from '../../optim';
 import { GraphBuilder, GraphVariable, f32 } from './builder';
 import { forward } from './layers';
-
-export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 export interface StepGraphOptions {
   optimizer: OptimizerName;
@@ -45,7 +43,7 @@ export function buildStepGraph(api: GraphApi, model: tfl.LayersModel, o: StepGra
   const weights = model.trainableWeights.map((w) =>
     g.variable(w.name.replace(/[^A-Za-z0-9_./-]/g, '_'), DT.float, w.shape as number[]),
   );
-  const slotNames = o.optimizer === 'adam' ? ['m', 'v'] : [];
+  const slotNames = ['m', 'v'].slice(0, slotCount(o.optimizer));
   const slots = slotNames.map((s) => weights.map((w) => g.variable(`${w.name}/${s}`, DT.float, w.shape)));
   const counter = g.variable('step', DT.int64, []);
   const xs = g.placeholder(DT.float, [-1, IMAGE_SIZE], 'xs');

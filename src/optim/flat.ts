@@ -5,14 +5,7 @@
  * runs on every thread and backend, and the state is three arrays that a
  * checkpoint can save.
  */
-import { CosineDecay, OptimizerName, learningRateAt } from './config';
-
-export interface OptimizerState {
-  name: OptimizerName;
-  step: number;
-  /** Adam's first and second moments; empty for SGD. */
-  slots: Float32Array[];
-}
+import { ADAM, CosineDecay, OptimizerName, OptimizerState, learningRateAt } from '.';
 
 export interface FlatOptimizer {
   readonly name: OptimizerName;
@@ -49,7 +42,7 @@ export class Sgd implements FlatOptimizer {
   }
 }
 
-/** TF 1's AdamOptimizer (the tutorial's): lr_t = lr·√(1-β₂ᵗ)/(1-β₁ᵗ); w -= lr_t·m/(√v + ε). */
+/** TF 1's AdamOptimizer (see ADAM). */
 export class Adam implements FlatOptimizer {
   readonly name = 'adam';
   private step = 0;
@@ -62,9 +55,9 @@ export class Adam implements FlatOptimizer {
     readonly learningRate: number,
     slots?: Float32Array[],
     readonly decay?: CosineDecay,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly epsilon = 1e-8,
+    private readonly beta1: number = ADAM.beta1,
+    private readonly beta2: number = ADAM.beta2,
+    private readonly epsilon: number = ADAM.epsilon,
   ) {
     this.m = slots?.[0] ?? new Float32Array(size);
     this.v = slots?.[1] ?? new Float32Array(size);
@@ -102,9 +95,6 @@ export class Adam implements FlatOptimizer {
     if (v !== this.v) this.v.set(v);
   }
 }
-
-/** How many weight-sized state arrays the optimizer keeps. */
-export const slotCount = (name: OptimizerName) => (name === 'adam' ? 2 : 0);
 
 export function makeOptimizer(
   name: OptimizerName,

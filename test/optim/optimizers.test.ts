@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { RECIPE_DEFAULTS, learningRateAt, resolveConfig } from '../../src/train/config';
-import { Adam, Sgd } from '../../src/train/optimizers';
+import { learningRateAt } from '../../src/optim';
+import { Adam, Sgd } from '../../src/optim/flat';
+import { RECIPE_DEFAULTS, resolveConfig } from '../../src/train/config';
 
 describe('flat optimizers', () => {
   it('sgd: w -= lr·g', () => {
