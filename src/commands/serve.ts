@@ -6,7 +6,7 @@ import { MODEL_FILE, readArtifacts } from '../models/io';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
-import { commandLine } from './invocation';
+import { commandLine } from '../terminal/command-line';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {

@@ -20,7 +20,7 @@ import { TrainSummary, trainLoop } from '../train/trainer';
 import { REPORT_FILE, writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
-import { commandLine } from './invocation';
+import { commandLine } from '../terminal/command-line';
 import { Output, plural } from './output';
 import { exitCodeFor, exitOnSignals, trapSignals } from './signals';
 

@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { UsageError } from '../errors';
-import { commandLine, shellWord } from './invocation';
+import { commandLine, shellWord } from '../terminal/command-line';
 
 /** Commander's codes for --help and --version, which are not errors. */
 const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { commandLine } from '../commands/invocation';
+import { commandLine } from '../terminal/command-line';
 import { DATASETS, DatasetName } from './datasets';
 import { FetchOptions, MirrorFailure, fetchFromMirrors } from './download';
 import { LocateOptions, RawDataset, downloadDir, findAll, findFile, locate, readDataset, readLocated } from './files';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, statfs
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { describeFsError, removeStaleTemps, writeFileAtomic } from '../fsutil';
-import { commandLine } from '../commands/invocation';
+import { commandLine } from '../terminal/command-line';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
 
 /** Files that hold a run's work: a fresh run refuses a save dir holding any of them. */

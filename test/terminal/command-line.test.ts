@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { commandLine, commandName, shellWord } from '../../src/commands/invocation';
+import { commandLine, commandName, shellWord } from '../../src/terminal/command-line';
 import { BIN } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
