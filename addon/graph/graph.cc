@@ -125,6 +125,22 @@ size_t ElementSize(TF_DataType type) {
   }
 }
 
+// The typed array that carries each dtype's values (int64 as BigInt64Array, bool as Uint8Array).
+napi_typedarray_type ExpectedArray(TF_DataType type) {
+  switch (type) {
+    case TF_FLOAT:
+      return napi_float32_array;
+    case TF_INT32:
+      return napi_int32_array;
+    case TF_INT64:
+      return napi_bigint64_array;
+    case TF_DOUBLE:
+      return napi_float64_array;
+    default:
+      return napi_uint8_array;
+  }
+}
+
 // [dtype, dims, typedArray] → a new TF_Tensor holding a copy of the data (null on a bad value, thrown).
 TF_Tensor* GetTensor(napi_env env, napi_value value) {
   napi_value dtypeV, dimsV, dataV;
@@ -149,10 +165,7 @@ TF_Tensor* GetTensor(napi_env env, napi_value value) {
   size_t count = 1;
   for (int64_t d : dims) count *= static_cast<size_t>(d);
   size_t bytes = count * element;
-  size_t given = length * (arrayType == napi_float64_array || arrayType == napi_bigint64_array ? 8
-                           : arrayType == napi_int8_array || arrayType == napi_uint8_array  ? 1
-                                                                                           : 4);
-  if (element == 0 || bytes != given) {
+  if (element == 0 || ExpectedArray(static_cast<TF_DataType>(dtype)) != arrayType || bytes != length * element) {
     Throw(env, "a tensor's data does not match its dtype and shape");
     return nullptr;
   }

@@ -9,6 +9,7 @@ import { UserError } from '../errors';
 import {
   buildBinding,
   buildGraphAddon,
+  graphAddonCurrent,
   builtAgainst,
   checkBinding,
   ensureTfjsNode,
@@ -17,7 +18,7 @@ import {
   setAside,
   writeMarker,
 } from '../native/build';
-import { BINDING_DIR, GRAPH_FILE, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
+import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
 import { acquireLock } from '../savedir/lock';
 
@@ -75,8 +76,8 @@ async function setUp(opts: NativeOptions): Promise<void> {
   const log = join(cacheRoot(), 'build.log');
   if (builtAgainst(pkg, libs.dir)) {
     const check = await checkBinding(verbose);
-    // A setup from before the graph engine: add its addon.
-    if (check.ok && !existsSync(join(pkg, BINDING_DIR, GRAPH_FILE))) await graphAddon(pkg, log, verbose);
+    // A setup from before the graph engine, or from older sources of it: (re)build its addon.
+    if (check.ok && !graphAddonCurrent(pkg)) await graphAddon(pkg, log, verbose);
     if (check.ok)
       return ready(
         `already set up: TensorFlow ${check.tensorflow}`,

@@ -17,6 +17,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import {
@@ -226,6 +227,28 @@ async function buildQuietLoader(pkg: string, log: string, verbose: boolean): Pro
   });
 }
 
+const GRAPH_SOURCES = ['binding.gyp', 'graph.cc'];
+/** Beside the graph addon: the hash of the sources it was built from. */
+const GRAPH_STAMP = 'mnist-deep-graph.sha256';
+
+function graphSourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of GRAPH_SOURCES) h.update(readFileSync(join(packageRoot(), 'addon', 'graph', f)));
+  return h.digest('hex');
+}
+
+/** The graph addon is there and built from this package's sources (an update of mnist-deep may change them). */
+export function graphAddonCurrent(pkg: string): boolean {
+  try {
+    return (
+      existsSync(join(pkg, BINDING_DIR, GRAPH_FILE)) &&
+      readFileSync(join(pkg, BINDING_DIR, GRAPH_STAMP), 'utf8').trim() === graphSourceHash()
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The graph addon (addon/graph/graph.cc: TensorFlow's C API for graphs), built against the libraries
  * that `<pkg>/deps` links to. Returns why it could not be built (the tensor engine then trains).
@@ -235,13 +258,12 @@ export async function buildGraphAddon(pkg: string, log: string, verbose: boolean
   if (!libs) return 'no TensorFlow libraries linked';
   const graphLog = log.replace(/\.log$/, '-graph.log');
   try {
-    await buildOwnAddon(
-      'addon/graph',
-      ['binding.gyp', 'graph.cc'],
-      'mnist_deep_graph',
-      join(pkg, BINDING_DIR, GRAPH_FILE),
-      { log: graphLog, verbose, gypi: `{'variables': {'tf_dir': ${JSON.stringify(libs)}}}\n` },
-    );
+    await buildOwnAddon('addon/graph', GRAPH_SOURCES, 'mnist_deep_graph', join(pkg, BINDING_DIR, GRAPH_FILE), {
+      log: graphLog,
+      verbose,
+      gypi: `{'variables': {'tf_dir': ${JSON.stringify(libs)}}}\n`,
+    });
+    writeFileSync(join(pkg, BINDING_DIR, GRAPH_STAMP), graphSourceHash() + '\n');
     return undefined;
   } catch (err) {
     rmSync(join(pkg, BINDING_DIR, GRAPH_FILE), { force: true });
@@ -262,7 +284,9 @@ async function buildOwnAddon(
     for (const f of files) copyFileSync(join(packageRoot(), from, f), join(work, f));
     if (o.gypi !== undefined) writeFileSync(join(work, 'tensorflow.gypi'), o.gypi);
     await nodeGyp(work, [], o.log, o.verbose);
-    copyFileSync(join(work, 'build', 'Release', `${target}.node`), dest);
+    // Renamed into place: a running process keeps the library it loaded (overwriting it in place could crash it).
+    copyFileSync(join(work, 'build', 'Release', `${target}.node`), `${dest}.tmp`);
+    renameSync(`${dest}.tmp`, dest);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -13,7 +13,9 @@ import { loadTf, useBackend } from '../../src/backends';
 import type { Batch } from '../../src/data/dataset';
 import { EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { graphEngineUnavailable } from '../../src/engine/graph';
+import { GraphBuilder } from '../../src/engine/graph/builder';
 import { GraphInference } from '../../src/engine/graph/inference';
+import { DT, GraphApi, loadGraphApi } from '../../src/native/graph-api';
 import { threadConfig } from '../../src/engine/graph/threads';
 import { predictClasses } from '../../src/eval/predict';
 import { buildModel } from '../../src/models';
@@ -119,6 +121,15 @@ describe('graph engine', () => {
       graph.close();
       model.dispose();
     }
+  });
+
+  it('the addon refuses a tensor whose data does not match its dtype and shape (no reinterpreted bytes)', (t) => {
+    if (missing) return t.skip(missing);
+    const api = loadGraphApi().api as GraphApi;
+    const g = new GraphBuilder(api);
+    assert.throws(() => g.constant([DT.int64, [1], new Float64Array([1])]), /does not match its dtype and shape/);
+    assert.throws(() => g.constant([DT.float, [3], new Float32Array(2)]), /does not match its dtype and shape/);
+    assert.doesNotThrow(() => g.constant([DT.int64, [1], new BigInt64Array([1n])]));
   });
 
   it('a layer the graph builder does not know is one line naming it', async (t) => {
