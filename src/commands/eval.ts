@@ -9,6 +9,7 @@ import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes'
 import { commandDataset, dataOrigin } from './data';
 import { UserError, explainOutOfMemory } from '../errors';
 import { MODEL_FILE, loadModel } from '../models/io';
+import { requireTrainedModel } from '../savedir/model-folder';
 import { readMetadata } from '../models/metadata';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
@@ -71,6 +72,7 @@ export function checkShapes(model: tfl.LayersModel, dir: string): void {
 export async function runEval(opts: EvalOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
+  requireTrainedModel(opts.modelDir);
   const backend = await useBackend(opts.backend);
   const model = await loadModel(dir);
   checkShapes(model, dir);

@@ -12,6 +12,7 @@ import { IMAGE_SIZE } from '../data/shapes';
 import { errorMessage } from '../errors';
 import { predictProbabilities, topClasses } from '../eval/probabilities';
 import { loadModel } from '../models/io';
+import { requireTrainedModel } from '../savedir/model-folder';
 import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';
 import { Polarity, mnistify } from '../preprocess/mnistify';
 import { checkShapes, datasetOf } from './eval';
@@ -58,6 +59,7 @@ export function expandInputs(args: string[]): Input[] {
 export async function runPredict(images: string[], opts: PredictOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
+  requireTrainedModel(opts.modelDir);
   await useBackend(opts.backend);
   const model = await loadModel(dir);
   checkShapes(model, dir);

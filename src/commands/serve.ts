@@ -3,6 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { MODEL_FILE, readArtifacts } from '../models/io';
+import { requireTrainedModel } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
@@ -58,11 +59,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const modelDir = opts.modelDir ?? defaultModelDir();
   const dir = resolve(modelDir);
   const modelArgs = opts.modelDir === undefined ? [] : ['--model-dir', modelDir];
-  if (!existsSync(dir)) {
-    throw new UserError(`--model-dir ${modelDir}: no such folder`, {
-      hint: `train a model first: ${commandLine('train', '--model', 'softmax', '--save-dir', modelDir)}`,
-    });
-  }
+  requireTrainedModel(modelDir);
   // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
   readArtifacts(dir);
   const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });

@@ -175,6 +175,9 @@ describe('predict', () => {
     assert.match(top.stderr, /--top.*must be a whole number from 1 to 10/);
     const missing = await runCli(['predict', digits, '--model-dir', join(tmp.dir, 'nope')], { cwd: tmp.dir });
     assert.equal(missing.code, 1);
-    assert.match(ours(missing.stderr), /^mnist-deep: error: .*nope: model folder not found$/);
+    assert.match(
+      ours(missing.stderr),
+      /^mnist-deep: error: --model-dir .*nope: no such folder; trained models here: fashion, softmax\nmnist-deep: hint: train one first: /,
+    );
   });
 });

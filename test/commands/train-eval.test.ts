@@ -138,7 +138,10 @@ describe('train and eval commands', () => {
   it('eval refuses a missing model folder', async () => {
     const r = await runCli(['eval', '--model-dir', join(tmp.dir, 'missing'), '--data-dir', data], { cwd: tmp.dir });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /missing: model folder not found/);
+    assert.match(
+      r.stderr,
+      /--model-dir \S*missing: no such folder; trained models here: cnn, softmax\nmnist-deep: hint: train one first: .*train --model cnn --save-dir \S*missing\n$/,
+    );
     assert.equal(existsSync(join(tmp.dir, 'missing')), false);
   });
 });

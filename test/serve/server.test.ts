@@ -340,11 +340,14 @@ describe('serve: the command', () => {
     assert.equal(missing.code, 1);
     assert.match(
       missing.stderr,
-      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train a model first: npx mnist-deep train --model softmax --save-dir \S+nope\n$/,
+      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train one first: npx mnist-deep train --model cnn --save-dir \S+nope\n$/,
     );
     const notModel = await runCli(['serve', '--model-dir', tmp.dir, '--port', '0']);
     assert.equal(notModel.code, 1);
-    assert.match(notModel.stderr, /^mnist-deep: error: \S+model\.json: not found/);
+    assert.match(
+      notModel.stderr,
+      /^mnist-deep: error: --model-dir \S+: no trained model there\nmnist-deep: hint: train one first: /,
+    );
     for (const port of ['70000', '-1', 'http', '1.5']) {
       const r = await runCli(['serve', '--model-dir', modelDir, '--port', port]);
       assert.notEqual(r.code, 0, port);

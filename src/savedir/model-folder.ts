@@ -1,0 +1,67 @@
+/**
+ * What eval, predict and serve say when the model folder holds no trained
+ * model: an unfinished run's checkpoint (and the command that finishes it),
+ * or nothing (and the one "train first" hint, for the model the folder's
+ * name suggests), plus the trained models beside it. One rule for all three.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { UserError } from '../errors';
+import { MODEL_FILE } from '../models/io';
+import { CHECKPOINT_FILE } from '../train/checkpoint';
+import { commandLine } from '../terminal/command-line';
+
+/** The folder as the user would type it (relative to here when inside it). */
+function shown(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') ? rel : dir;
+}
+
+/** Step and total of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
+function unfinished(dir: string): { step: number; steps: number } | undefined {
+  try {
+    const file = join(dir, CHECKPOINT_FILE);
+    if (!statSync(file).isFile() || statSync(file).size > 64 << 20) return undefined;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown; config?: { steps?: unknown } };
+    const { step } = json;
+    const steps = json.config?.steps;
+    return typeof step === 'number' && typeof steps === 'number' ? { step, steps } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Trained model folders beside `dir` (its siblings holding model.json), when they are inside the folder we run in. */
+function trainedNearby(dir: string): string[] {
+  const parent = dirname(dir);
+  if (relative(process.cwd(), parent).startsWith('..') || !parent.startsWith(process.cwd())) return [];
+  try {
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && join(parent, e.name) !== dir && existsSync(join(parent, e.name, MODEL_FILE)))
+      .map((e) => shown(join(parent, e.name)))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Throws the one-line story when `dir` holds no trained model; returns quietly when it does. */
+export function requireTrainedModel(modelDir: string, option = '--model-dir'): void {
+  const dir = resolve(modelDir);
+  if (existsSync(join(dir, MODEL_FILE))) return;
+  const name = shown(dir);
+  const nearby = trainedNearby(dir);
+  const listed = nearby.length > 4 ? [...nearby.slice(0, 4), `${nearby.length - 4} more`] : nearby;
+  const others = nearby.length ? `; trained models here: ${listed.join(', ')}` : '';
+  const run = existsSync(dir) ? unfinished(dir) : undefined;
+  if (run) {
+    throw new UserError(
+      `${option} ${name}: holds an unfinished run (step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}), no trained model yet${others}`,
+      { hint: `finish it with: ${commandLine('train', '--resume', name)}` },
+    );
+  }
+  const model = basename(dir).includes('softmax') ? 'softmax' : 'cnn';
+  throw new UserError(`${option} ${name}: ${existsSync(dir) ? 'no trained model there' : 'no such folder'}${others}`, {
+    hint: `train one first: ${commandLine('train', '--model', model, '--save-dir', name)}`,
+  });
+}
