@@ -23,6 +23,7 @@ import {
   nonNegativeInt,
   pathArg,
   portNumber,
+  tfVersionArg,
   positiveFloat,
   positiveInt,
   topCount,
@@ -110,6 +111,7 @@ export function buildProgram(): Command {
     .option(
       '--tf-version <x.y.z>',
       `TensorFlow version to download with pip (default: ${DEFAULT_TF_VERSION}, whose wheel's SHA-256 is pinned)`,
+      tfVersionArg,
     )
     .option('--remove', 'remove the binding and the cached libraries; --backend auto then uses wasm')
     .action(action(async (opts) => (await import('./commands/native')).runNative({ ...opts, verbose })));
@@ -181,6 +183,7 @@ export function buildProgram(): Command {
     .option(
       '--report <file>',
       'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)',
+      pathArg,
     )
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
 

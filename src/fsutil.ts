@@ -5,6 +5,7 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -98,12 +99,31 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /**
+ * The write policy's first rule: a name that exists must be a regular file (or a
+ * link, which a rename replaces without touching its target). A device, FIFO,
+ * socket or folder is refused: renaming over `/dev/null` would replace the device.
+ */
+export function checkReplaceable(path: string, label = path): void {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UserError(`${label}: cannot write: ${describeFsError(err)}`);
+  }
+  if (st.isFile() || st.isSymbolicLink()) return;
+  throw new UserError(`${label}: is ${fileKind(st)}; refusing to replace it with a regular file`);
+}
+
+/**
  * Writes a file atomically: a temporary file created exclusively (O_EXCL: never
  * through an existing name or link) in the same folder, flushed, then renamed.
- * A failure (full disk, …) is a UserError naming the file; the temp file is removed.
+ * Never replaces anything but a regular file (checkReplaceable). A failure (full
+ * disk, …) is a UserError naming the file; the temp file is removed.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  checkReplaceable(path);
   const temp = tempNameFor(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -123,7 +143,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** What kind of file `st` is, in words, for refusing anything but a regular file. */
-function fileKind(st: Stats): string {
+export function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';
@@ -184,25 +204,39 @@ export function readTextFile(file: string, maxBytes: number): string {
 
 export const thisHost = () => hostname();
 
+/** Whether `p` is `base` or lies below it (both absolute). */
+export function isInside(base: string, p: string): boolean {
+  const rel = relative(base, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The write policy's second rule, for every name that comes from a file or an
+ * option and becomes a path: `rel` resolved under `root` must lie inside it,
+ * and so must its real path (no link on the way that leads out). Returns the
+ * resolved path; refusals are UserErrors naming `owner` (the file or option
+ * the name came from) and `folder` (what `root` is, in words).
+ */
+export function resolveInside(root: string, rel: string, owner: string, folder: string): string {
+  const abs = resolve(root, rel);
+  if (!isInside(resolve(root), abs)) throw new UserError(`${owner}: path "${rel}" leaves ${folder}; refused`);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    return abs; // missing: the read or write that follows names it
+  }
+  if (!isInside(realpathSync(root), real))
+    throw new UserError(`${owner}: "${rel}" is a link to ${real}, outside ${folder}; refused`);
+  return abs;
+}
+
 /**
  * Refuses `file` (named in `owner`, e.g. model.json) when it, or a symlink on
  * its way, leads outside `root`: a model folder is only what is inside it.
  */
-export function checkInside(root: string, file: string, owner: string, name: string): void {
-  const inside = (base: string, p: string) => {
-    const rel = relative(base, p);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  };
-  if (!inside(root, resolve(root, file)))
-    throw new UserError(`${owner}: path "${name}" leaves the model folder; refused`);
-  let real: string;
-  try {
-    real = realpathSync(resolve(root, file));
-  } catch {
-    return; // missing: the read that follows names it
-  }
-  if (!inside(realpathSync(root), real))
-    throw new UserError(`${owner}: "${name}" is a link to ${real}, outside the model folder; refused`);
+export function checkInside(root: string, file: string, owner: string): void {
+  resolveInside(root, file, owner, 'the model folder');
 }
 
 /**

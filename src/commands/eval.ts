@@ -1,6 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DATASET_NAMES, DatasetName, isDatasetName } from '../data/datasets';
@@ -12,8 +11,8 @@ import { MODEL_FILE, loadModel } from '../models/io';
 import { readMetadata } from '../models/metadata';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
-import { checkWritableDir } from '../fsutil';
 import { writeReport } from '../report/build';
+import { checkReportTarget } from '../report/target';
 import { Output } from './output';
 
 export interface EvalOptions {
@@ -44,15 +43,6 @@ function metadataOf(model: tfl.LayersModel, dir: string): Record<string, unknown
   return readMetadata(dir);
 }
 
-/** `--report FILE`: refused before the evaluation when it cannot be written. */
-function checkReportFile(file: string): string {
-  const abs = resolve(file);
-  if (existsSync(abs) && statSync(abs).isDirectory())
-    throw new UserError(`--report ${file}: is a folder; give a file name such as ${join(file, 'report.html')}`);
-  checkWritableDir(dirname(abs), '--report');
-  return abs;
-}
-
 export function checkShapes(model: tfl.LayersModel, dir: string): void {
   const input = model.inputs[0]?.shape;
   const output = model.outputs[0]?.shape;
@@ -75,7 +65,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await loadModel(dir);
   checkShapes(model, dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
-  const reportFile = opts.report ? checkReportFile(opts.report) : undefined;
+  const reportFile = opts.report !== undefined ? checkReportTarget(opts.report) : undefined;
   const raw = await commandDataset(dataset, opts.dataDir);
   const test = testSplit(raw);
   const result = await out

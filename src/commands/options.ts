@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
+import { VERSION_PATTERN } from '../native/libraries';
 import { NUM_CLASSES } from '../data/shapes';
 import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
 
@@ -27,6 +28,12 @@ export const positiveFloat = fromSchema(positiveNumberSchema);
 /** A file or folder name: an empty one (an unset shell variable) must not fall back to a default. */
 export function pathArg(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset shell variable?).');
+  return value;
+}
+
+/** `native --tf-version`: x.y.z only, since it becomes part of a folder name in the cache. */
+export function tfVersionArg(value: string): string {
+  if (!VERSION_PATTERN.test(value)) throw new InvalidArgumentError('must be a version such as 2.21.0 (digits only).');
   return value;
 }
 

@@ -9,9 +9,10 @@ import { linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
+import { LOCK_FILE } from './files';
 import { describeFsError, processAlive, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
 
-export const LOCK_FILE = 'mnist-deep.lock';
+export { LOCK_FILE };
 
 const LockSchema = z.object({
   pid: z.number().int().positive(),
