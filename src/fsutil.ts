@@ -159,41 +159,74 @@ export interface ReadLimits {
   why?: string;
 }
 
+/** Why a file may not be read, in words that do not repeat its name (the caller adds it). */
+export class ReadRefused extends Error {}
+
 /**
- * Reads a regular file of bounded size. FIFOs, devices, sockets and folders are
- * refused by name without blocking (opened non-blocking, checked with fstat on
- * the open descriptor, so a swap between check and read cannot fool it).
+ * The read policy, for every file read by name: opened non-blocking (a FIFO's
+ * open would otherwise wait for a writer), then checked with fstat on the open
+ * descriptor (so a swap between check and read cannot fool it) to be a regular
+ * file of at most `limits.maxBytes`. Returns the descriptor, which the caller
+ * closes, and the size; throws ReadRefused.
  */
-export function readRegularFile(file: string, limits: ReadLimits): Buffer {
+export function openRegular(file: string, limits: ReadLimits): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a file`);
-    throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
+    throw new ReadRefused(
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : `cannot read: ${describeFsError(err)}`,
+    );
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new UserError(`${file}: is ${fileKind(st)}, expected a regular file`);
+    if (!st.isFile()) throw new ReadRefused(`is ${fileKind(st)}, expected a regular file`);
     if (st.size > limits.maxBytes) {
-      throw new UserError(
-        `${file}: ${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`,
+      throw new ReadRefused(
+        `${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`,
       );
     }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return off === buf.length ? buf : buf.subarray(0, off);
+    return { fd, size: st.size };
   } catch (err) {
-    if (err instanceof UserError) throw err;
+    closeSync(fd);
+    throw err instanceof ReadRefused ? err : new ReadRefused(`cannot read: ${describeFsError(err)}`);
+  }
+}
+
+/** Reads up to `length` bytes of an open file from its start. */
+export function readFd(fd: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off === buf.length ? buf : buf.subarray(0, off);
+}
+
+/**
+ * Reads a regular file of bounded size (see openRegular); a refusal or a read
+ * error is a UserError naming the file. `head`: read only the first bytes.
+ */
+export function readRegularFile(file: string, limits: ReadLimits & { head?: number }): Buffer {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openRegular(file, limits);
+  } catch (err) {
+    throw new UserError(`${file}: ${errorMessage(err)}`);
+  }
+  try {
+    return readFd(opened.fd, Math.min(opened.size, limits.head ?? Infinity));
+  } catch (err) {
     throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 

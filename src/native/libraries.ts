@@ -12,7 +12,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -129,7 +128,7 @@ function folderVersion(dir: string): string {
     ? readdirSync(parent).filter((f) => /^tensorflow(?:[_-]cpu)?-[\d.]+\.dist-info$/.test(f))
     : [];
   for (const info of infos) {
-    const version = metadataVersion(readFileSync(join(parent, info, 'METADATA'), 'utf8'));
+    const version = metadataVersion(readTextFile(join(parent, info, 'METADATA'), MAX_HEADER_BYTES));
     if (version) return version;
   }
   throw new UserError(
@@ -326,14 +325,14 @@ async function extractWheel(wheel: string, out: string, version: string, sha256:
   try {
     headers = headerClosure((h) => {
       const e = entries.get(INCLUDE_PREFIX + h);
-      return e && readEntry(wheel, e).toString('utf8');
+      return e && readEntry(wheel, e, MAX_HEADER_BYTES).toString('utf8');
     });
   } catch (err) {
     throw new UserError(`${basename(wheel)}: ${errorMessage(err)}`);
   }
   let bytes = writeHeaders(headers, out);
   const metadata = [...entries.values()].find((e) => /^tensorflow(?:_cpu)?-[^/]+\.dist-info\/METADATA$/.test(e.name));
-  const found = metadata && metadataVersion(readEntry(wheel, metadata).toString('utf8'));
+  const found = metadata && metadataVersion(readEntry(wheel, metadata, MAX_HEADER_BYTES).toString('utf8'));
   if (found !== version) throw new UserError(`${basename(wheel)}: holds TensorFlow ${found}, not ${version}`);
   mkdirSync(join(out, 'lib'), { recursive: true });
   for (const entry of libs as ZipEntry[]) {

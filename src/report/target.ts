@@ -17,8 +17,7 @@ const SIGNATURE_WINDOW = 4096;
 /** Whether the regular file `abs` is a report we wrote (so may be replaced by a newer one). */
 function isOurReport(abs: string): boolean {
   try {
-    return readRegularFile(abs, { maxBytes: 1 << 30 })
-      .subarray(0, SIGNATURE_WINDOW)
+    return readRegularFile(abs, { maxBytes: Number.MAX_SAFE_INTEGER, head: SIGNATURE_WINDOW })
       .toString('utf8')
       .includes(REPORT_SIGNATURE);
   } catch {

@@ -5,12 +5,12 @@
  * removed on exit. A lock whose process is gone (same host) is taken over, and
  * the caller is told so; a live one refuses the second run, naming its owner.
  */
-import { linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
 import { LOCK_FILE } from './files';
-import { describeFsError, processAlive, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
+import { describeFsError, processAlive, readRegularFile, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
 
 export { LOCK_FILE };
 
@@ -38,13 +38,15 @@ function isMnistDeep(pid: number): boolean {
   }
 }
 
+/** A lock is a line of JSON; anything larger is not one of ours. */
+const MAX_LOCK_BYTES = 64 << 10;
+
 function readOwner(file: string): LockOwner | undefined | 'unreadable' {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return 'unreadable';
+    text = readRegularFile(file, { maxBytes: MAX_LOCK_BYTES }).toString('utf8');
+  } catch {
+    return existsSync(file) ? 'unreadable' : undefined;
   }
   try {
     const parsed = LockSchema.safeParse(JSON.parse(text));

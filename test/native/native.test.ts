@@ -14,6 +14,7 @@ import { PINNED_WHEELS } from '../../src/native/layout';
 import { extractEntry, listZip, readEntry } from '../../src/native/zip';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
+import { makeFifo } from '../helpers/special';
 import { writeZip } from '../helpers/zip';
 
 const tmp = tempDir();
@@ -58,7 +59,7 @@ describe('wheel reading', () => {
         ['plain.txt', 6],
       ],
     );
-    assert.equal(readEntry(zip, entries[2]).toString(), 'stored');
+    assert.equal(readEntry(zip, entries[2], 1024).toString(), 'stored');
     const out = join(tmp.dir, 'big.so');
     let seen = 0;
     await extractEntry(zip, entries[1], out, (done) => (seen = done));
@@ -69,6 +70,22 @@ describe('wheel reading', () => {
     bytes[entries[1].headerOffset + 30 + 'tensorflow/libbig.so'.length + 40] ^= 0xff;
     writeFileSync(zip, bytes);
     await assert.rejects(extractEntry(zip, entries[1], out));
+  });
+
+  it('stops inflating at the declared size, and refuses entries declaring too much', async () => {
+    const zip = join(tmp.dir, 'bomb.zip');
+    writeZip(zip, [{ name: 'bomb.h', data: Buffer.alloc(4 << 20), deflate: true }]);
+    const [entry] = listZip(zip);
+    assert.throws(() => readEntry(zip, entry, 1 << 20), /bomb\.h: 4194304 bytes, more than the 1048576 allowed/);
+    // The central directory lies: a few bytes declared, megabytes inside.
+    const lying = { ...entry, size: 100 };
+    assert.throws(() => readEntry(zip, lying, 1 << 20), /bomb\.h: inflates to more than its declared 100 bytes/);
+    await assert.rejects(extractEntry(zip, lying, join(tmp.dir, 'bomb.out')), /inflates to more than its declared 100/);
+  });
+
+  it('refuses a FIFO given as a wheel without waiting for a writer', () => {
+    const fifo = makeFifo(join(tmp.dir, 'fifo.whl'));
+    assert.throws(() => listZip(fifo), /is a FIFO \(named pipe\), expected a regular file/);
   });
 
   it('rejects a file that is not a zip', () => {
