@@ -40,9 +40,11 @@ let verbose = false;
 export function reportError(err: unknown): void {
   statusLine().clear();
   const code = err instanceof UserError ? err.exitCode : 1;
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  else process.stderr.write(`mnist-deep: error: ${errorMessage(err).split('\n')[0]}\n`);
-  if (err instanceof UserError && err.hint) process.stderr.write(`mnist-deep: hint: ${err.hint}\n`);
+  const say = (line: string) => statusLine().print(process.stderr, line);
+  if (verbose && err instanceof Error && err.stack) err.stack.split('\n').forEach(say);
+  // Our messages are one line (a newline in one came from a file name, and is shown escaped); others' first line.
+  else say(`mnist-deep: error: ${err instanceof UserError ? err.message : errorMessage(err).split('\n')[0]}`);
+  if (err instanceof UserError && err.hint) say(`mnist-deep: hint: ${err.hint}`);
   process.exitCode = code;
 }
 

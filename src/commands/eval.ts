@@ -93,7 +93,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
         ['report: written', new Date().toISOString()],
       ],
     });
-    (opts.json ? process.stderr : process.stdout).write(`report written to ${reportFile}\n`);
+    out.say(`report written to ${reportFile}`);
   }
 
   if (opts.json) {
@@ -119,10 +119,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   );
   out.say('');
   out.say('confusion matrix (rows: true class, columns: predicted):');
-  out.say(
-    formatConfusion(
-      result.confusion,
-      names.map((n, i) => `${i} ${n}`),
-    ),
+  const confusion = formatConfusion(
+    result.confusion,
+    names.map((n, i) => `${i} ${n}`),
   );
+  for (const line of confusion.split('\n')) out.say(line);
 }

@@ -16,6 +16,7 @@ import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';
 import { Polarity, mnistify } from '../preprocess/mnistify';
 import { checkShapes, datasetOf } from './eval';
 import { PolarityChoice } from './options';
+import { statusLine } from '../terminal/status';
 import { Output } from './output';
 
 export interface PredictOptions {
@@ -91,7 +92,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
     if (!scored) {
       failed++;
       out.emit({ file: input.file, error: input.error });
-      process.stderr.write(`mnist-deep: error: ${input.file}: ${input.error}\n`);
+      statusLine().print(process.stderr, `mnist-deep: error: ${input.file}: ${input.error}`);
       continue;
     }
     const predictions = topClasses(probs, scored.row, opts.top).map((p) => ({
@@ -105,8 +106,9 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
   }
   if (failed) {
     if (!opts.json)
-      process.stderr.write(
-        `mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified\n`,
+      statusLine().print(
+        process.stderr,
+        `mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified`,
       );
     process.exitCode = 1;
   }

@@ -6,6 +6,7 @@ import { MODEL_FILE, readArtifacts } from '../models/io';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
+import { statusLine } from '../terminal/status';
 import { commandLine } from './invocation';
 import { trapSignals } from './signals';
 
@@ -17,7 +18,7 @@ export interface ServeOptions {
 }
 
 function warn(text: string): void {
-  process.stderr.write(`mnist-deep: warning: ${text}\n`);
+  statusLine().print(process.stderr, `mnist-deep: warning: ${text}`);
 }
 
 function listenError(err: unknown, host: string, port: number, modelArgs: string[]): UserError {
@@ -91,8 +92,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       server.closeAllConnections();
     });
   });
-  process.stdout.write(`serving ${modelDir} at ${url} (Ctrl-C to stop)\n`);
+  statusLine().print(process.stdout, `serving ${modelDir} at ${url} (Ctrl-C to stop)`);
   if (opts.open) openBrowser(url);
   await stopped;
-  process.stdout.write('stopped\n');
+  statusLine().print(process.stdout, 'stopped');
 }

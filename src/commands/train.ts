@@ -138,7 +138,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const { save, cfg, resumed } = openRun(opts);
   try {
-    for (const note of save.notes) process.stderr.write(`note: ${note}\n`);
+    for (const note of save.notes) out.notice(`note: ${note}`);
     await train(cfg, save, out, resumed);
   } finally {
     save.release();
@@ -287,12 +287,12 @@ async function finish(
   let modelSaved = false;
   const stopTrap = exitOnSignals(() => {
     out.stopProgress();
-    process.stderr.write(
+    out.notice(
       modelSaved
-        ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}\n`
-        : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}\n`,
+        ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}`
+        : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}`,
     );
-    process.stderr.write(`finish the run with: ${resumeHint(saveDir)}\n`);
+    out.notice(`finish the run with: ${resumeHint(saveDir)}`);
   });
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
   let validation: number;

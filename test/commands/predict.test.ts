@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli';
 import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 import { tempDir } from '../helpers/fixtures';
+import { makeFifo } from '../helpers/special';
 
 const tmp = tempDir();
 const model = join(tmp.dir, 'softmax');
@@ -150,6 +151,24 @@ describe('predict', () => {
       r.stderr,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack traces');
+  });
+
+  it('hostile file names are printed escaped (no terminal sequence, no forged line); a FIFO is refused at once', async () => {
+    const dir = join(tmp.dir, 'hostile');
+    mkdirSync(dir);
+    const name = 'a\x1b]0;pwned\x07\x1b[2J\nforged: 7 1.000 | 1 0.000.png';
+    writeFileSync(join(dir, name), readFileSync(join(digits, 'd00.png')));
+    makeFifo(join(dir, 'pipe.png'));
+    const r = await runCli(['predict', dir, '--model-dir', model], { cwd: tmp.dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /\x1b|\x07/, 'no control character reaches the terminal');
+    assert.doesNotMatch(r.stdout, /^forged/m, 'no forged result line');
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    assert.ok(r.stdout.includes('a\\e]0;pwned\\x07\\e[2J\\nforged: 7 1.000 | 1 0.000.png: 7 '), r.stdout);
+    assert.match(ours(r.stderr), /pipe\.png: is a FIFO \(named pipe\), expected a regular file/);
+    // --json carries the name as it is, JSON-escaped.
+    const j = await runCli(['predict', join(dir, name), '--model-dir', model, '--json'], { cwd: tmp.dir });
+    assert.equal(JSON.parse(j.stdout).file, join(dir, name));
   });
 
   it('a Fashion-MNIST model: class names, and the polarity it assumed is stated', async () => {
