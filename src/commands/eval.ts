@@ -58,12 +58,18 @@ export function checkShapes(model: tfl.LayersModel, dir: string): void {
   }
 }
 
+/** A saved model as every command takes it: its files checked, the model built, its shapes fitting our images. */
+export async function openModel(dir: string): Promise<tfl.LayersModel> {
+  const model = await loadModel(dir);
+  checkShapes(model, dir);
+  return model;
+}
+
 export async function runEval(opts: EvalOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
   const backend = await useBackend(opts.backend);
-  const model = await loadModel(dir);
-  checkShapes(model, dir);
+  const model = await openModel(dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const reportFile = opts.report !== undefined ? checkReportTarget(opts.report) : undefined;
   const raw = await commandDataset(dataset, opts.dataDir);

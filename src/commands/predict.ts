@@ -11,10 +11,9 @@ import { DATASETS } from '../data/datasets';
 import { IMAGE_SIZE } from '../data/shapes';
 import { errorMessage } from '../errors';
 import { predictProbabilities, topClasses } from '../eval/probabilities';
-import { loadModel } from '../models/io';
 import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';
 import { Polarity, mnistify } from '../preprocess/mnistify';
-import { checkShapes, datasetOf } from './eval';
+import { datasetOf, openModel } from './eval';
 import { PolarityChoice } from './options';
 import { statusLine } from '../terminal/status';
 import { Output } from './output';
@@ -60,8 +59,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
   await useBackend(opts.backend);
-  const model = await loadModel(dir);
-  checkShapes(model, dir);
+  const model = await openModel(dir);
   const dataset = datasetOf(model, dir) ?? 'mnist';
   const garments = dataset === 'fashion-mnist';
   // Garments may be any shade: no digit-style guess; Fashion-MNIST's photos were dark-on-light.

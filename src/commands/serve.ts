@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { MODEL_FILE, readArtifacts } from '../models/io';
+import { useBackend } from '../backends';
+import { MODEL_FILE } from '../models/io';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
 import { statusLine } from '../terminal/status';
+import { openModel } from './eval';
 import { commandLine } from './invocation';
 import { trapSignals } from './signals';
 
@@ -64,8 +66,10 @@ export async function runServe(opts: ServeOptions): Promise<void> {
       hint: `train a model first: ${commandLine('train', '--model', 'softmax', '--save-dir', modelDir)}`,
     });
   }
-  // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
-  readArtifacts(dir);
+  // The same checks as eval's (files, then the model built on the plain cpu backend), so a broken
+  // model folder is one clear line now, not a page error later.
+  await useBackend('cpu');
+  (await openModel(dir)).dispose();
   const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });
   let allowed: ReadonlySet<string> = new Set();
   const server = makeServer(routes, () => allowed);
