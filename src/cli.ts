@@ -18,6 +18,7 @@ import {
   dataDirOption,
   datasetOption,
   existingDir,
+  hostArg,
   httpUrl,
   jsonOption,
   nonNegativeInt,
@@ -105,10 +106,12 @@ export function buildProgram(): Command {
     .option(
       '--wheel <file>',
       'take the libraries from this tensorflow-cpu (or tensorflow) wheel instead of downloading one with pip',
+      pathArg,
     )
     .option(
       '--tensorflow-dir <dir>',
       'take them from an installed TensorFlow package folder (…/site-packages/tensorflow)',
+      pathArg,
     )
     .option(
       '--tf-version <x.y.z>',
@@ -192,9 +195,13 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('serve a page where you draw a digit and the saved model classifies it in the browser')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)')
+    .option(
+      '--model-dir <dir>',
+      'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)',
+      pathArg,
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 8784)
-    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)')
+    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)', hostArg)
     .option('--open', 'open the page in the default browser')
     .action(action(async (opts) => (await import('./commands/serve')).runServe(opts)));
 
@@ -202,7 +209,7 @@ export function buildProgram(): Command {
     .command('predict')
     .description('classify PNG/JPEG images (or folders of them) with a saved model')
     .argument('<image...>', 'image files or folders')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
     .option('--top <n>', 'how many classes to show per image (1-10)', topCount, 3)
     .addOption(
       new Option(

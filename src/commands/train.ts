@@ -11,7 +11,7 @@ import { readMetadata } from '../models/metadata';
 import { SaveDir, checkFreeSpace, openSaveDir } from '../savedir/prepare';
 import { CHECKPOINT_FILE, Checkpoint, checkpointBinName, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { DivergedError, firstNonFinite } from '../train/diverged';
-import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
+import { TrainConfig, TrainOptions, capThreads, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
 import { TrainingEngine, createEngine } from '../engine';
@@ -138,7 +138,8 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const { save, cfg, resumed } = openRun(opts);
   try {
-    for (const note of save.notes) out.notice(`note: ${note}`);
+    const threadsNote = capThreads(cfg);
+    for (const note of [...save.notes, ...(threadsNote ? [threadsNote] : [])]) out.notice(`note: ${note}`);
     await train(cfg, save, out, resumed);
   } finally {
     save.release();
