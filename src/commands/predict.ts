@@ -10,6 +10,7 @@ import { BackendChoice } from '../backends/choices';
 import { DATASETS } from '../data/datasets';
 import { IMAGE_SIZE } from '../data/shapes';
 import { errorMessage } from '../errors';
+import { describeFsError } from '../fsutil';
 import { predictProbabilities, topClasses } from '../eval/probabilities';
 import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';
 import { Polarity, mnistify } from '../preprocess/mnistify';
@@ -46,9 +47,16 @@ export function expandInputs(args: string[]): Input[] {
       inputs.push({ file: arg });
       continue;
     }
-    const names = readdirSync(arg)
-      .filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()))
-      .sort();
+    let names: string[];
+    try {
+      names = readdirSync(arg)
+        .filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()))
+        .sort();
+    } catch (err) {
+      // One line for this folder; the other arguments are still classified.
+      inputs.push({ file: arg, error: `cannot list this folder: ${describeFsError(err)}` });
+      continue;
+    }
     if (!names.length) inputs.push({ file: arg, error: `no ${IMAGE_EXTENSIONS.join('/')} files in this folder` });
     for (const n of names) inputs.push({ file: join(arg, n) });
   }

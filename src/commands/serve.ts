@@ -88,10 +88,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
   const stopped = new Promise<void>((done) => {
     const signals = trapSignals(() => {
-      server.close(() => {
-        signals.dispose();
-        done();
-      });
+      server.close(() => void signals.dispose().then(done));
       // Browsers keep connections open; without this, close() would wait for them.
       server.closeAllConnections();
     });

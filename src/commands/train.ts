@@ -233,7 +233,7 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     throw explainOutOfMemory(err, '--batch-size', cfg.batchSize);
   } finally {
     out.stopProgress();
-    signals.dispose();
+    await signals.dispose();
     await engine.close();
   }
 
@@ -325,7 +325,8 @@ async function finish(
     dataset: cfg.dataset,
     steps: cfg.steps,
     batchSize: cfg.batchSize,
-    validationAccuracy: validation,
+    // null, not NaN, when there is no validation set (JSON would write NaN as null anyway).
+    validationAccuracy: data.validation.count ? validation : null,
     testAccuracy: test.accuracy,
     seconds: summary.seconds,
     examplesPerSec: summary.examplesPerSec,
@@ -350,7 +351,11 @@ async function finish(
     rmSync(join(saveDir, checkpointBinName(cfg.steps)), { force: true });
   }
   const fmt = (x: number) => x.toFixed(4);
-  out.say(`validation accuracy ${fmt(validation)}`);
+  out.say(
+    data.validation.count
+      ? `validation accuracy ${fmt(validation)}`
+      : 'validation accuracy: none (no validation set: --validation-size 0)',
+  );
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
   if (summary.stepsTrained > 0) {
     out.say(
@@ -365,7 +370,7 @@ async function finish(
 
 function metadata(
   cfg: TrainConfig,
-  result: { validationAccuracy?: number; testAccuracy?: number; backend: string; seconds: number },
+  result: { validationAccuracy?: number | null; testAccuracy?: number; backend: string; seconds: number },
 ) {
   return {
     model: cfg.model,

@@ -112,7 +112,9 @@ export function openSaveDir(dir: string, opts: SaveDirOptions): SaveDir {
     lock = acquireLock(abs, option);
     const notes: string[] = [];
     if (lock.tookOverFrom)
-      notes.push(`took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which is no longer running`);
+      notes.push(
+        `took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which ${lock.tookOverBecause ?? 'is no longer running'}`,
+      );
     const stale = removeStaleTemps(abs, true);
     if (stale.length)
       notes.push(`removed ${stale.length} temporary file(s) left in ${dir} by an earlier run that died`);
