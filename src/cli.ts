@@ -19,11 +19,13 @@ import {
   dataDirOption,
   datasetOption,
   existingDir,
+  hostArg,
   httpUrl,
   jsonOption,
   nonNegativeInt,
   pathArg,
   portNumber,
+  tfVersionArg,
   positiveFloat,
   positiveInt,
   topCount,
@@ -40,9 +42,11 @@ let verbose = false;
 export function reportError(err: unknown): void {
   statusLine().clear();
   const code = err instanceof UserError ? err.exitCode : 1;
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  else process.stderr.write(`mnist-deep: error: ${errorMessage(err).split('\n')[0]}\n`);
-  if (err instanceof UserError && err.hint) process.stderr.write(`mnist-deep: hint: ${err.hint}\n`);
+  const say = (line: string) => statusLine().print(process.stderr, line);
+  if (verbose && err instanceof Error && err.stack) err.stack.split('\n').forEach(say);
+  // Our messages are one line (a newline in one came from a file name, and is shown escaped); others' first line.
+  else say(`mnist-deep: error: ${err instanceof UserError ? err.message : errorMessage(err).split('\n')[0]}`);
+  if (err instanceof UserError && err.hint) say(`mnist-deep: hint: ${err.hint}`);
   process.exitCode = code;
 }
 
@@ -103,14 +107,17 @@ export function buildProgram(): Command {
     .option(
       '--wheel <file>',
       'take the libraries from this tensorflow-cpu (or tensorflow) wheel instead of downloading one with pip',
+      pathArg,
     )
     .option(
       '--tensorflow-dir <dir>',
       'take them from an installed TensorFlow package folder (…/site-packages/tensorflow)',
+      pathArg,
     )
     .option(
       '--tf-version <x.y.z>',
       `TensorFlow version to download with pip (default: ${DEFAULT_TF_VERSION}, whose wheel's SHA-256 is pinned)`,
+      tfVersionArg,
     )
     .option('--remove', 'remove the binding and the cached libraries; --backend auto then uses wasm')
     .action(action(async (opts) => (await import('./commands/native')).runNative({ ...opts, verbose })));
@@ -182,15 +189,20 @@ export function buildProgram(): Command {
     .option(
       '--report <file>',
       'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)',
+      pathArg,
     )
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
 
   program
     .command('serve')
     .description('serve a page where you draw a digit and the saved model classifies it in the browser')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)')
+    .option(
+      '--model-dir <dir>',
+      'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)',
+      pathArg,
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 8784)
-    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)')
+    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)', hostArg)
     .option('--open', 'open the page in the default browser')
     .action(action(async (opts) => (await import('./commands/serve')).runServe(opts)));
 
@@ -198,7 +210,7 @@ export function buildProgram(): Command {
     .command('predict')
     .description('classify PNG/JPEG images (or folders of them) with a saved model')
     .argument('<image...>', 'image files or folders')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', 'models/cnn')
+    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
     .option('--top <n>', 'how many classes to show per image (1-10)', topCount, 3)
     .addOption(
       new Option(

@@ -5,6 +5,7 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readSync,
@@ -98,12 +99,31 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /**
+ * The write policy's first rule: a name that exists must be a regular file (or a
+ * link, which a rename replaces without touching its target). A device, FIFO,
+ * socket or folder is refused: renaming over `/dev/null` would replace the device.
+ */
+export function checkReplaceable(path: string, label = path): void {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UserError(`${label}: cannot write: ${describeFsError(err)}`);
+  }
+  if (st.isFile() || st.isSymbolicLink()) return;
+  throw new UserError(`${label}: is ${fileKind(st)}; refusing to replace it with a regular file`);
+}
+
+/**
  * Writes a file atomically: a temporary file created exclusively (O_EXCL: never
  * through an existing name or link) in the same folder, flushed, then renamed.
- * A failure (full disk, …) is a UserError naming the file; the temp file is removed.
+ * Never replaces anything but a regular file (checkReplaceable). A failure (full
+ * disk, …) is a UserError naming the file; the temp file is removed.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  checkReplaceable(path);
   const temp = tempNameFor(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -123,7 +143,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /** What kind of file `st` is, in words, for refusing anything but a regular file. */
-function fileKind(st: Stats): string {
+export function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';
@@ -139,41 +159,74 @@ export interface ReadLimits {
   why?: string;
 }
 
+/** Why a file may not be read, in words that do not repeat its name (the caller adds it). */
+export class ReadRefused extends Error {}
+
 /**
- * Reads a regular file of bounded size. FIFOs, devices, sockets and folders are
- * refused by name without blocking (opened non-blocking, checked with fstat on
- * the open descriptor, so a swap between check and read cannot fool it).
+ * The read policy, for every file read by name: opened non-blocking (a FIFO's
+ * open would otherwise wait for a writer), then checked with fstat on the open
+ * descriptor (so a swap between check and read cannot fool it) to be a regular
+ * file of at most `limits.maxBytes`. Returns the descriptor, which the caller
+ * closes, and the size; throws ReadRefused.
  */
-export function readRegularFile(file: string, limits: ReadLimits): Buffer {
+export function openRegular(file: string, limits: ReadLimits): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a file`);
-    throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
+    throw new ReadRefused(
+      code === 'ENOENT'
+        ? 'not found'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : `cannot read: ${describeFsError(err)}`,
+    );
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new UserError(`${file}: is ${fileKind(st)}, expected a regular file`);
+    if (!st.isFile()) throw new ReadRefused(`is ${fileKind(st)}, expected a regular file`);
     if (st.size > limits.maxBytes) {
-      throw new UserError(
-        `${file}: ${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`,
+      throw new ReadRefused(
+        `${st.size} bytes, more than the ${limits.maxBytes} allowed${limits.why ? ` (${limits.why})` : ''}`,
       );
     }
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return off === buf.length ? buf : buf.subarray(0, off);
+    return { fd, size: st.size };
   } catch (err) {
-    if (err instanceof UserError) throw err;
+    closeSync(fd);
+    throw err instanceof ReadRefused ? err : new ReadRefused(`cannot read: ${describeFsError(err)}`);
+  }
+}
+
+/** Reads up to `length` bytes of an open file from its start. */
+export function readFd(fd: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off === buf.length ? buf : buf.subarray(0, off);
+}
+
+/**
+ * Reads a regular file of bounded size (see openRegular); a refusal or a read
+ * error is a UserError naming the file. `head`: read only the first bytes.
+ */
+export function readRegularFile(file: string, limits: ReadLimits & { head?: number }): Buffer {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openRegular(file, limits);
+  } catch (err) {
+    throw new UserError(`${file}: ${errorMessage(err)}`);
+  }
+  try {
+    return readFd(opened.fd, Math.min(opened.size, limits.head ?? Infinity));
+  } catch (err) {
     throw new UserError(`${file}: cannot read: ${describeFsError(err)}`);
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 
@@ -184,25 +237,39 @@ export function readTextFile(file: string, maxBytes: number): string {
 
 export const thisHost = () => hostname();
 
+/** Whether `p` is `base` or lies below it (both absolute). */
+export function isInside(base: string, p: string): boolean {
+  const rel = relative(base, p);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The write policy's second rule, for every name that comes from a file or an
+ * option and becomes a path: `rel` resolved under `root` must lie inside it,
+ * and so must its real path (no link on the way that leads out). Returns the
+ * resolved path; refusals are UserErrors naming `owner` (the file or option
+ * the name came from) and `folder` (what `root` is, in words).
+ */
+export function resolveInside(root: string, rel: string, owner: string, folder: string): string {
+  const abs = resolve(root, rel);
+  if (!isInside(resolve(root), abs)) throw new UserError(`${owner}: path "${rel}" leaves ${folder}; refused`);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch {
+    return abs; // missing: the read or write that follows names it
+  }
+  if (!isInside(realpathSync(root), real))
+    throw new UserError(`${owner}: "${rel}" is a link to ${real}, outside ${folder}; refused`);
+  return abs;
+}
+
 /**
  * Refuses `file` (named in `owner`, e.g. model.json) when it, or a symlink on
  * its way, leads outside `root`: a model folder is only what is inside it.
  */
-export function checkInside(root: string, file: string, owner: string, name: string): void {
-  const inside = (base: string, p: string) => {
-    const rel = relative(base, p);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  };
-  if (!inside(root, resolve(root, file)))
-    throw new UserError(`${owner}: path "${name}" leaves the model folder; refused`);
-  let real: string;
-  try {
-    real = realpathSync(resolve(root, file));
-  } catch {
-    return; // missing: the read that follows names it
-  }
-  if (!inside(realpathSync(root), real))
-    throw new UserError(`${owner}: "${name}" is a link to ${real}, outside the model folder; refused`);
+export function checkInside(root: string, file: string, owner: string): void {
+  resolveInside(root, file, owner, 'the model folder');
 }
 
 /**

@@ -22,7 +22,8 @@ export async function runDownload(opts: DownloadOptions): Promise<void> {
   const { rows, cols } = data.train.images;
   // Files with other bytes than the canonical ones are reported by `info`, not on every run.
   const from = data.downloaded.length ? 'downloaded' : data.source;
-  process.stdout.write(
-    `${data.name}: train ${data.train.images.count}, test ${data.test.images.count}, ${rows}x${cols}, in ${displayPath(data.dir)} (${from})\n`,
+  statusLine().print(
+    process.stdout,
+    `${data.name}: train ${data.train.images.count}, test ${data.test.images.count}, ${rows}x${cols}, in ${displayPath(data.dir)} (${from})`,
   );
 }

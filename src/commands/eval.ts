@@ -1,6 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice } from '../backends/choices';
 import { DATASETS, DATASET_NAMES, DatasetName, isDatasetName } from '../data/datasets';
@@ -13,8 +12,8 @@ import { requireTrainedModel } from '../savedir/model-folder';
 import { readMetadata } from '../models/metadata';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
-import { checkWritableDir } from '../fsutil';
 import { writeReport } from '../report/build';
+import { checkReportTarget } from '../report/target';
 import { Output } from './output';
 
 export interface EvalOptions {
@@ -45,15 +44,6 @@ function metadataOf(model: tfl.LayersModel, dir: string): Record<string, unknown
   return readMetadata(dir);
 }
 
-/** `--report FILE`: refused before the evaluation when it cannot be written. */
-function checkReportFile(file: string): string {
-  const abs = resolve(file);
-  if (existsSync(abs) && statSync(abs).isDirectory())
-    throw new UserError(`--report ${file}: is a folder; give a file name such as ${join(file, 'report.html')}`);
-  checkWritableDir(dirname(abs), '--report');
-  return abs;
-}
-
 export function checkShapes(model: tfl.LayersModel, dir: string): void {
   const input = model.inputs[0]?.shape;
   const output = model.outputs[0]?.shape;
@@ -69,15 +59,21 @@ export function checkShapes(model: tfl.LayersModel, dir: string): void {
   }
 }
 
+/** A saved model as every command takes it: its files checked, the model built, its shapes fitting our images. */
+export async function openModel(dir: string): Promise<tfl.LayersModel> {
+  const model = await loadModel(dir);
+  checkShapes(model, dir);
+  return model;
+}
+
 export async function runEval(opts: EvalOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
   requireTrainedModel(opts.modelDir);
   const backend = await useBackend(opts.backend);
-  const model = await loadModel(dir);
-  checkShapes(model, dir);
+  const model = await openModel(dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
-  const reportFile = opts.report ? checkReportFile(opts.report) : undefined;
+  const reportFile = opts.report !== undefined ? checkReportTarget(opts.report) : undefined;
   const raw = await commandDataset(dataset, opts.dataDir);
   const test = testSplit(raw);
   const result = await out
@@ -105,7 +101,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
         ['report: written', new Date().toISOString()],
       ],
     });
-    (opts.json ? process.stderr : process.stdout).write(`report written to ${reportFile}\n`);
+    out.say(`report written to ${reportFile}`);
   }
 
   if (opts.json) {
@@ -130,5 +126,5 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   );
   out.say('');
   out.say('confusion matrix (rows: true class, columns: predicted):');
-  out.say(formatConfusion(result.confusion, labels));
+  for (const line of formatConfusion(result.confusion, labels).split('\n')) out.say(line);
 }

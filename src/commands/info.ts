@@ -5,6 +5,7 @@ import { candidateDirs, locate, locateOptionsFromEnv, nonCanonicalFiles, readLoc
 import { displayPath } from '../fsutil';
 import { errorMessage } from '../errors';
 import { packageVersion } from '../version';
+import { statusLine } from '../terminal/status';
 
 export interface InfoOptions {
   dataDir?: string;
@@ -84,5 +85,5 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
     'Data sets:',
     ...info.datasets.map(datasetLine),
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  for (const line of out) statusLine().print(process.stdout, line);
 }

@@ -21,6 +21,7 @@ import {
 import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
 import { acquireLock } from '../savedir/lock';
+import { statusLine } from '../terminal/status';
 
 export interface NativeOptions {
   wheel?: string;
@@ -30,7 +31,7 @@ export interface NativeOptions {
   verbose?: boolean;
 }
 
-const say = (line: string) => process.stderr.write(line + '\n');
+const say = (line: string) => statusLine().print(process.stderr, line);
 
 /** Undo what a half-done build left if the user interrupts it. */
 function onInterrupt(cleanup: () => void): () => void {
@@ -126,10 +127,11 @@ async function graphAddon(pkg: string, log: string, verbose: boolean): Promise<v
 }
 
 function ready(what: string, dir: string, source: string, tfjsNode: string, maxDiff?: number): void {
-  process.stdout.write(
+  statusLine().print(
+    process.stdout,
     `native backend ${what} (libraries from ${source} in ${dir}), @tensorflow/tfjs-node ${tfjsNode} ` +
       `built against them; convolution gradients match wasm (max difference ${(maxDiff ?? 0).toExponential(1)}); ` +
-      '--backend auto now uses tensorflow\n',
+      '--backend auto now uses tensorflow',
   );
 }
 
@@ -152,9 +154,10 @@ function removeNative(opts: NativeOptions): void {
     if (!f.startsWith('.')) removed.push(join(root, f));
   }
   for (const log of ['build.log', 'build-quiet.log']) rmSync(join(root, log), { force: true });
-  process.stdout.write(
+  statusLine().print(
+    process.stdout,
     removed.length
-      ? `removed ${removed.join(', ')}; --backend auto now uses wasm\n`
-      : 'nothing to remove: the native backend is not set up by mnist-deep\n',
+      ? `removed ${removed.join(', ')}; --backend auto now uses wasm`
+      : 'nothing to remove: the native backend is not set up by mnist-deep',
   );
 }

@@ -8,13 +8,25 @@ import { statSync } from 'node:fs';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
+import { VERSION_PATTERN } from '../native/libraries';
 import { NUM_CLASSES } from '../data/shapes';
 import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
 
+/**
+ * Numbers as people write them in decimal: counts and ports are digits only
+ * (JavaScript's Number() would take 0x50 as 80, 1e1 as 10, ' 5' as 5, '' as 0);
+ * a rate may have a fraction and an exponent (1e-4).
+ */
+const DECIMAL_INT = /^[0-9]+$/;
+const DECIMAL_NUMBER = /^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** The number `value` writes in `form`, else NaN (which every schema and range check refuses). */
+export const decimal = (value: string, form: RegExp = DECIMAL_INT) => (form.test(value) ? Number(value) : NaN);
+
 /** A parser for commander from a setting's schema: the command line and checkpoints share one validation. */
-function fromSchema(schema: z.ZodType<number>): (value: string) => number {
+function fromSchema(schema: z.ZodType<number>, form: RegExp = DECIMAL_INT): (value: string) => number {
   return (value: string) => {
-    const parsed = schema.safeParse(value.trim() === '' ? NaN : Number(value));
+    const parsed = schema.safeParse(decimal(value, form));
     if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0].message + '.');
     return parsed.data;
   };
@@ -22,11 +34,24 @@ function fromSchema(schema: z.ZodType<number>): (value: string) => number {
 
 export const positiveInt = fromSchema(positiveIntSchema);
 export const nonNegativeInt = fromSchema(nonNegativeIntSchema);
-export const positiveFloat = fromSchema(positiveNumberSchema);
+export const positiveFloat = fromSchema(positiveNumberSchema, DECIMAL_NUMBER);
 
 /** A file or folder name: an empty one (an unset shell variable) must not fall back to a default. */
 export function pathArg(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty (an unset shell variable?).');
+  return value;
+}
+
+/** `serve --host`: an address or name; an empty one would listen on every interface. */
+export function hostArg(value: string): string {
+  pathArg(value);
+  if (/\s/.test(value)) throw new InvalidArgumentError('must be an address or host name, without spaces.');
+  return value;
+}
+
+/** `native --tf-version`: x.y.z only, since it becomes part of a folder name in the cache. */
+export function tfVersionArg(value: string): string {
+  if (!VERSION_PATTERN.test(value)) throw new InvalidArgumentError('must be a version such as 2.21.0 (digits only).');
   return value;
 }
 
@@ -65,8 +90,8 @@ export const backendOption = () =>
 export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');
 
 export function portNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+  const n = decimal(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0: any free port).');
   }
   return n;
@@ -74,8 +99,8 @@ export function portNumber(value: string): number {
 
 /** `predict --top`: 1 to the number of classes. */
 export function topCount(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > NUM_CLASSES) {
+  const n = decimal(value);
+  if (!Number.isInteger(n) || n < 1 || n > NUM_CLASSES) {
     throw new InvalidArgumentError(`must be a whole number from 1 to ${NUM_CLASSES}.`);
   }
   return n;

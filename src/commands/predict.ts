@@ -10,13 +10,14 @@ import { BackendChoice } from '../backends/choices';
 import { DATASETS } from '../data/datasets';
 import { IMAGE_SIZE } from '../data/shapes';
 import { errorMessage } from '../errors';
+import { describeFsError } from '../fsutil';
 import { predictProbabilities, topClasses } from '../eval/probabilities';
-import { loadModel } from '../models/io';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';
 import { Polarity, mnistify } from '../preprocess/mnistify';
-import { checkShapes, datasetOf } from './eval';
+import { datasetOf, openModel } from './eval';
 import { PolarityChoice } from './options';
+import { statusLine } from '../terminal/status';
 import { Output } from './output';
 
 export interface PredictOptions {
@@ -47,9 +48,16 @@ export function expandInputs(args: string[]): Input[] {
       inputs.push({ file: arg });
       continue;
     }
-    const names = readdirSync(arg)
-      .filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()))
-      .sort();
+    let names: string[];
+    try {
+      names = readdirSync(arg)
+        .filter((n) => IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()))
+        .sort();
+    } catch (err) {
+      // One line for this folder; the other arguments are still classified.
+      inputs.push({ file: arg, error: `cannot list this folder: ${describeFsError(err)}` });
+      continue;
+    }
     if (!names.length) inputs.push({ file: arg, error: `no ${IMAGE_EXTENSIONS.join('/')} files in this folder` });
     for (const n of names) inputs.push({ file: join(arg, n) });
   }
@@ -61,8 +69,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
   const dir = resolve(opts.modelDir);
   requireTrainedModel(opts.modelDir);
   await useBackend(opts.backend);
-  const model = await loadModel(dir);
-  checkShapes(model, dir);
+  const model = await openModel(dir);
   const dataset = datasetOf(model, dir) ?? 'mnist';
   const garments = dataset === 'fashion-mnist';
   // Garments may be any shade: no digit-style guess; Fashion-MNIST's photos were dark-on-light.
@@ -93,7 +100,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
     if (!scored) {
       failed++;
       out.emit({ file: input.file, error: input.error });
-      process.stderr.write(`mnist-deep: error: ${input.file}: ${input.error}\n`);
+      statusLine().print(process.stderr, `mnist-deep: error: ${input.file}: ${input.error}`);
       continue;
     }
     const predictions = topClasses(probs, scored.row, opts.top).map((p) => ({
@@ -107,8 +114,9 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
   }
   if (failed) {
     if (!opts.json)
-      process.stderr.write(
-        `mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified\n`,
+      statusLine().print(
+        process.stderr,
+        `mnist-deep: ${failed} of ${inputs.length} ${inputs.length === 1 ? 'file' : 'files'} could not be classified`,
       );
     process.exitCode = 1;
   }

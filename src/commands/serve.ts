@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { MODEL_FILE, readArtifacts } from '../models/io';
+import { useBackend } from '../backends';
+import { MODEL_FILE } from '../models/io';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
 import { commandLine } from '../terminal/command-line';
+import { statusLine } from '../terminal/status';
+import { openModel } from './eval';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {
@@ -18,7 +21,7 @@ export interface ServeOptions {
 }
 
 function warn(text: string): void {
-  process.stderr.write(`mnist-deep: warning: ${text}\n`);
+  statusLine().print(process.stderr, `mnist-deep: warning: ${text}`);
 }
 
 function listenError(err: unknown, host: string, port: number, modelArgs: string[]): UserError {
@@ -60,8 +63,10 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   const dir = resolve(modelDir);
   const modelArgs = opts.modelDir === undefined ? [] : ['--model-dir', modelDir];
   requireTrainedModel(modelDir);
-  // The same checks as eval's, so a broken model folder is one clear line now, not a page error later.
-  readArtifacts(dir);
+  // The same checks as eval's (files, then the model built on the plain cpu backend), so a broken
+  // model folder is one clear line now, not a page error later.
+  await useBackend('cpu');
+  (await openModel(dir)).dispose();
   const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });
   let allowed: ReadonlySet<string> = new Set();
   const server = makeServer(routes, () => allowed);
@@ -80,16 +85,13 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
   const stopped = new Promise<void>((done) => {
     const signals = trapSignals(() => {
-      server.close(() => {
-        signals.dispose();
-        done();
-      });
+      server.close(() => void signals.dispose().then(done));
       // Browsers keep connections open; without this, close() would wait for them.
       server.closeAllConnections();
     });
   });
-  process.stdout.write(`serving ${modelDir} at ${url} (Ctrl-C to stop)\n`);
+  statusLine().print(process.stdout, `serving ${modelDir} at ${url} (Ctrl-C to stop)`);
   if (opts.open) openBrowser(url);
   await stopped;
-  process.stdout.write('stopped\n');
+  statusLine().print(process.stdout, 'stopped');
 }

@@ -13,8 +13,19 @@ export const exitCodeFor = (signal: StopSignal) => ({ SIGHUP: 129, SIGINT: 130, 
 
 export interface SignalTrap {
   readonly received: StopSignal | undefined;
-  dispose(): void;
+  /**
+   * Removes the trap, once a signal that arrived during synchronous work (a
+   * checkpoint being written) has reached it: Node delivers signals from the
+   * event loop, so removing the listeners straight after such work would drop
+   * the signal, and the run would go on as if none had come.
+   */
+  dispose(): Promise<void>;
 }
+
+/** Lets the event loop turn (twice) so that pending signals are delivered to their listeners. */
+export const deliverPendingSignals = async () => {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 export function trapSignals(onFirst: (signal: StopSignal) => void): SignalTrap {
   let received: StopSignal | undefined;
@@ -28,7 +39,8 @@ export function trapSignals(onFirst: (signal: StopSignal) => void): SignalTrap {
     get received() {
       return received;
     },
-    dispose() {
+    async dispose() {
+      await deliverPendingSignals();
       for (const s of STOP_SIGNALS) process.off(s, handler);
     },
   };

@@ -11,7 +11,7 @@ import { readMetadata } from '../models/metadata';
 import { SaveDir, checkFreeSpace, openSaveDir } from '../savedir/prepare';
 import { CHECKPOINT_FILE, Checkpoint, checkpointBinName, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { DivergedError, firstNonFinite } from '../train/diverged';
-import { TrainConfig, TrainOptions, resolveConfig } from '../train/config';
+import { TrainConfig, TrainOptions, capThreads, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';
 import { EngineRunError, TrainingEngine, createEngine } from '../engine';
@@ -138,7 +138,8 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
   const { save, cfg, resumed } = openRun(opts);
   try {
-    for (const note of save.notes) process.stderr.write(`note: ${note}\n`);
+    const threadsNote = capThreads(cfg);
+    for (const note of [...save.notes, ...(threadsNote ? [threadsNote] : [])]) out.notice(`note: ${note}`);
     await train(cfg, save, out, resumed);
   } finally {
     save.release();
@@ -240,7 +241,7 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     throw explainOutOfMemory(err, '--batch-size', cfg.batchSize);
   } finally {
     out.stopProgress();
-    signals.dispose();
+    await signals.dispose();
     await engine.close();
   }
 
@@ -305,12 +306,12 @@ async function finish(
   let modelSaved = false;
   const stopTrap = exitOnSignals(() => {
     out.stopProgress();
-    process.stderr.write(
+    out.notice(
       modelSaved
-        ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}\n`
-        : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}\n`,
+        ? `interrupted during the closing evaluation; the model is saved in ${displayPath(saveDir)}`
+        : `interrupted before the model was saved; the final checkpoint is in ${displayPath(saveDir)}`,
     );
-    process.stderr.write(`finish the run with: ${resumeHint(saveDir)}\n`);
+    out.notice(`finish the run with: ${resumeHint(saveDir)}`);
   });
   const how = { batchSize: cfg.evalBatchSize, threads: evalThreads(backend), backend };
   let validation: number;
@@ -342,7 +343,8 @@ async function finish(
     dataset: cfg.dataset,
     steps: cfg.steps,
     batchSize: cfg.batchSize,
-    validationAccuracy: validation,
+    // null, not NaN, when there is no validation set (JSON would write NaN as null anyway).
+    validationAccuracy: data.validation.count ? validation : null,
     testAccuracy: test.accuracy,
     seconds: summary.seconds,
     examplesPerSec: summary.examplesPerSec,
@@ -367,7 +369,11 @@ async function finish(
     rmSync(join(saveDir, checkpointBinName(cfg.steps)), { force: true });
   }
   const fmt = (x: number) => x.toFixed(4);
-  out.say(`validation accuracy ${fmt(validation)}`);
+  out.say(
+    data.validation.count
+      ? `validation accuracy ${fmt(validation)}`
+      : 'validation accuracy: none (no validation set: --validation-size 0)',
+  );
   out.say(`test accuracy ${fmt(test.accuracy)} (${test.examples} images)`);
   if (summary.stepsTrained > 0) {
     out.say(
@@ -382,7 +388,7 @@ async function finish(
 
 function metadata(
   cfg: TrainConfig,
-  result: { validationAccuracy?: number; testAccuracy?: number; backend: string; seconds: number },
+  result: { validationAccuracy?: number | null; testAccuracy?: number; backend: string; seconds: number },
 ) {
   return {
     model: cfg.model,

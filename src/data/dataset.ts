@@ -136,6 +136,9 @@ export interface Datasets {
 
 /** Only the test split (what `eval` needs): the training images are never converted. */
 export function testSplit(raw: RawDataset): DataSplit {
+  // An accuracy over no images would print as 0.0000 (or NaN): there is nothing to evaluate.
+  if (raw.test.labels.count === 0)
+    throw new UserError(`${raw.files.testLabels}: the test set holds no images; nothing to evaluate`);
   return new DataSplit(scalePixels(raw.test.images.pixels), raw.test.labels.labels);
 }
 

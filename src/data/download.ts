@@ -83,25 +83,32 @@ function streamToFile(
   maxBytes = Infinity,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
+    const expected = Number(res.headers['content-length'] ?? NaN);
+    // Refused before any file is created for it.
+    if (expected > maxBytes) {
+      res.destroy();
+      reject(new Error(`announces ${expected} bytes, but the published file has ${maxBytes}`));
+      return;
+    }
     const hash = createHash('sha256');
     // O_EXCL: never write through a name (or link) that is already there.
     const out = createWriteStream(temp, { flags: 'wx' });
-    const expected = Number(res.headers['content-length'] ?? NaN);
     let received = 0;
-    // The first failure wins: destroying the streams below raises secondary ones.
+    // The first failure wins: destroying the streams below raises secondary ones. The promise
+    // settles only once the file is closed: the stream opens it asynchronously, and a file
+    // created after the caller removed the temp name would stay behind as a 0-byte *.tmp.
     let failed = false;
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
-      reject(err);
       res.destroy();
-      out.destroy();
+      if (out.closed) reject(err);
+      else {
+        out.once('close', () => reject(err));
+        out.destroy();
+      }
     };
     res.setTimeout(timeoutMs, () => fail(new Error(`stalled: no data for ${timeoutMs / 1000} s`)));
-    if (expected > maxBytes) {
-      fail(new Error(`announces ${expected} bytes, but the published file has ${maxBytes}`));
-      return;
-    }
     res.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) fail(new Error(`sent more than the published file's ${maxBytes} bytes; stopped`));

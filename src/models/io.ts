@@ -106,7 +106,7 @@ export function readArtifacts(dir: string): ModelArtifacts {
   const modelFile = join(root, MODEL_FILE);
   if (!existsSync(modelFile))
     throw new UserError(`${modelFile}: not found (is this a model folder saved by mnist-deep train?)`);
-  checkInside(root, MODEL_FILE, modelFile, MODEL_FILE);
+  checkInside(root, MODEL_FILE, modelFile);
   const json = readJsonFile(modelFile, ModelJsonSchema);
   const specs = json.weightsManifest.flatMap((g) => g.weights as WeightsManifestEntry[]);
   const expected = specs.reduce((sum, w) => sum + weightBytes(w), 0);
@@ -116,7 +116,7 @@ export function readArtifacts(dir: string): ModelArtifacts {
   let read = 0;
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
-      checkInside(root, p, modelFile, p);
+      checkInside(root, p, modelFile);
       const file = resolve(root, p);
       if (!existsSync(file)) throw new UserError(`${file}: weights file not found (named by ${MODEL_FILE})`);
       const bytes = readRegularFile(file, {

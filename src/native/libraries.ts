@@ -12,7 +12,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -21,8 +20,9 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { UserError, errorMessage } from '../errors';
+import { readTextFile, resolveInside, writeFileAtomic } from '../fsutil';
 import {
   DEFAULT_TF_VERSION,
   LIBRARIES,
@@ -49,6 +49,8 @@ export const DISK_NEEDED = 1.2e9;
 
 const MB = (n: number) => `${Math.round(n / 1e6)} MB`;
 const INCLUDE_PREFIX = 'tensorflow/include/';
+/** TensorFlow's largest header is about 1 MB; anything far larger is not a header. */
+const MAX_HEADER_BYTES = 16 << 20;
 /** The headers tfjs-node's binding includes; the rest of TensorFlow's 268 MB of headers is not needed. */
 const ROOT_HEADERS = [
   'tensorflow/c/c_api.h',
@@ -62,10 +64,17 @@ export async function ensureLibraries(
   say: Say,
 ): Promise<{ dir: string; manifest: Manifest; fresh: boolean }> {
   if (src.wheel && src.tensorflowDir) throw new UserError('--wheel and --tensorflow-dir: give one of them');
-  const version =
+  const version = checkVersion(
     src.tfVersion ??
-    (src.wheel ? wheelVersion(src.wheel) : src.tensorflowDir ? folderVersion(src.tensorflowDir) : DEFAULT_TF_VERSION);
-  const dir = librariesDir(version);
+      (src.wheel ? wheelVersion(src.wheel) : src.tensorflowDir ? folderVersion(src.tensorflowDir) : DEFAULT_TF_VERSION),
+    src.tfVersion !== undefined ? '--tf-version' : (src.wheel ?? src.tensorflowDir ?? 'default'),
+  );
+  if (!src.wheel && !src.tensorflowDir && !PINNED_WHEELS[version])
+    throw new UserError(
+      `--tf-version ${version}: no pinned wheel for it (pinned: ${Object.keys(PINNED_WHEELS).join(', ')}); pass --wheel FILE or --tensorflow-dir DIR to use another version`,
+    );
+  // librariesDir(version), checked by the write policy: it is removed and replaced below.
+  const dir = resolveInside(cacheRoot(), basename(librariesDir(version)), `TensorFlow ${version}`, 'the cache');
   const existing = readManifest(dir);
   if (existing) {
     say(`TensorFlow ${version} libraries: already in ${dir}`);
@@ -93,6 +102,16 @@ export async function ensureLibraries(
   }
 }
 
+/** A TensorFlow version as it becomes part of a folder name: x.y.z, digits only. */
+export const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
+
+/** The one check for every version, typed or read from a wheel's or folder's metadata. */
+export function checkVersion(version: string, from: string): string {
+  if (!VERSION_PATTERN.test(version))
+    throw new UserError(`${from}: TensorFlow version "${version}" is not of the form x.y.z (digits only)`);
+  return version;
+}
+
 function wheelVersion(file: string): string {
   const m = /^tensorflow(?:[_-]cpu)?-(\d+\.\d+\.\d+)-/.exec(basename(file));
   if (!m)
@@ -109,7 +128,7 @@ function folderVersion(dir: string): string {
     ? readdirSync(parent).filter((f) => /^tensorflow(?:[_-]cpu)?-[\d.]+\.dist-info$/.test(f))
     : [];
   for (const info of infos) {
-    const version = metadataVersion(readFileSync(join(parent, info, 'METADATA'), 'utf8'));
+    const version = metadataVersion(readTextFile(join(parent, info, 'METADATA'), MAX_HEADER_BYTES));
     if (version) return version;
   }
   throw new UserError(
@@ -247,6 +266,18 @@ async function checkWheelHash(wheel: string, say: Say): Promise<string> {
 }
 
 /**
+ * An `#include "…"` path as a name under the include folder, or a refusal:
+ * headers come from a download or a folder the user names, so a path that
+ * climbs out (`../../etc/shadow`) or is absolute is an attack, not a header.
+ */
+export function includeName(path: string, from: string): string {
+  const name = posix.normalize(path);
+  if (posix.isAbsolute(name) || name === '..' || name.startsWith('../') || name.includes('\0'))
+    throw new UserError(`${from}: #include "${path}" leads outside the include folder; refused`);
+  return name;
+}
+
+/**
  * The headers reachable from ROOT_HEADERS through `#include "..."` (paths
  * relative to the include folder), given a way to read one (undefined: absent).
  */
@@ -259,7 +290,7 @@ export function headerClosure(read: (path: string) => string | undefined): Map<s
     const text = read(h);
     if (text === undefined) continue;
     found.set(h, text);
-    for (const m of text.matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) todo.push(m[1]);
+    for (const m of text.matchAll(/^\s*#\s*include\s+"([^"]+)"/gm)) todo.push(includeName(m[1], h));
   }
   if (!ROOT_HEADERS.every((h) => found.has(h)))
     throw new Error(`TensorFlow's C API headers (${ROOT_HEADERS.join(', ')}) are missing`);
@@ -268,10 +299,11 @@ export function headerClosure(read: (path: string) => string | undefined): Map<s
 
 function writeHeaders(headers: Map<string, string>, out: string): number {
   let bytes = 0;
+  const root = join(out, 'include');
   for (const [h, text] of headers) {
-    const dest = join(out, 'include', h);
+    const dest = resolveInside(root, h, h, 'the include folder');
     mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, text);
+    writeFileAtomic(dest, text);
     bytes += Buffer.byteLength(text);
   }
   return bytes;
@@ -293,14 +325,14 @@ async function extractWheel(wheel: string, out: string, version: string, sha256:
   try {
     headers = headerClosure((h) => {
       const e = entries.get(INCLUDE_PREFIX + h);
-      return e && readEntry(wheel, e).toString('utf8');
+      return e && readEntry(wheel, e, MAX_HEADER_BYTES).toString('utf8');
     });
   } catch (err) {
     throw new UserError(`${basename(wheel)}: ${errorMessage(err)}`);
   }
   let bytes = writeHeaders(headers, out);
   const metadata = [...entries.values()].find((e) => /^tensorflow(?:_cpu)?-[^/]+\.dist-info\/METADATA$/.test(e.name));
-  const found = metadata && metadataVersion(readEntry(wheel, metadata).toString('utf8'));
+  const found = metadata && metadataVersion(readEntry(wheel, metadata, MAX_HEADER_BYTES).toString('utf8'));
   if (found !== version) throw new UserError(`${basename(wheel)}: holds TensorFlow ${found}, not ${version}`);
   mkdirSync(join(out, 'lib'), { recursive: true });
   for (const entry of libs as ZipEntry[]) {
@@ -359,7 +391,10 @@ function copyFromFolder(dir: string, out: string, version: string, say: Say): Ma
   const inc = join(dir, 'include');
   try {
     bytes += writeHeaders(
-      headerClosure((h) => (existsSync(join(inc, h)) ? readFileSync(join(inc, h), 'utf8') : undefined)),
+      headerClosure((h) => {
+        const file = resolveInside(inc, h, h, 'its include folder');
+        return existsSync(file) ? readTextFile(file, MAX_HEADER_BYTES) : undefined;
+      }),
       out,
     );
   } catch (err) {

@@ -4,10 +4,11 @@
  * needing `unzip` on the user's machine. Zip64 sizes and offsets are handled;
  * each extracted file's size and CRC-32 are checked.
  */
-import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, readSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
+import { openRegular } from '../fsutil';
 
 export interface ZipEntry {
   name: string;
@@ -24,6 +25,13 @@ const ZIP64_EOCD = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX32 = 0xffffffff;
+/** A wheel is a few hundred MB; the read policy's bound for opening one. */
+const MAX_ZIP_BYTES = 16 * 2 ** 30;
+
+/** Opens a zip by the read policy: a regular file, never a FIFO or device that would block or never end. */
+function openZip(file: string): { fd: number; size: number } {
+  return openRegular(file, { maxBytes: MAX_ZIP_BYTES, why: 'larger than any wheel' });
+}
 
 function readAt(fd: number, position: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
@@ -58,9 +66,9 @@ function centralDirectory(fd: number, fileSize: number): { offset: number; size:
 
 /** Every entry of the zip at `file`. */
 export function listZip(file: string): ZipEntry[] {
-  const fd = openSync(file, 'r');
+  const { fd, size: fileSize } = openZip(file);
   try {
-    const { offset, size } = centralDirectory(fd, fstatSync(fd).size);
+    const { offset, size } = centralDirectory(fd, fileSize);
     const cd = readAt(fd, offset, size);
     const entries: ZipEntry[] = [];
     let p = 0;
@@ -108,6 +116,19 @@ function applyZip64(entry: ZipEntry, extra: Buffer): void {
   }
 }
 
+/** Inflates `data`, stopping at one byte past the entry's declared size. */
+function inflateCapped(data: Buffer, entry: ZipEntry): Buffer {
+  try {
+    return inflateRawSync(data, { maxOutputLength: entry.size + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`${entry.name}: inflates to more than its declared ${entry.size} bytes (corrupt wheel)`, {
+        cause: err,
+      });
+    throw err;
+  }
+}
+
 function dataStart(fd: number, entry: ZipEntry): number {
   const local = readAt(fd, entry.headerOffset, 30);
   if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) throw new Error(`${entry.name}: bad local header`);
@@ -116,12 +137,18 @@ function dataStart(fd: number, entry: ZipEntry): number {
   return entry.headerOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
 }
 
-/** A small entry's bytes, in memory (headers). */
-export function readEntry(file: string, entry: ZipEntry): Buffer {
-  const fd = openSync(file, 'r');
+/**
+ * A small entry's bytes, in memory (headers): refused when it declares more
+ * than `maxBytes`, and inflated no further than it declares (a small entry
+ * that inflates to gigabytes is stopped there).
+ */
+export function readEntry(file: string, entry: ZipEntry, maxBytes: number): Buffer {
+  if (entry.size > maxBytes) throw new Error(`${entry.name}: ${entry.size} bytes, more than the ${maxBytes} allowed`);
+  const { fd } = openZip(file);
   try {
-    const data = readAt(fd, dataStart(fd, entry), entry.compressedSize);
-    const bytes = entry.method === 8 ? inflateRawSync(data) : data;
+    // Deflate never grows data by more than a few bytes per 64 KiB block: more compressed bytes are not a header.
+    const data = readAt(fd, dataStart(fd, entry), Math.min(entry.compressedSize, maxBytes + (maxBytes >> 10) + 1024));
+    const bytes = entry.method === 8 ? inflateCapped(data, entry) : data;
     if (bytes.length !== entry.size || crc32(bytes) >>> 0 !== entry.crc)
       throw new Error(`${entry.name}: corrupt entry`);
     return bytes;
@@ -140,7 +167,7 @@ export async function extractEntry(
   dest: string,
   onBytes?: (done: number) => void,
 ): Promise<void> {
-  const fd = openSync(file, 'r');
+  const { fd } = openZip(file);
   let start: number;
   try {
     start = dataStart(fd, entry);
@@ -151,8 +178,13 @@ export async function extractEntry(
   let written = 0;
   const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      crc = crc32(chunk, crc);
       written += chunk.length;
+      // Decompression stops as soon as the entry runs past its declared size.
+      if (written > entry.size) {
+        done(new Error(`${entry.name}: inflates to more than its declared ${entry.size} bytes (corrupt wheel)`));
+        return;
+      }
+      crc = crc32(chunk, crc);
       onBytes?.(written);
       done(null, chunk);
     },

@@ -4,7 +4,8 @@
  * that claims 30,000 x 30,000 pixels is refused instead of taking gigabytes.
  * Node only (unlike mnistify.ts); errors are plain Errors whose message does not name the file.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openRegular, readFd } from '../fsutil';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { RgbaImage } from './mnistify';
@@ -172,35 +173,14 @@ export function decodeImage(bytes: Uint8Array): RgbaImage & { format: ImageForma
   }
 }
 
-/** Reads an image file: a regular file of at most MAX_FILE_BYTES, then decoded. */
+/** Reads an image file: a regular file of at most MAX_FILE_BYTES (the read policy), then decoded. */
 export function readImageFile(path: string): RgbaImage & { format: ImageFormat } {
-  let fd: number;
+  const { fd, size } = openRegular(path, {
+    maxBytes: MAX_FILE_BYTES,
+    why: `the ${MAX_FILE_BYTES / 1024 / 1024} MiB accepted for an image`,
+  });
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(
-      code === 'ENOENT'
-        ? 'not found'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : `cannot open (${code ?? String(err)})`,
-      { cause: err },
-    );
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new Error('not a regular file');
-    if (stat.size > MAX_FILE_BYTES)
-      throw new Error(`${stat.size} bytes, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB accepted for an image`);
-    const bytes = Buffer.alloc(stat.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const n = readSync(fd, bytes, read, bytes.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return decodeImage(bytes.subarray(0, read));
+    return decodeImage(readFd(fd, size));
   } finally {
     closeSync(fd);
   }

@@ -5,11 +5,13 @@
  * curve; a resumed run first drops the steps from its checkpoint's on, so that steps it repeats
  * are not logged twice.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fsutil';
+import { readRegularFile, writeFileAtomic } from '../fsutil';
 
 export const STEP_LOG_FILE = 'steps.jsonl';
+/** A line per logged step is about 100 bytes: a million steps logged is 100 MB. */
+const MAX_STEP_LOG_BYTES = 256 << 20;
 
 export interface StepRecord {
   step: number;
@@ -55,7 +57,8 @@ function parseLine(line: string): StepRecord | ValidationRecord | undefined {
 function readRecords(dir: string): Array<StepRecord | ValidationRecord> {
   const file = join(dir, STEP_LOG_FILE);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  return readRegularFile(file, { maxBytes: MAX_STEP_LOG_BYTES, why: 'more than any run logs' })
+    .toString('utf8')
     .split('\n')
     .map(parseLine)
     .filter((r): r is StepRecord | ValidationRecord => r !== undefined);

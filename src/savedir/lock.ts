@@ -5,13 +5,14 @@
  * removed on exit. A lock whose process is gone (same host) is taken over, and
  * the caller is told so; a live one refuses the second run, naming its owner.
  */
-import { linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { describeFsError, processAlive, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
+import { LOCK_FILE } from './files';
+import { describeFsError, processAlive, readRegularFile, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
 
-export const LOCK_FILE = 'mnist-deep.lock';
+export { LOCK_FILE };
 
 const LockSchema = z.object({
   pid: z.number().int().positive(),
@@ -25,25 +26,60 @@ export interface SaveDirLock {
   readonly file: string;
   /** Set when a dead run's lock was taken over: who it was. */
   readonly tookOverFrom?: LockOwner;
+  /** Why that run was judged gone, in words: "is no longer running", or what its PID runs now. */
+  readonly tookOverBecause?: string;
   release(): void;
 }
 
-/** Linux: a live PID that is not an mnist-deep process is a reused PID, so the lock is stale. */
-function isMnistDeep(pid: number): boolean {
+/** Linux's clock ticks per second in /proc/PID/stat (USER_HZ: 100 on every architecture Node runs on). */
+const USER_HZ = 100;
+
+/** When process `pid` started (ms since the epoch), from /proc; undefined when /proc cannot say. */
+function processStart(pid: number): number | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mnist-deep');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): starttime is field 22.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(ticks) && Number.isFinite(boot) ? boot * 1000 + (ticks * 1000) / USER_HZ : undefined;
   } catch {
-    return true; // no /proc, or not ours to read: assume it is
+    return undefined;
   }
 }
+
+/**
+ * What a lock's live PID is now (Linux): the run that wrote the lock, or
+ * another program given the PID since. A process still alive that started
+ * before the lock was written is its writer (a PID is not reused while its
+ * process lives); one that started later is not, whatever its command line.
+ * Without a start time, the command line decides (does it name mnist-deep?).
+ * Elsewhere, or when /proc cannot be read, the process is taken to be the run.
+ */
+export function pidNowRuns(owner: LockOwner): { ours: true } | { ours: false; command: string } {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${owner.pid}/cmdline`, 'utf8');
+  } catch {
+    return { ours: true };
+  }
+  const command = cmdline.replace(/\0+$/, '').split('\0').join(' ');
+  const started = processStart(owner.pid);
+  const lockedAt = Date.parse(owner.startedAt);
+  // A second of slack: the start time has 10 ms resolution and the lock is written after start-up.
+  const ours =
+    started !== undefined && Number.isFinite(lockedAt) ? started <= lockedAt + 1000 : command.includes('mnist-deep');
+  return ours ? { ours: true } : { ours: false, command };
+}
+
+/** A lock is a line of JSON; anything larger is not one of ours. */
+const MAX_LOCK_BYTES = 64 << 10;
 
 function readOwner(file: string): LockOwner | undefined | 'unreadable' {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return 'unreadable';
+    text = readRegularFile(file, { maxBytes: MAX_LOCK_BYTES }).toString('utf8');
+  } catch {
+    return existsSync(file) ? 'unreadable' : undefined;
   }
   try {
     const parsed = LockSchema.safeParse(JSON.parse(text));
@@ -90,13 +126,14 @@ export function acquireLock(
     command: ['mnist-deep', ...process.argv.slice(2)].join(' '),
   };
   let tookOverFrom: LockOwner | undefined;
+  let tookOverBecause: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const temp = tempNameFor(file);
     writeFileAtomic(temp, JSON.stringify(me) + '\n');
     try {
       linkSync(temp, file);
       rmSync(temp, { force: true });
-      return makeLock(file, me, tookOverFrom);
+      return makeLock(file, me, tookOverFrom, tookOverBecause);
     } catch (err) {
       rmSync(temp, { force: true });
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
@@ -112,16 +149,23 @@ export function acquireLock(
     if (owner.host !== me.host) {
       throw new UserError(`${option} ${dir}: in use by ${describeOwner(owner)}; if that run is gone, delete ${file}`);
     }
-    if (processAlive(owner.pid) && isMnistDeep(owner.pid)) {
+    const now = processAlive(owner.pid) ? pidNowRuns(owner) : undefined;
+    if (now?.ours) {
       throw new UserError(`${option} ${dir}: in use by another run, ${describeOwner(owner)}; ${busyAdvice}`);
     }
     removeStale(file, owner);
     tookOverFrom = owner;
+    tookOverBecause = now ? `is no longer running (its PID now runs \`${now.command}\`)` : 'is no longer running';
   }
   throw new UserError(`${option} ${dir}: could not take ${file} (other runs keep starting there)`);
 }
 
-function makeLock(file: string, me: LockOwner, tookOverFrom: LockOwner | undefined): SaveDirLock {
+function makeLock(
+  file: string,
+  me: LockOwner,
+  tookOverFrom: LockOwner | undefined,
+  tookOverBecause: string | undefined,
+): SaveDirLock {
   let held = true;
   const release = () => {
     if (!held) return;
@@ -133,7 +177,7 @@ function makeLock(file: string, me: LockOwner, tookOverFrom: LockOwner | undefin
   };
   // Also on process.exit (a second Ctrl-C): the lock never outlives its run.
   process.on('exit', release);
-  return { file, tookOverFrom, release };
+  return { file, tookOverFrom, tookOverBecause, release };
 }
 
 export { describeOwner };

@@ -9,13 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { describeFsError, removeStaleTemps, writeFileAtomic } from '../fsutil';
 import { commandLine } from '../terminal/command-line';
+import { RUN_COMPANIONS, isRunFile } from './files';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
-
-/** Files that hold a run's work: a fresh run refuses a save dir holding any of them. */
-export const RUN_FILES = ['checkpoint.json', 'model.json', 'weights.bin', 'metadata.json'];
-/** Files that only describe a run (its curve, its report): replaced along with it. */
-const RUN_COMPANIONS = ['steps.jsonl', 'report.html'];
-const isRunFile = (name: string) => RUN_FILES.includes(name) || /^checkpoint-\d+\.bin$/.test(name);
 
 /** Free space kept beyond the estimate (metadata, logs; other files grow too): 20% and 1 MiB. */
 const SPACE_MARGIN = 0.2;
@@ -117,7 +112,9 @@ export function openSaveDir(dir: string, opts: SaveDirOptions): SaveDir {
     lock = acquireLock(abs, option);
     const notes: string[] = [];
     if (lock.tookOverFrom)
-      notes.push(`took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which is no longer running`);
+      notes.push(
+        `took over ${lock.file} from ${describeOwner(lock.tookOverFrom)}, which ${lock.tookOverBecause ?? 'is no longer running'}`,
+      );
     const stale = removeStaleTemps(abs, true);
     if (stale.length)
       notes.push(`removed ${stale.length} temporary file(s) left in ${dir} by an earlier run that died`);

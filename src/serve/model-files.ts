@@ -1,5 +1,6 @@
 /** Reading a file of the model folder for the server, refusing anything that leads out of it. */
 import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
 export const REPORT_FILE = 'report.html';
@@ -8,9 +9,21 @@ export const REPORT_FILE = 'report.html';
 const MAX_MODEL_FILE_BYTES = 512 << 20;
 
 /**
- * A file of the model folder, read now. Refused (undefined) when it is absent,
- * not a regular file (a FIFO would block; O_NONBLOCK makes open return), too
- * large, or a symlink whose target lies outside the folder.
+ * The bytes last read of each file, by real path, with the identity they were
+ * read under. Every request for an unchanged file shares one read-only buffer:
+ * 600 clients that never read weights.bin hold one copy of it, not 600, and
+ * nothing is allocated per request that the heap would keep after they leave.
+ */
+const cache = new Map<string, { identity: string; bytes: Buffer }>();
+
+/** What changes when a file is replaced or rewritten. */
+const identityOf = (st: Stats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
+/**
+ * A file of the model folder, as it is now (read again only when it changed).
+ * Refused (undefined) when it is absent, not a regular file (a FIFO would
+ * block; O_NONBLOCK makes open return), too large, or a symlink whose target
+ * lies outside the folder.
  */
 export function readModelFile(root: string, name: string): Buffer | undefined {
   let real: string;
@@ -30,7 +43,12 @@ export function readModelFile(root: string, name: string): Buffer | undefined {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > MAX_MODEL_FILE_BYTES) return undefined;
-    return readFileSync(fd);
+    const identity = identityOf(st);
+    const cached = cache.get(real);
+    if (cached?.identity === identity) return cached.bytes;
+    const bytes = readFileSync(fd);
+    cache.set(real, { identity, bytes });
+    return bytes;
   } catch {
     return undefined;
   } finally {

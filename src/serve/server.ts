@@ -119,8 +119,42 @@ const BAD_REQUEST = [
   'bad request\n',
 ].join('\r\n');
 
-export function makeServer(routes: ReadonlyMap<string, Resource>, allowedHosts: () => ReadonlySet<string>): Server {
-  const server = createServer(requestHandler(routes, allowedHosts));
+/**
+ * What one client may hold: a page needs a handful of connections, so more
+ * than MAX_CONNECTIONS at once are refused (closed at once), and a connection
+ * that sends no complete request, or stops reading what it asked for, is
+ * closed after a few seconds. With the shared buffers of model-files.ts, the
+ * server's memory does not grow with its clients.
+ */
+export const SERVER_LIMITS = {
+  maxConnections: 64,
+  /** A request's headers must arrive within this. */
+  headersTimeoutMs: 10_000,
+  /** The whole request, body included (we take none). */
+  requestTimeoutMs: 15_000,
+  /** A connection on which nothing moves (no byte read or written) for this long is closed. */
+  idleTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+export function makeServer(
+  routes: ReadonlyMap<string, Resource>,
+  allowedHosts: () => ReadonlySet<string>,
+  limits = SERVER_LIMITS,
+): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks the two timeouts above (its default, 30 s, would let them run late).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    requestHandler(routes, allowedHosts),
+  );
+  server.maxConnections = limits.maxConnections;
+  // No 'timeout' listener: Node destroys the idle socket.
+  server.setTimeout(limits.idleTimeoutMs);
   // Requests Node's parser rejects (a backslash or a space in the path, bad headers) get our headers too.
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end(BAD_REQUEST);

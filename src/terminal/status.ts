@@ -7,6 +7,8 @@
  * code at all. The cursor, hidden while a status line is shown, is restored
  * on every exit: normal, error, process.exit() from a second Ctrl-C.
  */
+import { visible } from './escape';
+
 const CLEAR_LINE = '\r\x1b[K';
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -33,7 +35,7 @@ export class StatusLine {
   /** Shows or replaces the status line; redraws at most every minIntervalMs unless `force`. */
   set(text: string, force = false): void {
     if (!this.enabled) return;
-    this.text = text;
+    this.text = visible(text);
     const now = Date.now();
     if (!force && this.drawn && now - this.lastDraw < this.minIntervalMs) return;
     this.lastDraw = now;
@@ -47,11 +49,15 @@ export class StatusLine {
     this.showCursor();
   }
 
-  /** Prints a permanent line on `out` (stdout or stderr) without tearing the status line. */
+  /**
+   * Prints one permanent line on `out` (stdout or stderr) without tearing the
+   * status line. Control characters in it are shown escaped (see escape.ts):
+   * a line is exactly one line, whatever a file name inside it holds.
+   */
   print(out: NodeJS.WritableStream, line: string): void {
     const shared = this.drawn && (out === this.stream || (out as NodeJS.WriteStream).isTTY === true);
     if (shared) this.erase();
-    out.write(line + '\n');
+    out.write(visible(line) + '\n');
     if (shared) this.draw();
   }
 

@@ -1,10 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli';
+import { BIN, CliResult, runCli } from '../helpers/cli';
 import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 import { tempDir } from '../helpers/fixtures';
+import { isRoot, makeFifo } from '../helpers/special';
 
 const tmp = tempDir();
 const model = join(tmp.dir, 'softmax');
@@ -18,6 +20,19 @@ const ours = (stderr: string) =>
     .split('\n')
     .filter((l) => l.startsWith('mnist-deep:'))
     .join('\n');
+
+/** The CLI as another user (uid/gid), which runCli cannot do. */
+function runCliAs(args: string[], opts: { cwd: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv }) {
+  return new Promise<CliResult>((done) =>
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: opts.cwd, uid: opts.uid, gid: opts.gid, env: { ...process.env, ...opts.env }, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    ),
+  );
+}
 
 /** 20 real test digits as pictures: sizes 12-400 px, anywhere on the canvas, both polarities, colour, transparency. */
 function writeDigits(): void {
@@ -150,6 +165,47 @@ describe('predict', () => {
       r.stderr,
     );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack traces');
+  });
+
+  it('hostile file names are printed escaped (no terminal sequence, no forged line); a FIFO is refused at once', async () => {
+    const dir = join(tmp.dir, 'hostile');
+    mkdirSync(dir);
+    const name = 'a\x1b]0;pwned\x07\x1b[2J\nforged: 7 1.000 | 1 0.000.png';
+    writeFileSync(join(dir, name), readFileSync(join(digits, 'd00.png')));
+    makeFifo(join(dir, 'pipe.png'));
+    const r = await runCli(['predict', dir, '--model-dir', model], { cwd: tmp.dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /\x1b|\x07/, 'no control character reaches the terminal');
+    assert.doesNotMatch(r.stdout, /^forged/m, 'no forged result line');
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+    assert.ok(r.stdout.includes('a\\e]0;pwned\\x07\\e[2J\\nforged: 7 1.000 | 1 0.000.png: 7 '), r.stdout);
+    assert.match(ours(r.stderr), /pipe\.png: is a FIFO \(named pipe\), expected a regular file/);
+    // --json carries the name as it is, JSON-escaped.
+    const j = await runCli(['predict', join(dir, name), '--model-dir', model, '--json'], { cwd: tmp.dir });
+    assert.equal(JSON.parse(j.stdout).file, join(dir, name));
+  });
+
+  it('an unreadable folder gets one line; the other arguments are still classified, exit code 1', async () => {
+    const locked = join(tmp.dir, 'locked');
+    mkdirSync(locked);
+    writeFileSync(join(locked, 'd.png'), readFileSync(join(digits, 'd00.png')));
+    chmodSync(locked, 0o000);
+    // Root reads any folder: run as nobody then (the fixtures made readable to it).
+    chmodSync(tmp.dir, 0o755);
+    const asNobody = isRoot ? { uid: 65534, gid: 65534, env: { HOME: '/tmp' } } : {};
+    const good = join(digits, 'd00.png');
+    const r = await runCliAs(['predict', locked, good, '--model-dir', model, '--json'], { cwd: '/', ...asNobody });
+    chmodSync(locked, 0o755);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { file: locked, error: 'cannot list this folder: permission denied' });
+    assert.equal(lines[1].file, good);
+    assert.equal(lines[1].predictions.length, 3);
+    assert.match(ours(r.stderr), /^mnist-deep: error: \S+locked: cannot list this folder: permission denied$/m);
+    assert.doesNotMatch(r.stderr, /EACCES|scandir/);
   });
 
   it('a Fashion-MNIST model: class names, and the polarity it assumed is stated', async () => {

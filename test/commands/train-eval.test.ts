@@ -144,4 +144,44 @@ describe('train and eval commands', () => {
     );
     assert.equal(existsSync(join(tmp.dir, 'missing')), false);
   });
+
+  it('no validation set: says so instead of NaN; an empty test set is refused before training', async () => {
+    const save = join(tmp.dir, 'no-validation');
+    const r = await runCli(
+      ['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '0', '--steps', '5', '--save-dir', save],
+      { cwd: tmp.dir },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^validation accuracy: none \(no validation set: --validation-size 0\)$/m);
+    assert.doesNotMatch(r.stdout + r.stderr, /NaN/);
+    assert.equal(JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8')).validationAccuracy, null);
+    const empty = join(tmp.dir, 'empty-test');
+    writeDataset(empty, 200, 0);
+    const e = await runCli(
+      [
+        'train',
+        '--model',
+        'softmax',
+        '--data-dir',
+        empty,
+        '--validation-size',
+        '20',
+        '--steps',
+        '5',
+        '--save-dir',
+        join(tmp.dir, 'unused'),
+      ],
+      { cwd: tmp.dir },
+    );
+    assert.equal(e.code, 1, e.stderr);
+    assert.match(
+      e.stderr,
+      /^mnist-deep: error: \S+t10k-labels-idx1-ubyte(\.gz)?: the test set holds no images; nothing to evaluate$/m,
+    );
+    assert.doesNotMatch(e.stdout, /step|accuracy/);
+    const ev = await runCli(['eval', '--model-dir', save, '--data-dir', empty], { cwd: tmp.dir });
+    assert.equal(ev.code, 1, ev.stderr);
+    assert.match(ev.stderr, /the test set holds no images/);
+    assert.doesNotMatch(ev.stdout, /0\.0000/);
+  });
 });

@@ -40,6 +40,10 @@ before(async () => {
       res.setHeader('content-length', good.length);
       res.write(good.subarray(0, 100)); // then nothing
     },
+    '/liar/': (_req, res) => {
+      res.setHeader('content-length', 1e12);
+      res.write(good.subarray(0, 100));
+    },
     '/drop/': (req, res) => {
       res.setHeader('content-length', good.length);
       res.write(good.subarray(0, 1000), () => req.socket.destroy());
@@ -108,6 +112,17 @@ describe('downloader', () => {
       fetchVerified(`${srv.base}/drop/f.gz`, join(dir, 'f.gz'), goodSha),
       /dropped|aborted|socket hang up/,
     );
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  it('a mirror announcing a wrong size leaves no temporary file, not even an empty one', async () => {
+    const dir = join(tmp.dir, 'liar');
+    await assert.rejects(
+      fetchVerified(`${srv.base}/liar/f.gz`, join(dir, 'f.gz'), goodSha, { maxBytes: good.length }),
+      new RegExp(`announces 1000000000000 bytes, but the published file has ${good.length}`),
+    );
+    // The write stream opens its file asynchronously: give a late open the time to show.
+    await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(leftovers(dir), []);
   });
 

@@ -6,7 +6,7 @@
  * the tfjs-node package every test here shares, so they are not provoked.)
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { headerClosure, metadataVersion } from '../../src/native/libraries';
@@ -14,6 +14,7 @@ import { PINNED_WHEELS } from '../../src/native/layout';
 import { extractEntry, listZip, readEntry } from '../../src/native/zip';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
+import { makeFifo } from '../helpers/special';
 import { writeZip } from '../helpers/zip';
 
 const tmp = tempDir();
@@ -58,7 +59,7 @@ describe('wheel reading', () => {
         ['plain.txt', 6],
       ],
     );
-    assert.equal(readEntry(zip, entries[2]).toString(), 'stored');
+    assert.equal(readEntry(zip, entries[2], 1024).toString(), 'stored');
     const out = join(tmp.dir, 'big.so');
     let seen = 0;
     await extractEntry(zip, entries[1], out, (done) => (seen = done));
@@ -69,6 +70,22 @@ describe('wheel reading', () => {
     bytes[entries[1].headerOffset + 30 + 'tensorflow/libbig.so'.length + 40] ^= 0xff;
     writeFileSync(zip, bytes);
     await assert.rejects(extractEntry(zip, entries[1], out));
+  });
+
+  it('stops inflating at the declared size, and refuses entries declaring too much', async () => {
+    const zip = join(tmp.dir, 'bomb.zip');
+    writeZip(zip, [{ name: 'bomb.h', data: Buffer.alloc(4 << 20), deflate: true }]);
+    const [entry] = listZip(zip);
+    assert.throws(() => readEntry(zip, entry, 1 << 20), /bomb\.h: 4194304 bytes, more than the 1048576 allowed/);
+    // The central directory lies: a few bytes declared, megabytes inside.
+    const lying = { ...entry, size: 100 };
+    assert.throws(() => readEntry(zip, lying, 1 << 20), /bomb\.h: inflates to more than its declared 100 bytes/);
+    await assert.rejects(extractEntry(zip, lying, join(tmp.dir, 'bomb.out')), /inflates to more than its declared 100/);
+  });
+
+  it('refuses a FIFO given as a wheel without waiting for a writer', () => {
+    const fifo = makeFifo(join(tmp.dir, 'fifo.whl'));
+    assert.throws(() => listZip(fifo), /is a FIFO \(named pipe\), expected a regular file/);
   });
 
   it('rejects a file that is not a zip', () => {
@@ -134,5 +151,74 @@ describe('native: failures before anything is built', () => {
     const empty = join(tmp.dir, 'empty-bin');
     mkdirSync(empty);
     await failsWith([], /no Python 3 found .*--wheel FILE/, { PATH: empty });
+  });
+});
+
+describe('native: the write policy for what a wheel or folder holds', () => {
+  /** A tensorflow-cpu wheel whose c_api.h includes `include`, and which also holds that path. */
+  function craftedWheel(name: string, include: string): string {
+    const file = join(tmp.dir, name, 'tensorflow_cpu-2.20.0-cp311-cp311-manylinux_2_27_x86_64.whl');
+    mkdirSync(join(tmp.dir, name));
+    writeZip(file, [
+      { name: 'tensorflow/libtensorflow_cc.so.2', data: 'lib' },
+      { name: 'tensorflow/libtensorflow_framework.so.2', data: 'lib' },
+      { name: 'tensorflow_cpu-2.20.0.dist-info/METADATA', data: 'Version: 2.20.0\n' },
+      { name: 'tensorflow/include/tensorflow/c/c_api.h', data: `#include "${include}"\n` },
+      { name: 'tensorflow/include/tensorflow/c/eager/c_api.h', data: '' },
+      { name: 'tensorflow/include/tensorflow/core/platform/ctstring_internal.h', data: '' },
+      { name: `tensorflow/include/${include}`, data: 'pwned\n' },
+    ]);
+    return file;
+  }
+
+  it('a header including "../../x" is refused, and nothing is written outside the cache', async () => {
+    const target = join(tmp.dir, 'pwned');
+    const wheel = craftedWheel('evil-wheel', `../../../../../../../..${target}`);
+    await failsWith(['--wheel', wheel], /c_api\.h: #include ".*pwned" leads outside the include folder; refused/);
+    assert.ok(!existsSync(target), `${target} was written`);
+  });
+
+  it('an installed folder whose header links out (to a file it must not read) is refused', async () => {
+    const site = join(tmp.dir, 'evil-site');
+    const dir = join(site, 'tensorflow');
+    mkdirSync(join(dir, 'include', 'tensorflow', 'c', 'eager'), { recursive: true });
+    mkdirSync(join(dir, 'include', 'tensorflow', 'core', 'platform'), { recursive: true });
+    for (const l of ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2']) writeFileSync(join(dir, l), 'lib');
+    const secret = join(tmp.dir, 'secret.txt');
+    writeFileSync(secret, 'secret');
+    writeFileSync(join(dir, 'include', 'tensorflow', 'c', 'c_api.h'), '#include "tensorflow/c/secret.h"\n');
+    writeFileSync(join(dir, 'include', 'tensorflow', 'c', 'eager', 'c_api.h'), '');
+    writeFileSync(join(dir, 'include', 'tensorflow', 'core', 'platform', 'ctstring_internal.h'), '');
+    symlinkSync(secret, join(dir, 'include', 'tensorflow', 'c', 'secret.h'));
+    await failsWith(
+      ['--tensorflow-dir', dir, '--tf-version', '2.20.0'],
+      /tensorflow\/c\/secret\.h: "tensorflow\/c\/secret\.h" is a link to .*secret\.txt, outside its include folder; refused/,
+    );
+    assert.equal(readFileSync(secret, 'utf8'), 'secret');
+  });
+
+  it('--tf-version must be x.y.z, and a pinned one unless a wheel or folder is given', async () => {
+    const victim = join(tmp.dir, 'victim');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'keep'), 'keep');
+    for (const bad of ['abc', '../../victim', '2.21', '2.21.0/..', ' 2.21.0']) {
+      const xdg = cache();
+      const r = await runCli(['native', '--tf-version', bad], { env: { XDG_CACHE_HOME: xdg } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--tf-version .*must be a version such as 2\.21\.0/);
+    }
+    assert.ok(existsSync(join(victim, 'keep')));
+    await failsWith(['--tf-version', '2.20.0'], /--tf-version 2\.20\.0: no pinned wheel for it \(pinned: 2\.21\.0\)/);
+  });
+
+  it("a version read from a folder's METADATA that is not x.y.z is refused", async () => {
+    const site = join(tmp.dir, 'meta-site');
+    mkdirSync(join(site, 'tensorflow'), { recursive: true });
+    mkdirSync(join(site, 'tensorflow-2.0.0.dist-info'));
+    writeFileSync(join(site, 'tensorflow-2.0.0.dist-info', 'METADATA'), 'Version: ../../../victim\n');
+    await failsWith(
+      ['--tensorflow-dir', join(site, 'tensorflow')],
+      /TensorFlow version "\.\.\/\.\.\/\.\.\/victim" is not of the form x\.y\.z/,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { MAX_PIXELS, decodeImage, exifOrientation, readImageFile, sniffFormat } from '../../src/preprocess/images';
 import { tempDir } from '../helpers/fixtures';
+import { makeFifo } from '../helpers/special';
 import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 
 const { images } = mnistTestSet();
@@ -90,7 +91,7 @@ test('readImageFile: missing files and folders are named as such', () => {
     writeFileSync(file, pngOf(picture));
     assert.equal(readImageFile(file).width, 48);
     assert.throws(() => readImageFile(join(tmp.dir, 'nope.png')), /^Error: not found$/);
-    assert.throws(() => readImageFile(tmp.dir), /not a regular file/);
+    assert.throws(() => readImageFile(tmp.dir), /is a directory, expected a regular file/);
   } finally {
     tmp.cleanup();
   }
@@ -155,5 +156,15 @@ test('JPEG: the EXIF orientation of a phone photo is undone', () => {
         );
       }
     }
+  }
+});
+
+test('readImageFile refuses a FIFO named like an image at once (the read policy), never waiting for a writer', () => {
+  const tmp = tempDir();
+  try {
+    const fifo = makeFifo(join(tmp.dir, 'digit.png'));
+    assert.throws(() => readImageFile(fifo), /^Error: is a FIFO \(named pipe\), expected a regular file$/);
+  } finally {
+    tmp.cleanup();
   }
 });
