@@ -158,6 +158,11 @@ export function buildProgram(): Command {
       'continue (or finish) the run whose checkpoint is in this save dir (--steps may raise the total)',
       existingDir,
     )
+    .option(
+      '--logdir [dir]',
+      'write TensorBoard event files to this folder (alone: runs/<model>-<time>, or under $MNIST_DEEP_LOGDIR, which also turns them on)',
+      pathArg,
+    )
     .addOption(jsonOption())
     .action(
       action(async (opts, cmd: Command) => {

@@ -19,11 +19,15 @@ import { TrainSummary, trainLoop } from '../train/trainer';
 import { REPORT_FILE, writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
+import { LogdirOption, runLogdir } from '../tensorboard/logdir';
+import { TrainEvents } from '../tensorboard/training';
 import { commandLine } from './invocation';
 import { Output, plural } from './output';
 import { exitCodeFor, exitOnSignals, trapSignals } from './signals';
 
-export interface TrainCommandOptions extends TrainOptions {
+export interface TrainCommandOptions extends Omit<TrainOptions, 'logdir'> {
+  /** TensorBoard events: a folder, or `true` for a fresh one under runs/. */
+  logdir?: LogdirOption;
   json?: boolean;
   /** A save dir holding a checkpoint to continue from. */
   resume?: string;
@@ -43,6 +47,7 @@ const RESUMABLE = new Set([
   'checkpointEvery',
   'json',
   'resume',
+  'logdir',
 ]);
 
 const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -128,7 +133,7 @@ function openRun(opts: TrainCommandOptions): { save: SaveDir; cfg: TrainConfig; 
       throw err;
     }
   }
-  const cfg = resolveConfig(opts);
+  const cfg = resolveConfig({ ...opts, logdir: undefined });
   const save = openSaveDir(cfg.saveDir, { option: '--save-dir', resume: false, overwrite: Boolean(opts.overwrite) });
   cfg.saveDir = save.dir;
   return { save, cfg };
@@ -139,6 +144,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   const { save, cfg, resumed } = openRun(opts);
   try {
     for (const note of save.notes) process.stderr.write(`note: ${note}\n`);
+    cfg.logdir = runLogdir(opts.logdir, cfg.logdir, cfg.model);
     await train(cfg, save, out, resumed);
   } finally {
     save.release();
@@ -164,6 +170,8 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   }
   if (resumed) restoreData(data, resumed, saveDir);
   const startStep = resumed?.step ?? 0;
+  // The events file stays open until the process ends when training fails; nothing is lost by that.
+  const events = TrainEvents.start(cfg, startStep, (line) => out.notice(`mnist-deep: warning: ${line}`));
 
   const engine = await createEngine(
     model,
@@ -185,6 +193,8 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
         `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${backend.name}, ${plural(engine.threads, 'thread')}`,
     );
   }
+
+  if (events) out.say(`  ${events.where()}`);
 
   let lastCheckpoint = resumed?.step;
   // The weights and optimizer state are read from the engine only here.
@@ -217,6 +227,7 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
           );
           out.emit({ event: 'step', ...log });
           appendStepLog(saveDir, log);
+          events?.step(log);
         },
         onCheckpoint: checkpoint,
         shouldStop: () => signals.received !== undefined,
@@ -242,9 +253,10 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     out.say(`resume with: ${resumeHint(saveDir)}`);
     out.emit({ event: 'interrupted', step: summary.stepsDone, saveDir });
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
+    events?.close();
     return;
   }
-  await finish(cfg, engine, summary, backend.name, saveDir, out, data);
+  await finish(cfg, engine, summary, backend.name, saveDir, out, data, events);
 }
 
 /** The checkpoint's place in the training data, which must be the same data set. */
@@ -281,6 +293,7 @@ async function finish(
   saveDir: string,
   out: Output,
   data: ReturnType<typeof makeDatasets>,
+  events: TrainEvents | undefined,
 ): Promise<void> {
   const model = engine.model;
   // Ctrl-C from here ends the process at once: the final checkpoint is written, so the run can be finished later.
@@ -343,6 +356,8 @@ async function finish(
     metadata: meta,
     runDir: saveDir,
   });
+  await events?.results({ model, test: data.test, evaluation: test, validationAccuracy: validation });
+  events?.close();
   // Without periodic checkpoints the final one was only there to make the run finishable.
   if (cfg.checkpointEvery === 0) {
     rmSync(join(saveDir, CHECKPOINT_FILE), { force: true });
@@ -380,6 +395,7 @@ function metadata(
     },
     seed: cfg.seed,
     steps: cfg.steps,
+    ...(cfg.logdir && { logdir: cfg.logdir }),
     // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
     ...(result.testAccuracy !== undefined && {
       validationAccuracy: result.validationAccuracy,
