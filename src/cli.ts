@@ -187,6 +187,11 @@ export function buildProgram(): Command {
       '--report <file>',
       'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)',
     )
+    .option(
+      '--logdir [dir]',
+      "also add the evaluation to TensorBoard events in this folder (alone: the model's training run's)",
+      pathArg,
+    )
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));
 
   program

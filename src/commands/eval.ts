@@ -12,8 +12,10 @@ import { MODEL_FILE, loadModel } from '../models/io';
 import { readMetadata } from '../models/metadata';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
-import { checkWritableDir } from '../fsutil';
+import { checkWritableDir, displayPath } from '../fsutil';
 import { writeReport } from '../report/build';
+import { writeEvalEvents } from '../tensorboard/evaluation';
+import { LogdirOption, evalLogdir } from '../tensorboard/logdir';
 import { Output } from './output';
 
 export interface EvalOptions {
@@ -25,6 +27,8 @@ export interface EvalOptions {
   json?: boolean;
   /** Also write a visual report (HTML) to this file. */
   report?: string;
+  /** Also add the evaluation to TensorBoard events: a folder, or `true` for the model's run's. */
+  logdir?: LogdirOption;
 }
 
 /** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
@@ -76,6 +80,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   checkShapes(model, dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const reportFile = opts.report ? checkReportFile(opts.report) : undefined;
+  const meta = metadataOf(model, dir);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const logdir = evalLogdir(opts.logdir, str(meta?.logdir), str(meta?.model) ?? 'model');
   const raw = await commandDataset(dataset, opts.dataDir);
   const test = testSplit(raw);
   const result = await out
@@ -95,7 +102,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       test,
       evaluation: result,
       dataset,
-      metadata: metadataOf(model, dir),
+      metadata: meta,
       runDir: dir,
       extraSettings: [
         ['report: model folder', opts.modelDir],
@@ -104,6 +111,18 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       ],
     });
     (opts.json ? process.stderr : process.stdout).write(`report written to ${reportFile}\n`);
+  }
+  if (logdir) {
+    const step = typeof meta?.steps === 'number' ? meta.steps : 0;
+    const settings = { modelDir: dir, dataset, backend: backend.name, evaluatedAt: new Date().toISOString() };
+    const warn = (line: string) => process.stderr.write(`mnist-deep: warning: ${line}\n`);
+    const file = await writeEvalEvents(
+      logdir,
+      { model, split: test, evaluation: result, dataset, step, settings },
+      warn,
+    );
+    if (file)
+      (opts.json ? process.stderr : process.stdout).write(`TensorBoard events written to ${displayPath(file)}\n`);
   }
 
   if (opts.json) {

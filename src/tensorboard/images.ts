@@ -73,9 +73,19 @@ class Canvas {
     });
   }
 
-  encode(channels: 1 | 3): Picture {
-    const png = PNG.sync.write(this.png, { colorType: channels === 1 ? 0 : 2 });
-    return { png, width: this.width, height: this.height, channels };
+  /** The PNG, each pixel drawn as `zoom` x `zoom` (TensorBoard shows images at their own size). */
+  encode(channels: 1 | 3, zoom = 1): Picture {
+    const width = this.width * zoom;
+    const height = this.height * zoom;
+    const out = new PNG({ width, height });
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const from = (Math.floor(y / zoom) * this.width + Math.floor(x / zoom)) * 4;
+        this.png.data.copy(out.data, (y * width + x) * 4, from, from + 4);
+      }
+    }
+    const png = PNG.sync.write(out, { colorType: channels === 1 ? 0 : 2 });
+    return { png, width, height, channels };
   }
 }
 
@@ -90,7 +100,7 @@ const DIGIT_COLUMNS = 8;
 const GAP = 2;
 const CAPTION = 8;
 
-/** The digits in rows of 8, each with its "true>predicted" caption below, white on black. */
+/** The digits in rows of 8, each with its "true>predicted" caption below, white on black, at twice their size. */
 export function wrongDigitsPicture(digits: WrongDigit[]): Picture {
   const cols = Math.max(1, Math.min(DIGIT_COLUMNS, digits.length));
   const rows = Math.max(1, Math.ceil(digits.length / DIGIT_COLUMNS));
@@ -107,7 +117,7 @@ export function wrongDigitsPicture(digits: WrongDigit[]): Picture {
     const caption = `${d.label}>${d.predicted}`;
     canvas.text(x0 + (IMAGE_COLS - textWidth(caption, 1)) / 2, y0 + IMAGE_ROWS + 2, caption, 1, [255, 255, 255]);
   });
-  return canvas.encode(1);
+  return canvas.encode(1, 2);
 }
 
 const CELL = 36;

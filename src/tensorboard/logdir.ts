@@ -65,3 +65,14 @@ export function runLogdir(option: LogdirOption, current: string | undefined, nam
   if (dir) checkLogdir(dir, option === undefined && !current ? `${LOGDIR_ENV}=${env}:` : '--logdir');
   return dir;
 }
+
+/**
+ * `eval --logdir`: the folder named, or given alone the one the model's run logged to (from its
+ * metadata), else a fresh `<model>-eval-<time>`. Checked like a training run's.
+ */
+export function evalLogdir(option: LogdirOption, trainedIn: string | undefined, name: string): string | undefined {
+  if (option === undefined) return undefined;
+  const dir = chooseLogdir({ option, current: trainedIn, name: `${name}-eval`, env: process.env[LOGDIR_ENV] });
+  if (dir) checkLogdir(dir, '--logdir');
+  return dir;
+}

@@ -7,8 +7,6 @@ import { Root } from 'protobufjs/light';
 
 /** DataType.DT_STRING in tensorflow/core/framework/types.proto. */
 export const DT_STRING = 7;
-/** SessionLog.SessionStatus.START: a (re)start; TensorBoard drops points from this step on. */
-export const SESSION_START = 1;
 
 const field = (type: string, id: number, repeated = false) => ({ type, id, ...(repeated && { rule: 'repeated' }) });
 
@@ -20,10 +18,8 @@ const root = Root.fromJSON({
         step: field('int64', 2),
         fileVersion: field('string', 3),
         summary: field('Summary', 5),
-        sessionLog: field('SessionLog', 6),
       },
     },
-    SessionLog: { fields: { status: field('int32', 1) } },
     Summary: {
       fields: { value: field('Value', 1, true) },
       nested: {
@@ -103,7 +99,6 @@ export interface TfEvent {
   step?: number;
   fileVersion?: string;
   summary?: { value?: SummaryValue[] };
-  sessionLog?: { status?: number };
 }
 
 export function encodeEvent(event: TfEvent): Uint8Array {

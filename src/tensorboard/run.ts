@@ -6,13 +6,13 @@
  */
 import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fsutil';
-import { SESSION_START, SummaryValue, TfEvent } from './proto';
+import { SummaryValue, TfEvent } from './proto';
 import { eventFiles, readEventFile } from './reader';
 import { frameRecord } from './tfrecord';
 import { EventFileWriter } from './writer';
 
 export interface RunEventsOptions {
-  /** The step this command starts at: a resumed run drops what its folder holds from here on. */
+  /** A resumed training session's first step: the folder's events from here on are dropped (see dropFrom). */
   startStep?: number;
   /** Says a failure mid-run (one line, once). */
   warn: (line: string) => void;
@@ -30,14 +30,11 @@ export class RunEvents {
 
   /** Opens a new event file in `dir`; throws a one-line UserError when that cannot be done. */
   static open(dir: string, opts: RunEventsOptions): RunEvents {
-    const startStep = opts.startStep ?? 0;
+    const { startStep } = opts;
     const option = opts.option ?? '--logdir';
     try {
-      if (startStep > 0) for (const file of eventFiles(dir)) dropFrom(file, startStep);
-      const events = new RunEvents(EventFileWriter.create(dir), opts.warn);
-      // A (re)start: TensorBoard's own reader drops any points it still holds from this step on.
-      events.write(startStep, { sessionLog: { status: SESSION_START } });
-      return events;
+      if (startStep) for (const file of eventFiles(dir)) dropFrom(file, startStep);
+      return new RunEvents(EventFileWriter.create(dir), opts.warn);
     } catch (err) {
       throw new UserError(`${option} ${dir}: ${errorMessage(err)}`);
     }
@@ -79,13 +76,20 @@ export class RunEvents {
   }
 }
 
+/** Whether a resumed run that starts at `step` writes `event` again. */
+const writtenAgain = (event: TfEvent, step: number) =>
+  event.step !== undefined &&
+  (event.step > step || (event.step === step && (event.summary?.value ?? []).some((v) => v.tag.startsWith('train/'))));
+
 /**
- * Rewrites `file` without its events from `step` on (a resumed run logs them again), and
- * without a torn tail; the file_version event stays. Untouched when there is nothing to drop.
+ * Rewrites `file` without the events a run resumed at `step` writes again (those past the step,
+ * and the training scalars at it; the evaluation of a finished run at its last step stays, as its
+ * checkpoint's model is the same), and without a torn tail. Untouched when nothing is to go.
+ * (TensorFlow marks restarts with SessionLog.START instead, which only its Python reader honours.)
  */
 function dropFrom(file: string, step: number): void {
   const { events, records, problem } = readEventFile(file);
-  const keep = events.map((e) => e.step === undefined || e.step < step);
+  const keep = events.map((e) => !writtenAgain(e, step));
   if (!problem && keep.every(Boolean)) return;
   writeFileAtomic(file, Buffer.concat(records.filter((_, i) => keep[i]).map(frameRecord)));
 }
