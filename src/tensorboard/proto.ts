@@ -1,7 +1,9 @@
 /**
  * The part of TensorFlow's `Event` protobuf (tensorflow/core/util/event.proto, summary.proto,
  * tensor.proto) that our event files use, encoded and decoded with protobufjs from a JSON
- * descriptor: the field numbers below are TensorFlow's, the names are protobufjs's camelCase.
+ * descriptor: the field numbers and oneofs below are TensorFlow's, the names protobufjs's
+ * camelCase. The messages are proto3: a zero step or wall time is left out, as TensorFlow does;
+ * the oneofs give their members presence, so that a scalar of exactly 0 is still written.
  */
 import { Root } from 'protobufjs/light';
 
@@ -19,6 +21,7 @@ const root = Root.fromJSON({
         fileVersion: field('string', 3),
         summary: field('Summary', 5),
       },
+      oneofs: { what: { oneof: ['fileVersion', 'summary'] } },
     },
     Summary: {
       fields: { value: field('Value', 1, true) },
@@ -31,6 +34,7 @@ const root = Root.fromJSON({
             tensor: field('TensorProto', 8),
             metadata: field('SummaryMetadata', 9),
           },
+          oneofs: { value: { oneof: ['simpleValue', 'image', 'tensor'] } },
         },
         Image: {
           fields: {
@@ -105,8 +109,8 @@ export function encodeEvent(event: TfEvent): Uint8Array {
   return EventType.encode(EventType.fromObject(event)).finish();
 }
 
-/** An event decoded (int64 steps as numbers); throws on bytes that are not an Event. */
-export function decodeEvent(bytes: Uint8Array): TfEvent {
+/** An event decoded (int64 steps as numbers, a missing step 0); throws on bytes that are not an Event. */
+export function decodeEvent(bytes: Uint8Array): TfEvent & { step: number } {
   const object = EventType.toObject(EventType.decode(bytes), { longs: Number });
-  return { wallTime: 0, ...object };
+  return { wallTime: 0, step: 0, ...object };
 }

@@ -77,9 +77,10 @@ export class RunEvents {
 }
 
 /** Whether a resumed run that starts at `step` writes `event` again. */
-const writtenAgain = (event: TfEvent, step: number) =>
-  event.step !== undefined &&
-  (event.step > step || (event.step === step && (event.summary?.value ?? []).some((v) => v.tag.startsWith('train/'))));
+const writtenAgain = (event: TfEvent, step: number) => {
+  const at = event.step ?? 0;
+  return at > step || (at === step && (event.summary?.value ?? []).some((v) => v.tag.startsWith('train/')));
+};
 
 /**
  * Rewrites `file` without the events a run resumed at `step` writes again (those past the step,

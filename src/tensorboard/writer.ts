@@ -33,19 +33,17 @@ export class EventFileWriter {
   static create(dir: string, now = Date.now()): EventFileWriter {
     const seconds = Math.floor(now / 1000);
     let file = join(dir, eventFileName(seconds));
-    let fd: number;
+    let fd: number | undefined;
     try {
       mkdirSync(dir, { recursive: true });
-      // Exclusive: never append to another writer's file (or through a link) begun in the same second.
-      fd = openExclusive(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(file, err);
-      file = join(dir, eventFileName(seconds, `.${process.pid}`));
-      try {
-        fd = openExclusive(file);
-      } catch (again) {
-        throw writeError(file, again);
+      // Exclusive: never append to another writer's file (or through a link); one begun in the
+      // same second gets the pid and a count added, as TensorFlow's own writer adds them.
+      for (let k = 0; fd === undefined; k++) {
+        file = join(dir, eventFileName(seconds, k ? `.${process.pid}.${k}` : ''));
+        fd = openNew(file, k < 100);
       }
+    } catch (err) {
+      throw writeError(file, err);
     }
     const writer = new EventFileWriter(file, fd, 0);
     try {
@@ -82,6 +80,14 @@ export class EventFileWriter {
   }
 }
 
-const openExclusive = (file: string) => openSync(file, 'ax', 0o644);
+/** Opens a file that must not exist yet; undefined when it does and `another` name may be tried. */
+function openNew(file: string, another: boolean): number | undefined {
+  try {
+    return openSync(file, 'ax', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && another) return undefined;
+    throw err;
+  }
+}
 
 const writeError = (file: string, err: unknown) => new UserError(`${file}: cannot write: ${describeFsError(err)}`);
