@@ -166,6 +166,11 @@ export function buildProgram(): Command {
       'continue (or finish) the run whose checkpoint is in this save dir (--steps may raise the total)',
       existingDir,
     )
+    .option(
+      '--logdir [dir]',
+      'write TensorBoard event files to this folder (alone: runs/<model>-<time>, or under $MNIST_DEEP_LOGDIR, which also turns them on)',
+      pathArg,
+    )
     .addOption(jsonOption())
     .action(
       action(async (opts, cmd: Command) => {
@@ -189,6 +194,11 @@ export function buildProgram(): Command {
     .option(
       '--report <file>',
       'also write a visual report: curves, per-class bars, confusion heat map, wrong digits (HTML)',
+      pathArg,
+    )
+    .option(
+      '--logdir [dir]',
+      "also add the evaluation to TensorBoard events in this folder (alone: the model's training run's)",
       pathArg,
     )
     .action(action(async (opts) => (await import('./commands/eval')).runEval(opts)));

@@ -34,6 +34,8 @@ export function describeFsError(err: unknown): string {
       return 'no space left on the device';
     case 'EDQUOT':
       return 'disk quota exceeded';
+    case 'EFBIG':
+      return 'file too large (over the file size limit)';
     case 'EROFS':
       return 'read-only file system';
     case 'ENAMETOOLONG':

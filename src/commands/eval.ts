@@ -14,6 +14,9 @@ import { evalThreads, evaluate } from '../eval/evaluate';
 import { formatConfusion, perClassAccuracy } from '../eval/metrics';
 import { writeReport } from '../report/build';
 import { checkReportTarget } from '../report/target';
+import { writeEvalEvents } from '../tensorboard/evaluation';
+import { LogdirOption, evalLogdir } from '../tensorboard/logdir';
+import { displayPath } from '../fsutil';
 import { Output } from './output';
 
 export interface EvalOptions {
@@ -25,6 +28,8 @@ export interface EvalOptions {
   json?: boolean;
   /** Also write a visual report (HTML) to this file. */
   report?: string;
+  /** Also add the evaluation to TensorBoard events: a folder, or `true` for the model's run's. */
+  logdir?: LogdirOption;
 }
 
 /** The data set the model was trained on: from model.json's metadata, else metadata.json (older models). */
@@ -74,6 +79,9 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const model = await openModel(dir);
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const reportFile = opts.report !== undefined ? checkReportTarget(opts.report) : undefined;
+  const meta = metadataOf(model, dir);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const logdir = evalLogdir(opts.logdir, str(meta?.logdir), str(meta?.model) ?? 'model');
   const raw = await commandDataset(dataset, opts.dataDir);
   const test = testSplit(raw);
   const result = await out
@@ -93,7 +101,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       test,
       evaluation: result,
       dataset,
-      metadata: metadataOf(model, dir),
+      metadata: meta,
       runDir: dir,
       extraSettings: [
         ['report: model folder', opts.modelDir],
@@ -102,6 +110,18 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       ],
     });
     out.say(`report written to ${reportFile}`);
+  }
+  if (logdir) {
+    const step = typeof meta?.steps === 'number' ? meta.steps : 0;
+    const settings = { modelDir: dir, dataset, backend: backend.name, evaluatedAt: new Date().toISOString() };
+    const warn = (line: string) => process.stderr.write(`mnist-deep: warning: ${line}\n`);
+    const file = await writeEvalEvents(
+      logdir,
+      { model, split: test, evaluation: result, dataset, step, settings },
+      warn,
+    );
+    if (file)
+      (opts.json ? process.stderr : process.stdout).write(`TensorBoard events written to ${displayPath(file)}\n`);
   }
 
   if (opts.json) {

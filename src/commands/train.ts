@@ -21,10 +21,14 @@ import { REPORT_FILE, writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
 import { commandLine } from '../terminal/command-line';
+import { LogdirOption, runLogdir } from '../tensorboard/logdir';
+import { TrainEvents } from '../tensorboard/training';
 import { Output, plural } from './output';
 import { exitCodeFor, exitOnSignals, trapSignals } from './signals';
 
-export interface TrainCommandOptions extends TrainOptions {
+export interface TrainCommandOptions extends Omit<TrainOptions, 'logdir'> {
+  /** TensorBoard events: a folder, or `true` for a fresh one under runs/. */
+  logdir?: LogdirOption;
   json?: boolean;
   /** A save dir holding a checkpoint to continue from. */
   resume?: string;
@@ -44,6 +48,7 @@ const RESUMABLE = new Set([
   'checkpointEvery',
   'json',
   'resume',
+  'logdir',
 ]);
 
 const flag = (name: string) => '--' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -128,7 +133,7 @@ function openRun(opts: TrainCommandOptions): { save: SaveDir; cfg: TrainConfig; 
       throw err;
     }
   }
-  const cfg = resolveConfig(opts);
+  const cfg = resolveConfig({ ...opts, logdir: undefined });
   const save = openSaveDir(cfg.saveDir, { option: '--save-dir', resume: false, overwrite: Boolean(opts.overwrite) });
   cfg.saveDir = save.dir;
   return { save, cfg };
@@ -140,6 +145,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<void> {
   try {
     const threadsNote = capThreads(cfg);
     for (const note of [...save.notes, ...(threadsNote ? [threadsNote] : [])]) out.notice(`note: ${note}`);
+    cfg.logdir = runLogdir(opts.logdir, cfg.logdir, cfg.model);
     await train(cfg, save, out, resumed);
   } finally {
     save.release();
@@ -167,6 +173,8 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   }
   if (resumed) restoreData(data, resumed, saveDir);
   const startStep = resumed?.step ?? 0;
+  // The events file stays open until the process ends when training fails; nothing is lost by that.
+  const events = TrainEvents.start(cfg, startStep, (line) => out.notice(`mnist-deep: warning: ${line}`));
 
   const engine = await createEngine(
     model,
@@ -190,6 +198,8 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
         plural(engine.threads, 'thread'),
     );
   }
+
+  if (events) out.say(`  ${events.where()}`);
 
   let lastCheckpoint = resumed?.step;
   // The weights and optimizer state are read from the engine only here.
@@ -222,6 +232,7 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
           );
           out.emit({ event: 'step', ...log });
           appendStepLog(saveDir, log);
+          events?.step(log);
         },
         onCheckpoint: checkpoint,
         shouldStop: () => signals.received !== undefined,
@@ -251,9 +262,10 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     out.say(`resume with: ${resumeHint(saveDir)}`);
     out.emit({ event: 'interrupted', step: summary.stepsDone, saveDir });
     process.exitCode = exitCodeFor(signals.received ?? 'SIGINT');
+    events?.close();
     return;
   }
-  await finish(cfg, engine, summary, backend.name, saveDir, out, data);
+  await finish(cfg, engine, summary, backend.name, saveDir, out, data, events);
 }
 
 /** `auto` fell back from the native backend to wasm or cpu: one line on what it costs and how to set native up. */
@@ -300,6 +312,7 @@ async function finish(
   saveDir: string,
   out: Output,
   data: ReturnType<typeof makeDatasets>,
+  events: TrainEvents | undefined,
 ): Promise<void> {
   const model = engine.model;
   // Ctrl-C from here ends the process at once: the final checkpoint is written, so the run can be finished later.
@@ -363,6 +376,8 @@ async function finish(
     metadata: meta,
     runDir: saveDir,
   });
+  await events?.results({ model, test: data.test, evaluation: test, validationAccuracy: validation });
+  events?.close();
   // Without periodic checkpoints the final one was only there to make the run finishable.
   if (cfg.checkpointEvery === 0) {
     rmSync(join(saveDir, CHECKPOINT_FILE), { force: true });
@@ -404,6 +419,7 @@ function metadata(
     },
     seed: cfg.seed,
     steps: cfg.steps,
+    ...(cfg.logdir && { logdir: cfg.logdir }),
     // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
     ...(result.testAccuracy !== undefined && {
       validationAccuracy: result.validationAccuracy,

@@ -57,12 +57,22 @@ export function flattenSettings(value: unknown, prefix = ''): Array<[string, str
   );
 }
 
-/** The wrong test images with the highest confidence in their (wrong) class, most confident first. */
-async function mostConfidentlyWrong(
+export interface RankedWrong {
+  index: number;
+  label: number;
+  predicted: number;
+  /** The model's probability for its (wrong) class. */
+  confidence: number;
+  /** The image, 28x28 values in [0, 1]. */
+  pixels: Float32Array;
+}
+
+/** The `WRONG_SHOWN` wrong test images with the highest confidence in their (wrong) class, most confident first. */
+export async function rankWrong(
   model: tfl.LayersModel,
   test: DataSplit,
   predictions: Int32Array,
-): Promise<{ shown: WrongExample[]; count: number }> {
+): Promise<{ ranked: RankedWrong[]; count: number }> {
   const wrong: number[] = [];
   for (let i = 0; i < test.count; i++) if (predictions[i] !== test.labels[i]) wrong.push(i);
   const xs = new Float32Array(wrong.length * IMAGE_SIZE);
@@ -71,15 +81,25 @@ async function mostConfidentlyWrong(
   const ranked = wrong
     .map((index, k) => ({ index, k, confidence: probs[k * NUM_CLASSES + predictions[index]] }))
     .sort((a, b) => b.confidence - a.confidence || a.index - b.index)
-    .slice(0, WRONG_SHOWN);
-  const shown = ranked.map(({ index, k, confidence }) => ({
-    index,
-    label: test.labels[index],
-    predicted: predictions[index],
-    confidence,
-    image: imageDataUri(xs.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE)),
-  }));
-  return { shown, count: wrong.length };
+    .slice(0, WRONG_SHOWN)
+    .map(({ index, k, confidence }) => ({
+      index,
+      label: test.labels[index],
+      predicted: predictions[index],
+      confidence,
+      pixels: xs.subarray(k * IMAGE_SIZE, (k + 1) * IMAGE_SIZE),
+    }));
+  return { ranked, count: wrong.length };
+}
+
+async function mostConfidentlyWrong(
+  model: tfl.LayersModel,
+  test: DataSplit,
+  predictions: Int32Array,
+): Promise<{ shown: WrongExample[]; count: number }> {
+  const { ranked, count } = await rankWrong(model, test, predictions);
+  const shown = ranked.map(({ pixels, ...rest }) => ({ ...rest, image: imageDataUri(pixels) }));
+  return { shown, count };
 }
 
 export async function buildReport(inputs: ReportInputs): Promise<ReportData> {

@@ -57,6 +57,8 @@ export interface TrainConfig extends Hyper {
   threads?: number;
   /** Write a checkpoint every this many steps; 0 never. */
   checkpointEvery: number;
+  /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
+  logdir?: string;
 }
 
 export type TrainOptions = Partial<TrainConfig> & { model?: ModelName };

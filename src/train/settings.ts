@@ -60,4 +60,5 @@ export const TrainSettingsSchema = z.object({
   saveDir: z.string().min(1),
   threads: positiveIntSchema.optional(),
   checkpointEvery: nonNegativeIntSchema,
+  logdir: z.string().min(1).optional(),
 });
