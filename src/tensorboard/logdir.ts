@@ -62,7 +62,17 @@ export function checkLogdir(dir: string, option: string): void {
 export function runLogdir(option: LogdirOption, current: string | undefined, name: string): string | undefined {
   const env = process.env[LOGDIR_ENV];
   const dir = chooseLogdir({ option, current, name, env });
-  if (dir) checkLogdir(dir, option === undefined && !current ? `${LOGDIR_ENV}=${env}:` : '--logdir');
+  if (!dir) return undefined;
+  // Name where the folder came from: the option, the resumed run's checkpoint, or the variable.
+  const from =
+    typeof option === 'string'
+      ? '--logdir'
+      : current
+        ? "the resumed run's --logdir"
+        : option
+          ? '--logdir'
+          : `${LOGDIR_ENV}=${env}:`;
+  checkLogdir(dir, from);
   return dir;
 }
 

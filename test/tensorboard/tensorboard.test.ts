@@ -16,9 +16,8 @@ import { mnistDataDir } from '../helpers/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { RunningTensorBoard, runPython, startTensorBoard, tensorboardMissing } from '../helpers/tensorboard';
 
-/** Screenshots are kept here (not committed); MNIST_DEEP_UPDATE_DOCS=1 also refreshes the README's. */
+/** The screenshot is kept here (not committed; the README's are of a longer CNN run). */
 const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
-const DOCS_SHOT = resolve(__dirname, '../../../docs/tensorboard.png');
 
 const TRAIN_TAGS = ['train/loss', 'train/accuracy', 'train/learning_rate', 'train/examples_per_sec'];
 
@@ -194,7 +193,6 @@ describe('TensorBoard reads our event files', { skip: tensorboardMissing() }, ()
           const shot = Buffer.from(await page.screenshot({ type: 'png' }));
           mkdirSync(ARTIFACTS, { recursive: true });
           writeFileSync(join(ARTIFACTS, 'tensorboard.png'), shot);
-          if (process.env.MNIST_DEEP_UPDATE_DOCS === '1') writeFileSync(DOCS_SHOT, shot);
         } finally {
           await chromium.close();
         }

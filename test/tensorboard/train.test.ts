@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
@@ -210,6 +210,20 @@ describe('bad cases', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `mnist-deep: error: --logdir ${file}: exists and is not a folder\n`);
     assert.equal(existsSync(join(save, 'model.json')), false);
+  });
+
+  it("a resumed run whose folder became a file: one line naming it as the run's", async () => {
+    const save = join(tmp.dir, 'moved');
+    const logdir = join(tmp.dir, 'runs', 'moved');
+    const first = await runCli([...quick, '--checkpoint-every', '5', '--save-dir', save, '--logdir', logdir], {
+      cwd: tmp.dir,
+    });
+    assert.equal(first.code, 0, first.stderr);
+    rmSync(logdir, { recursive: true });
+    writeFileSync(logdir, 'x');
+    const r = await runCli(['train', '--resume', save, '--steps', '10'], { cwd: tmp.dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `mnist-deep: error: the resumed run's --logdir ${logdir}: exists and is not a folder\n`);
   });
 
   it('MNIST_DEEP_LOGDIR turns events on under it, and is named when it cannot be used', async () => {
