@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { dirname } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { tempNameFor } from '../fsutil';
+import { checkReplaceable, tempNameFor } from '../fsutil';
 
 export interface Progress {
   start(file: string, totalBytes: number | undefined): void;
@@ -136,6 +136,8 @@ function streamToFile(
 export async function fetchVerified(url: string, dest: string, sha256: string, opts: FetchOptions = {}): Promise<void> {
   const timeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   mkdirSync(dirname(dest), { recursive: true });
+  // The write policy: the rename below must not replace a FIFO or device named like the file.
+  checkReplaceable(dest);
   const temp = tempNameFor(dest);
   liveTempFiles.add(temp);
   for (const s of STOP) process.on(s, onStopSignal);
@@ -172,6 +174,7 @@ export async function fetchFromMirrors(
   sha256: string,
   opts: FetchOptions & { onMirrorFailed?: (f: MirrorFailure) => void } = {},
 ): Promise<string> {
+  checkReplaceable(dest); // said once, not once per mirror
   const failures: MirrorFailure[] = [];
   for (const mirror of mirrors) {
     try {

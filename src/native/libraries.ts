@@ -165,7 +165,8 @@ export function run(
     child.stderr.on('data', take);
     child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? done(undefined) : fail(err)));
     child.on('close', (code) => {
-      if (opts.log) writeFileSync(opts.log, output);
+      // Atomically, by the write policy: a FIFO or device named like the log is refused, not written into.
+      if (opts.log) writeFileAtomic(opts.log, output);
       done({ code, output });
     });
   });

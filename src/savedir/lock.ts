@@ -8,7 +8,7 @@
 import { existsSync, linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../errors';
+import { UserError, errorMessage } from '../errors';
 import { LOCK_FILE } from './files';
 import { describeFsError, processAlive, readRegularFile, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
 
@@ -74,18 +74,23 @@ export function pidNowRuns(owner: LockOwner): { ours: true } | { ours: false; co
 /** A lock is a line of JSON; anything larger is not one of ours. */
 const MAX_LOCK_BYTES = 64 << 10;
 
-function readOwner(file: string): LockOwner | undefined | 'unreadable' {
+/** Not a lock of ours, and why (a FIFO, too large, not our JSON): said, never waited on. */
+interface NotALock {
+  why: string;
+}
+
+function readOwner(file: string): LockOwner | undefined | NotALock {
   let text: string;
   try {
     text = readRegularFile(file, { maxBytes: MAX_LOCK_BYTES }).toString('utf8');
-  } catch {
-    return existsSync(file) ? 'unreadable' : undefined;
+  } catch (err) {
+    return existsSync(file) ? { why: errorMessage(err).replace(`${file}: `, '') } : undefined;
   }
   try {
     const parsed = LockSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : 'unreadable';
+    return parsed.success ? parsed.data : { why: 'not the JSON of a lock' };
   } catch {
-    return 'unreadable';
+    return { why: 'not JSON' };
   }
 }
 
@@ -100,7 +105,7 @@ function removeStale(file: string, stale: LockOwner): void {
     return; // someone else moved it first
   }
   const moved = readOwner(aside);
-  if (typeof moved === 'object' && moved.pid === stale.pid && moved.startedAt === stale.startedAt) {
+  if (typeof moved === 'object' && 'pid' in moved && moved.pid === stale.pid && moved.startedAt === stale.startedAt) {
     rmSync(aside, { force: true });
     return;
   }
@@ -141,9 +146,9 @@ export function acquireLock(
     }
     const owner = readOwner(file);
     if (owner === undefined) continue; // released meanwhile: try again
-    if (owner === 'unreadable') {
+    if ('why' in owner) {
       throw new UserError(
-        `${option} ${dir}: ${file} is not an mnist-deep lock; if no run uses this folder, delete that file`,
+        `${option} ${dir}: ${file} is not an mnist-deep lock (${owner.why}); if no run uses this folder, delete that file`,
       );
     }
     if (owner.host !== me.host) {
@@ -172,7 +177,7 @@ function makeLock(
     held = false;
     process.off('exit', release);
     const owner = readOwner(file);
-    if (typeof owner === 'object' && owner.pid === me.pid && owner.startedAt === me.startedAt)
+    if (typeof owner === 'object' && 'pid' in owner && owner.pid === me.pid && owner.startedAt === me.startedAt)
       rmSync(file, { force: true });
   };
   // Also on process.exit (a second Ctrl-C): the lock never outlives its run.

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +10,7 @@ import { DATASETS } from '../../src/data/datasets';
 import { UserError } from '../../src/errors';
 import { serveBytes, startServer } from '../helpers/http';
 import { imagesIdx, tempDir } from '../helpers/fixtures';
+import { makeFifo } from '../helpers/special';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const good = gzipSync(imagesIdx(5));
@@ -124,6 +125,17 @@ describe('downloader', () => {
     // The write stream opens its file asynchronously: give a late open the time to show.
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(leftovers(dir), []);
+  });
+
+  it('never replaces a FIFO named like the file (the write policy)', async () => {
+    const dir = join(tmp.dir, 'fifo');
+    mkdirSync(dir);
+    makeFifo(join(dir, 'f.gz'));
+    await assert.rejects(
+      fetchFromMirrors([`${srv.base}/good/`], 'f.gz', join(dir, 'f.gz'), goodSha),
+      /f\.gz: is a FIFO \(named pipe\); refusing to replace it/,
+    );
+    assert.ok(lstatSync(join(dir, 'f.gz')).isFIFO());
   });
 
   it('lists every mirror and its reason when all fail', async () => {
