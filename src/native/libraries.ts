@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { readTextFile, resolveInside, writeFileAtomic } from '../fsutil';
+import { isInside, readTextFile, resolveInside, writeFileAtomic } from '../fsutil';
 import {
   DEFAULT_TF_VERSION,
   LIBRARIES,
@@ -73,8 +73,10 @@ export async function ensureLibraries(
     throw new UserError(
       `--tf-version ${version}: no pinned wheel for it (pinned: ${Object.keys(PINNED_WHEELS).join(', ')}); pass --wheel FILE or --tensorflow-dir DIR to use another version`,
     );
-  // librariesDir(version), checked by the write policy: it is removed and replaced below.
-  const dir = resolveInside(cacheRoot(), basename(librariesDir(version)), `TensorFlow ${version}`, 'the cache');
+  // librariesDir(version) must lie inside the cache: it is removed and replaced below. Checked by name only
+  // (the version is x.y.z): a link there (a cache moved to another disk) is used, and replacing it removes the link.
+  const dir = librariesDir(version);
+  if (!isInside(cacheRoot(), dir)) throw new UserError(`TensorFlow ${version}: ${dir} is outside the cache; refused`);
   const existing = readManifest(dir);
   if (existing) {
     say(`TensorFlow ${version} libraries: already in ${dir}`);

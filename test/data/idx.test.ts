@@ -98,7 +98,7 @@ describe('IDX parser', () => {
     mkdirSync(d);
     assertUserError(() => readImages(d), d, /is a directory/);
     const m = join(tmp.dir, 'missing.gz');
-    assertUserError(() => readImages(m), m, /no such file/);
+    assertUserError(() => readImages(m), m, /not found/);
   });
 
   it('rejects an unreadable file', { skip: process.getuid?.() === 0 ? 'root can read any file' : false }, () => {
