@@ -153,7 +153,7 @@ export function buildProgram(): Command {
     .option('--overwrite', "start afresh in a --save-dir that holds another run's checkpoint or model, replacing them")
     .option(
       '--threads <n>',
-      'data-parallel training threads (default: cores, up to 4, for the cnn on wasm/cpu; else 1)',
+      "training threads: data-parallel on wasm/cpu (default: cores, up to 4, for the cnn), TensorFlow's own on the graph engine (default: cores)",
       positiveInt,
     )
     .option(

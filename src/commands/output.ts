@@ -22,8 +22,12 @@ export class Output {
     return this.json ? process.stderr : process.stdout;
   }
 
-  /** A line of the command's human output (stdout, or stderr with --json). */
+  /**
+   * A line of the command's human output: stdout; with --json, stderr, and nothing at all when
+   * stderr is a terminal (a person asked for JSON; logs and pipes still get the text).
+   */
   say(line: string): void {
+    if (this.json && process.stderr.isTTY) return;
     this.status.print(this.humanStream, line);
   }
 

@@ -108,7 +108,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
       label: names[p.class],
       probability: p.probability,
     }));
-    out.emit({ file: input.file, predictions });
+    out.emit({ file: input.file, predictions, polarity: scored.polarity });
     const shown = predictions.map((p) => `${p.label} ${p.probability.toFixed(3)}`).join(' | ');
     out.say(`${input.file}: ${shown}${garments ? '' : ` (read as ${scored.polarity})`}`);
   }

@@ -57,6 +57,34 @@ export function flattenSettings(value: unknown, prefix = ''): Array<[string, str
   );
 }
 
+/** How report.html names the settings of metadata.json (flattened keys); others are spelled out from their key. */
+const SETTING_LABELS: Readonly<Record<string, string>> = {
+  dataset: 'data set',
+  'hyperParameters.steps': 'steps (planned)',
+  'hyperParameters.learningRateDecay.steps': 'learning-rate decay: steps',
+  'hyperParameters.learningRateDecay.finalFraction': 'learning-rate decay: final fraction',
+  'hyperParameters.validationSize': 'validation images',
+  steps: 'steps trained',
+  seconds: 'training time (s)',
+  examplesPerSec: 'examples per second',
+  'versions.mnistDeep': 'mnist-deep version',
+  'versions.tfjs': 'TensorFlow.js version',
+  'versions.node': 'Node.js version',
+  savedAt: 'saved at',
+  logdir: 'TensorBoard log folder',
+};
+
+/** `hyperParameters.batchSize` → "batch size": the label a person reads. */
+export function settingLabel(key: string): string {
+  const known = SETTING_LABELS[key];
+  if (known) return known;
+  return key
+    .split('.')
+    .filter((part) => part !== 'hyperParameters')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase())
+    .join(': ');
+}
+
 export interface RankedWrong {
   index: number;
   label: number;
@@ -109,8 +137,12 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportData> {
   const steps = typeof metadata?.steps === 'number' ? `, ${metadata.steps} steps` : '';
   return {
     title: `mnist-deep report: ${model} on ${inputs.dataset}${steps}`,
-    settings: [...flattenSettings(metadata ?? {}), ...(inputs.extraSettings ?? [])],
+    settings: [
+      ...flattenSettings(metadata ?? {}).map(([k, v]): [string, string] => [settingLabel(k), v]),
+      ...(inputs.extraSettings ?? []),
+    ],
     curve: readStepLog(inputs.runDir),
+    ...(typeof metadata?.steps === 'number' && { steps: metadata.steps }),
     classNames: DATASETS[inputs.dataset].classNames,
     test: {
       accuracy: evaluation.accuracy,

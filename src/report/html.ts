@@ -21,6 +21,8 @@ export interface ReportData {
   /** [name, value] rows: model, recipe, data set, steps, backend, time, versions… */
   settings: Array<[string, string]>;
   curve: StepLog;
+  /** The run's steps: the curves' axis covers the whole run, not only its last logged step. */
+  steps?: number;
   classNames: readonly string[];
   test: { accuracy: number; examples: number; confusion: number[][]; perClass: number[] };
   wrong: WrongExample[];
@@ -51,6 +53,7 @@ function curves(data: ReportData): string {
   const loss = lineChart({
     title: 'Training loss',
     xLabel: 'step',
+    xMax: data.steps,
     yLabel: 'loss (log scale)',
     logY: true,
     series: [
@@ -60,6 +63,7 @@ function curves(data: ReportData): string {
   const accuracy = lineChart({
     title: 'Accuracy',
     xLabel: 'step',
+    xMax: data.steps,
     yLabel: 'accuracy',
     yRange: [0, 1],
     series: [
@@ -93,6 +97,23 @@ function wrongGallery(data: ReportData): string {
   return `<p class="note">The ${data.wrong.length} test images (of ${data.wrongCount} wrong) that the model gets wrong with the highest confidence, as the model sees them (28x28, bright on black).</p>\n<div class="wrong">${tiles.join('\n')}</div>`;
 }
 
+/**
+ * Per-class accuracy on an axis that starts near the worst class (a 0-1 axis makes 0.971 and
+ * 0.995 look alike); the axis label says where it starts.
+ */
+function perClassChart(data: ReportData, labels: string[]): string {
+  const finite = data.test.perClass.filter(Number.isFinite);
+  const worst = finite.length ? Math.min(...finite) : 0;
+  const lo = Math.max(0, Math.floor((worst - 0.01) * 20) / 20);
+  return barChart({
+    title: 'Accuracy per true class (recall)',
+    labels,
+    values: data.test.perClass,
+    xLabel: lo > 0 ? `accuracy (axis from ${lo.toFixed(2)})` : 'accuracy',
+    range: [lo, 1],
+  });
+}
+
 export function renderReport(data: ReportData): string {
   const names = data.classNames;
   const labels = names.map((n, i) => (n === String(i) ? n : `${i} ${n}`));
@@ -115,7 +136,7 @@ export function renderReport(data: ReportData): string {
 ${curves(data)}
 <h2>Per class</h2>
 <div class="row">
-${barChart({ title: 'Accuracy per true class (recall)', labels, values: data.test.perClass, xLabel: 'accuracy' })}
+${perClassChart(data, labels)}
 ${heatMap({ title: 'Confusion matrix (test set)', labels, matrix: data.test.confusion })}
 </div>
 <h2>Most confidently wrong</h2>

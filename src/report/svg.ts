@@ -57,6 +57,8 @@ export interface LineChartOptions {
   logY?: boolean;
   /** Fixed y range (e.g. [0, 1] for accuracies); otherwise the data's. */
   yRange?: [number, number];
+  /** The x axis reaches at least this far (a run's last step, beyond its last logged one). */
+  xMax?: number;
 }
 
 const MARGIN = { left: 64, right: 16, top: 52, bottom: 46 };
@@ -69,7 +71,7 @@ export function lineChart(o: LineChartOptions): string {
   const all = o.series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y) && (!o.logY || y > 0));
   const xs = all.map(([x]) => x);
   let xLo = Math.min(0, ...xs);
-  let xHi = Math.max(1, ...xs);
+  let xHi = Math.max(1, o.xMax ?? 1, ...xs);
   if (xHi === xLo) xHi = xLo + 1;
   let [yLo, yHi] = o.yRange ?? [Math.min(...all.map(([, y]) => y)), Math.max(...all.map(([, y]) => y))];
   if (!all.length && !o.yRange) [yLo, yHi] = o.logY ? [0.1, 1] : [0, 1];
@@ -165,6 +167,8 @@ export interface BarChartOptions {
   values: number[];
   xLabel: string;
   width?: number;
+  /** The axis's span (default [0, 1]); bars start at its low end. */
+  range?: [number, number];
 }
 
 /** Horizontal bars on a 0-1 scale, the value written at the end of each. */
@@ -182,8 +186,10 @@ export function barChart(o: BarChartOptions): string {
   );
   parts.push(`<title>${escapeXml(o.title)}</title>`);
   parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(o.title)}</text>`);
-  for (const t of linearTicks(0, 1)) {
-    const x = (left + t * plotW).toFixed(1);
+  const [lo, hi] = o.range ?? [0, 1];
+  const at = (v: number) => (Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo);
+  for (const t of linearTicks(lo, hi)) {
+    const x = (left + at(t) * plotW).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${top}" y2="${top + o.labels.length * rowH}" class="grid"/>`);
     parts.push(
       `<text x="${x}" y="${top + o.labels.length * rowH + 16}" text-anchor="middle" class="tick">${fmt(t)}</text>`,
@@ -194,7 +200,7 @@ export function barChart(o: BarChartOptions): string {
     const v = o.values[i];
     parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end" class="tick">${escapeXml(label)}</text>`);
     if (Number.isFinite(v)) {
-      const w = Math.max(0, Math.min(1, v)) * plotW;
+      const w = at(v) * plotW;
       parts.push(
         `<rect x="${left}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" class="bar"><title>${escapeXml(`${label}: ${v.toFixed(4)}`)}</title></rect>`,
       );

@@ -104,7 +104,8 @@ describe('predict', () => {
     );
     let right = 0;
     for (const line of lines) {
-      assert.deepEqual(Object.keys(line), ['file', 'predictions']);
+      assert.deepEqual(Object.keys(line), ['file', 'predictions', 'polarity']);
+      assert.match(line.polarity, /^(dark-on-light|light-on-dark)$/);
       assert.equal(line.predictions.length, 3);
       for (const p of line.predictions) {
         assert.deepEqual(Object.keys(p), ['class', 'label', 'probability']);

@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'puppeteer-core';
 import { renderReport } from '../../src/report/html';
-import { flattenSettings } from '../../src/report/build';
+import { flattenSettings, settingLabel } from '../../src/report/build';
 import { STEP_LOG_FILE, appendStepLog, readStepLog, startStepLog } from '../../src/report/steplog';
-import { linearTicks, logTicks } from '../../src/report/svg';
+import { barChart, lineChart, linearTicks, logTicks } from '../../src/report/svg';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
 import { runCli } from '../helpers/cli';
 import { mnistDataDir } from '../helpers/digits';
@@ -56,6 +56,42 @@ describe('report pieces', () => {
     });
     startStepLog(dir, 0);
     assert.equal(readFileSync(join(dir, STEP_LOG_FILE), 'utf8'), '');
+  });
+
+  it('settings get the words a person reads, not their keys', () => {
+    assert.equal(settingLabel('hyperParameters.batchSize'), 'batch size');
+    assert.equal(
+      settingLabel('hyperParameters.learningRateDecay.finalFraction'),
+      'learning-rate decay: final fraction',
+    );
+    assert.equal(settingLabel('versions.tfjs'), 'TensorFlow.js version');
+    assert.equal(settingLabel('someNewThing.innerKey'), 'some new thing: inner key');
+  });
+
+  it("per-class bars use the axis they are given; curves reach the run's last step", () => {
+    const bars = barChart({ title: 't', labels: ['a', 'b'], values: [0.95, 1], xLabel: 'x', range: [0.9, 1] });
+    const widths = [...bars.matchAll(/<rect [^>]*width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    assert.ok(Math.abs(widths[0] / widths[1] - 0.5) < 0.01, `0.95 on [0.9, 1] is half a bar: ${widths.join(', ')}`);
+    const curve = (xMax?: number) =>
+      lineChart({
+        title: 't',
+        xLabel: 's',
+        yLabel: 'l',
+        xMax,
+        series: [
+          {
+            name: 'l',
+            color: '#000',
+            style: 'line',
+            points: [
+              [0, 1],
+              [500, 0.5],
+            ],
+          },
+        ],
+      });
+    assert.ok(!/class="tick">600</.test(curve()));
+    assert.ok(/class="tick">600</.test(curve(600)), 'a 600-step run logged to step 500 has its axis to 600');
   });
 
   it('settings are flattened, and every text is escaped', () => {
@@ -127,7 +163,7 @@ describe('report from real runs', () => {
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no network address in the page');
     const meta = JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8'));
     assert.ok(html.includes(`<strong id="test-accuracy">${meta.testAccuracy.toFixed(4)}</strong>`));
-    for (const setting of ['model', 'softmax', 'hyperParameters.learningRate', 'versions.tfjs'])
+    for (const setting of ['model', 'softmax', 'learning rate', 'TensorFlow.js version', 'steps trained'])
       assert.ok(html.includes(`<td>${setting}</td>`), setting);
   });
 
