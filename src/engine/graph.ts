@@ -25,7 +25,7 @@ import {
   loadGraphApi,
 } from '../native/graph-api';
 import { slotCount } from '../optim';
-import { GraphVariable } from './graph/builder';
+import { feedsFrom, flatSize } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
@@ -34,21 +34,6 @@ import { EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine 
 /** Why the graph engine cannot run here (undefined: it can). */
 export function graphEngineUnavailable(): string | undefined {
   return loadGraphApi().why;
-}
-
-function flatSize(vars: GraphVariable[]): number {
-  return vars.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
-}
-
-/** Feeds for `vars` from one flat array in their order. */
-function feedsFrom(vars: GraphVariable[], flat: Float32Array): [Output, TensorValue][] {
-  let offset = 0;
-  return vars.map((v) => {
-    const size = v.shape.reduce((a, b) => a * b, 1);
-    const part = flat.slice(offset, offset + size);
-    offset += size;
-    return [v.value, [DT.float, v.shape, part]];
-  });
 }
 
 function concat(parts: TensorData[], size: number): Float32Array {

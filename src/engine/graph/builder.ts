@@ -122,3 +122,20 @@ export class GraphBuilder {
 
 /** The float op helpers used by the layers and the optimizer. */
 export const f32: Attr = ['T', 'type', DT.float];
+
+const elements = (v: GraphVariable) => v.shape.reduce((a, b) => a * b, 1);
+
+/** How many floats `vars` hold together (their length as one flat array). */
+export function flatSize(vars: GraphVariable[]): number {
+  return vars.reduce((n, v) => n + elements(v), 0);
+}
+
+/** Feeds for the assignments of `vars` from one flat array in their order (a checkpoint's, or the model's). */
+export function feedsFrom(vars: GraphVariable[], flat: Float32Array): [Output, TensorValue][] {
+  let offset = 0;
+  return vars.map((v) => {
+    const part = flat.slice(offset, offset + elements(v));
+    offset += part.length;
+    return [v.value, [DT.float, v.shape, part]];
+  });
+}

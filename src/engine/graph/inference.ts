@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { IMAGE_SIZE } from '../../data/shapes';
 import { DT, GraphApi, Output, SessionHandle, TensorData, loadGraphApi } from '../../native/graph-api';
 import { getFlatWeights, trainableVariables } from '../replica';
-import { GraphBuilder, f32 } from './builder';
+import { GraphBuilder, f32, feedsFrom } from './builder';
 import { forward } from './layers';
 import { threadConfig } from './threads';
 
@@ -51,14 +51,7 @@ export class GraphInference {
     const probabilities = g.op('Softmax', [logits], [f32]);
     const cores = availableParallelism();
     const session = api.session(g.graph, threadConfig(cores, cores));
-    const values = getFlatWeights(trainableVariables(model));
-    let offset = 0;
-    const feeds = weights.map((w) => {
-      const size = w.shape.reduce((a, b) => a * b, 1);
-      const part = values.slice(offset, offset + size);
-      offset += size;
-      return [w.value, [DT.float, w.shape, part]] as const;
-    });
+    const feeds = feedsFrom(weights, getFlatWeights(trainableVariables(model)));
     await api.run(
       session,
       feeds,
