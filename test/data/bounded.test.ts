@@ -1,7 +1,8 @@
 /**
  * Only regular files of bounded size are read, and only what the user named is
  * used: special files, gzip bombs, endless mirrors, links out of a model folder
- * and a mistyped --data-dir, through the real CLI.
+ * and a mistyped --data-dir, through the CLI's main() in-process; special files through
+ * the real CLI, so that a regression hangs a child with a timeout, not the suite.
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { startServer } from '../helpers/http';
 
@@ -18,7 +20,7 @@ const data = join(tmp.dir, 'data');
 const model = join(tmp.dir, 'model');
 before(async () => {
   writeDataset(data, 200, 40);
-  const r = await runCli(
+  const r = await runInProcess(
     ['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '40', '--steps', '5', '--save-dir', model],
     { cwd: tmp.dir },
   );
@@ -85,7 +87,7 @@ describe('gzip inflation stops at the size the IDX header describes', () => {
     bomb.writeUInt32BE(2049, 0);
     bomb.writeUInt32BE(40, 4);
     const dir = dataWith('bomb', 't10k-labels-idx1-ubyte.gz', (p) => writeFileSync(p, gzipSync(bomb)));
-    const r = await runCli(['download', '--data-dir', dir], { cwd: tmp.dir });
+    const r = await runInProcess(['download', '--data-dir', dir], { cwd: tmp.dir });
     assert.match(
       errorLine(r.stderr),
       /t10k-labels-idx1-ubyte\.gz: inflates to more than the 48 bytes its header describes/,
@@ -96,7 +98,7 @@ describe('gzip inflation stops at the size the IDX header describes', () => {
     const header = Buffer.alloc(16);
     [2051, 2_000_000_000, 28, 28].forEach((v, i) => header.writeUInt32BE(v, i * 4));
     const dir = dataWith('huge', 'train-images-idx3-ubyte.gz', (p) => writeFileSync(p, gzipSync(header)));
-    const r = await runCli(['download', '--data-dir', dir], { cwd: tmp.dir });
+    const r = await runInProcess(['download', '--data-dir', dir], { cwd: tmp.dir });
     assert.match(
       errorLine(r.stderr),
       /train-images-idx3-ubyte\.gz: its header describes \d+ bytes, more than any data set of up to 1000000 images/,
@@ -122,7 +124,7 @@ describe('downloads stop at the published size', () => {
     });
     try {
       const dir = join(tmp.dir, 'dl');
-      const r = await runCli(
+      const r = await runInProcess(
         ['download', '--data-dir', dir, '--mirror', `${srv.base}/endless/`, '--mirror', `${srv.base}/huge/`],
         { cwd: tmp.dir },
       );
@@ -144,7 +146,7 @@ describe('model folders are only what is inside them', () => {
       rmSync(join(d, 'weights.bin'));
       symlinkSync(outside, join(d, 'weights.bin'));
     });
-    const r = await runCli(['eval', '--model-dir', w, '--data-dir', data], { cwd: tmp.dir });
+    const r = await runInProcess(['eval', '--model-dir', w, '--data-dir', data], { cwd: tmp.dir });
     assert.match(
       errorLine(r.stderr),
       /link-weights\/model\.json: "weights\.bin" is a link to .*outside\.bin, outside the model folder; refused/,
@@ -153,7 +155,7 @@ describe('model folders are only what is inside them', () => {
       rmSync(join(d, 'model.json'));
       symlinkSync(join(model, 'model.json'), join(d, 'model.json'));
     });
-    const r2 = await runCli(['eval', '--model-dir', j, '--data-dir', data], { cwd: tmp.dir });
+    const r2 = await runInProcess(['eval', '--model-dir', j, '--data-dir', data], { cwd: tmp.dir });
     assert.match(
       errorLine(r2.stderr),
       /link-json\/model\.json: "model\.json" is a link to .*\/model\/model\.json, outside the model folder; refused/,
@@ -168,12 +170,12 @@ describe('an explicit --data-dir must hold the data', () => {
       ['train', '--model', 'softmax', '--save-dir', join(tmp.dir, 'unused')],
       ['eval', '--model-dir', model],
     ]) {
-      const r = await runCli([...args, '--data-dir', typo], { cwd: tmp.dir });
+      const r = await runInProcess([...args, '--data-dir', typo], { cwd: tmp.dir });
       assert.equal(r.code, 1);
       assert.equal(errorLine(r.stderr), `mnist-deep: error: --data-dir ${typo}: no such folder`);
     }
     const partial = dataWith('partial', 't10k-labels-idx1-ubyte.gz', () => undefined);
-    const r = await runCli(['eval', '--model-dir', model, '--data-dir', partial], { cwd: tmp.dir });
+    const r = await runInProcess(['eval', '--model-dir', model, '--data-dir', partial], { cwd: tmp.dir });
     assert.equal(
       errorLine(r.stderr),
       `mnist-deep: error: --data-dir ${partial}: the mnist files t10k-labels-idx1-ubyte are not there (.gz or raw); download them with \`npx mnist-deep download --dataset mnist --data-dir ${partial}\``,
@@ -182,7 +184,7 @@ describe('an explicit --data-dir must hold the data', () => {
   });
 
   it('train and eval name the folder their data came from', async () => {
-    const t = await runCli(
+    const t = await runInProcess(
       [
         'train',
         '--model',
@@ -202,7 +204,7 @@ describe('an explicit --data-dir must hold the data', () => {
       t.stdout,
       /^training softmax \(seed recipe\) on mnist \(160 train \/ 40 validation \/ 40 test\) from data$/m,
     );
-    const e = await runCli(['eval', '--model-dir', model, '--data-dir', data], { cwd: tmp.dir });
+    const e = await runInProcess(['eval', '--model-dir', model, '--data-dir', data], { cwd: tmp.dir });
     assert.match(e.stdout, /on mnist test set from data \(40 images\)/);
   });
 });
