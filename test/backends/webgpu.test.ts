@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { probeWebGpu } from '../../src/backends/webgpu';
-import { BIN, runCli } from '../helpers/cli';
+import { BIN, runCli, jsonLines } from '../helpers/cli';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { webGpuForTests } from '../helpers/webgpu';
 
@@ -182,10 +182,7 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
       { cwd: tmp.dir, env: target.env },
     );
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const events = jsonLines(r.stdout);
     const logged = events.filter((e) => e.event === 'step');
     assert.ok(
       logged[logged.length - 1].loss < logged[0].loss,

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { runCli, spawnCli } from '../helpers/cli';
+import { runCli, spawnCli, jsonLines } from '../helpers/cli';
 import { imagesIdx, tempDir, writeDataset } from '../helpers/fixtures';
 import { startServer } from '../helpers/http';
 
@@ -28,10 +28,7 @@ const common = [
 ];
 const STEPS = 80;
 const stepLosses = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
+  jsonLines(stdout)
     .filter((e) => e.event === 'step')
     .map((e) => [e.step, e.loss] as [number, number]);
 

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, CliResult, runCli } from '../helpers/cli';
+import { BIN, CliResult, runCli, jsonLines } from '../helpers/cli';
 import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 import { tempDir } from '../helpers/fixtures';
 import { isRoot, makeFifo } from '../helpers/special';
@@ -94,10 +94,7 @@ describe('predict', () => {
   it('classifies real MNIST digits drawn as PNG/JPEG pictures (a folder), one JSON line each', async () => {
     const r = await runCli(['predict', digits, '--model-dir', model, '--json'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r.stdout);
     assert.deepEqual(
       lines.map((l) => l.file),
       [...truth.keys()].sort(),
@@ -139,10 +136,7 @@ describe('predict', () => {
       cwd: tmp.dir,
     });
     assert.equal(r.code, 1);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r.stdout);
     assert.equal(lines.length, 7);
     assert.equal(lines[1].file, good);
     assert.equal(lines[1].predictions[0].class, labels.labels[3]);
@@ -198,10 +192,7 @@ describe('predict', () => {
     const r = await runCliAs(['predict', locked, good, '--model-dir', model, '--json'], { cwd: '/', ...asNobody });
     chmodSync(locked, 0o755);
     assert.equal(r.code, 1, r.stderr);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = jsonLines(r.stdout);
     assert.deepEqual(lines[0], { file: locked, error: 'cannot list this folder: permission denied' });
     assert.equal(lines[1].file, good);
     assert.equal(lines[1].predictions.length, 3);

@@ -5,16 +5,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DATASETS } from '../../src/data/datasets';
 import { installedNpmSource } from '../../src/data/files';
-import { runCli } from '../helpers/cli';
+import { runCli, jsonLines } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
 after(tmp.cleanup);
-const jsonLines = (s: string) =>
-  s
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 const present = installedNpmSource(DATASETS.mnist.npmPackage!) !== undefined;
 
 describe(
@@ -25,7 +20,7 @@ describe(
       const save = join(tmp.dir, 'softmax');
       const r = await runCli(['train', '--model', 'softmax', '--save-dir', save, '--json'], { cwd: tmp.dir });
       assert.equal(r.code, 0, r.stderr);
-      const result = jsonLines(r.stdout).pop();
+      const result = jsonLines(r.stdout).slice(-1)[0];
       assert.equal(result.steps, 1000);
       assert.ok(result.testAccuracy >= 0.91, `test accuracy ${result.testAccuracy}`);
       assert.match(
@@ -58,7 +53,7 @@ describe(
       const losses = events.filter((e) => e.event === 'step').map((e) => e.loss as number);
       assert.equal(losses.length, 3);
       assert.ok(losses[2] < losses[0] / 2, `losses ${losses.join(', ')}`);
-      const result = events.pop();
+      const result = events[events.length - 1];
       assert.ok(result.testAccuracy > 0.5, `test accuracy ${result.testAccuracy}`);
     });
   },

@@ -2,19 +2,13 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../helpers/cli';
+import { runCli, jsonLines } from '../helpers/cli';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
 const data = join(tmp.dir, 'data');
 before(() => writeDataset(data, 500, 150));
 after(tmp.cleanup);
-
-const jsonLines = (s: string) =>
-  s
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 
 describe('train and eval commands', () => {
   it('softmax: trains, saves, and eval reproduces the test accuracy', async () => {

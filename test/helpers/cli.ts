@@ -55,3 +55,27 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   };
   return { child, done, waitFor, stdoutText: () => stdout, stderrText: () => stderr };
 }
+
+/** The fields tests read from `--json` lines (train steps and results, evaluations, predictions). */
+export interface JsonLine {
+  [field: string]: unknown;
+  event: string;
+  model: string;
+  step: number;
+  steps: number;
+  loss: number;
+  backend: string;
+  saveDir: string;
+  testAccuracy: number;
+  error: string;
+  file: string;
+  polarity: string;
+  predictions: { class: number; label: string; probability: number }[];
+}
+
+/** The objects of `--json` output: one JSON value per line. */
+export const jsonLines = (stdout: string): JsonLine[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JsonLine);
