@@ -4,6 +4,7 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, CliResult, runCli, jsonLines } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
 import { tempDir } from '../helpers/fixtures';
 import { isRoot, makeFifo } from '../helpers/special';
@@ -82,7 +83,7 @@ function writeBadFiles(): void {
 before(async () => {
   writeDigits();
   writeBadFiles();
-  const r = await runCli(
+  const r = await runInProcess(
     ['train', '--model', 'softmax', '--data-dir', mnistDataDir(), '--steps', '300', '--save-dir', model],
     { cwd: tmp.dir },
   );
@@ -92,7 +93,7 @@ after(tmp.cleanup);
 
 describe('predict', () => {
   it('classifies real MNIST digits drawn as PNG/JPEG pictures (a folder), one JSON line each', async () => {
-    const r = await runCli(['predict', digits, '--model-dir', model, '--json'], { cwd: tmp.dir });
+    const r = await runInProcess(['predict', digits, '--model-dir', model, '--json'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     const lines = jsonLines(r.stdout);
     assert.deepEqual(
@@ -121,7 +122,7 @@ describe('predict', () => {
 
   it('human output: the top classes and the polarity read, per file', async () => {
     const file = join(digits, 'd00.png');
-    const r = await runCli(['predict', file, '--model-dir', model, '--top', '2'], { cwd: tmp.dir });
+    const r = await runInProcess(['predict', file, '--model-dir', model, '--top', '2'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${file}: 7 0\\.\\d{3} \\| \\d 0\\.\\d{3} \\(read as dark-on-light\\)\\n$`));
     assert.equal(ours(r.stderr), '');
@@ -132,7 +133,7 @@ describe('predict', () => {
     const files = ['text.png', 'truncated.png', 'empty.png', 'huge.png', 'blank.png', 'missing.png'].map((f) =>
       join(bad, f),
     );
-    const r = await runCli(['predict', files[0], good, ...files.slice(1), '--model-dir', model, '--json'], {
+    const r = await runInProcess(['predict', files[0], good, ...files.slice(1), '--model-dir', model, '--json'], {
       cwd: tmp.dir,
     });
     assert.equal(r.code, 1);
@@ -176,7 +177,7 @@ describe('predict', () => {
     assert.ok(r.stdout.includes('a\\e]0;pwned\\x07\\e[2J\\nforged: 7 1.000 | 1 0.000.png: 7 '), r.stdout);
     assert.match(ours(r.stderr), /pipe\.png: is a FIFO \(named pipe\), expected a regular file/);
     // --json carries the name as it is, JSON-escaped.
-    const j = await runCli(['predict', join(dir, name), '--model-dir', model, '--json'], { cwd: tmp.dir });
+    const j = await runInProcess(['predict', join(dir, name), '--model-dir', model, '--json'], { cwd: tmp.dir });
     assert.equal(JSON.parse(j.stdout).file, join(dir, name));
   });
 
@@ -209,7 +210,7 @@ describe('predict', () => {
     const modelJson = JSON.parse(readFileSync(join(fashion, 'model.json'), 'utf8'));
     if (modelJson.userDefinedMetadata) modelJson.userDefinedMetadata.dataset = 'fashion-mnist';
     writeFileSync(join(fashion, 'model.json'), JSON.stringify(modelJson));
-    const r = await runCli(['predict', join(digits, 'd02.png'), '--model-dir', fashion, '--top', '10'], {
+    const r = await runInProcess(['predict', join(digits, 'd02.png'), '--model-dir', fashion, '--top', '10'], {
       cwd: tmp.dir,
     });
     assert.equal(r.code, 0, r.stderr);
@@ -218,10 +219,10 @@ describe('predict', () => {
   });
 
   it('bad options and model folders: one error line', async () => {
-    const top = await runCli(['predict', digits, '--model-dir', model, '--top', '11'], { cwd: tmp.dir });
+    const top = await runInProcess(['predict', digits, '--model-dir', model, '--top', '11'], { cwd: tmp.dir });
     assert.notEqual(top.code, 0);
     assert.match(top.stderr, /--top.*must be a whole number from 1 to 10/);
-    const missing = await runCli(['predict', digits, '--model-dir', join(tmp.dir, 'nope')], { cwd: tmp.dir });
+    const missing = await runInProcess(['predict', digits, '--model-dir', join(tmp.dir, 'nope')], { cwd: tmp.dir });
     assert.equal(missing.code, 1);
     assert.match(
       ours(missing.stderr),

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DATASETS } from '../../src/data/datasets';
 import { installedNpmSource } from '../../src/data/files';
-import { runCli, jsonLines } from '../helpers/cli';
+import { jsonLines } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -18,7 +19,7 @@ describe(
   () => {
     it("softmax with the tutorial's recipe reaches at least 91% test accuracy", async () => {
       const save = join(tmp.dir, 'softmax');
-      const r = await runCli(['train', '--model', 'softmax', '--save-dir', save, '--json'], { cwd: tmp.dir });
+      const r = await runInProcess(['train', '--model', 'softmax', '--save-dir', save, '--json'], { cwd: tmp.dir });
       assert.equal(r.code, 0, r.stderr);
       const result = jsonLines(r.stdout).slice(-1)[0];
       assert.equal(result.steps, 1000);
@@ -47,7 +48,7 @@ describe(
         save,
         '--json',
       ];
-      const r = await runCli(args, { cwd: tmp.dir });
+      const r = await runInProcess(args, { cwd: tmp.dir });
       assert.equal(r.code, 0, r.stderr);
       const events = jsonLines(r.stdout);
       const losses = events.filter((e) => e.event === 'step').map((e) => e.loss as number);

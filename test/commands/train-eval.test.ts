@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, jsonLines } from '../helpers/cli';
+import { jsonLines } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -13,7 +14,7 @@ after(tmp.cleanup);
 describe('train and eval commands', () => {
   it('softmax: trains, saves, and eval reproduces the test accuracy', async () => {
     const save = join(tmp.dir, 'softmax');
-    const r = await runCli(
+    const r = await runInProcess(
       [
         'train',
         '--model',
@@ -55,7 +56,7 @@ describe('train and eval commands', () => {
     assert.equal(meta.testAccuracy, result.testAccuracy);
     assert.equal(meta.versions.tfjs, '4.22.0');
 
-    const e = await runCli(['eval', '--model-dir', save, '--data-dir', data, '--json'], { cwd: tmp.dir });
+    const e = await runInProcess(['eval', '--model-dir', save, '--data-dir', data, '--json'], { cwd: tmp.dir });
     assert.equal(e.code, 0, e.stderr);
     const ev = JSON.parse(e.stdout);
     assert.equal(ev.testAccuracy, result.testAccuracy);
@@ -63,14 +64,14 @@ describe('train and eval commands', () => {
     assert.equal(ev.confusionMatrix.length, 10);
     assert.equal(ev.perClassAccuracy.length, 10);
 
-    const text = await runCli(['eval', '--model-dir', save, '--data-dir', data], { cwd: tmp.dir });
+    const text = await runInProcess(['eval', '--model-dir', save, '--data-dir', data], { cwd: tmp.dir });
     assert.match(text.stdout, new RegExp(`test accuracy ${result.testAccuracy.toFixed(4)}`));
     assert.match(text.stdout, /confusion matrix/);
   });
 
   it('cnn: trains a few steps on the default backend, saves, and eval scores it', async () => {
     const save = join(tmp.dir, 'cnn');
-    const r = await runCli(
+    const r = await runInProcess(
       [
         'train',
         '--data-dir',
@@ -90,7 +91,7 @@ describe('train and eval commands', () => {
     const printed = /test accuracy (\d\.\d{4})/.exec(r.stdout)?.[1];
     assert.ok(printed, r.stdout);
     assert.match(r.stdout, /step 0, training accuracy/);
-    const e = await runCli(['eval', '--model-dir', save, '--data-dir', data], { cwd: tmp.dir });
+    const e = await runInProcess(['eval', '--model-dir', save, '--data-dir', data], { cwd: tmp.dir });
     assert.equal(e.code, 0, e.stderr);
     assert.match(e.stdout, new RegExp(`test accuracy ${printed}`));
   });
@@ -113,7 +114,7 @@ describe('train and eval commands', () => {
       [['--data-dir', data, '--validation-size', '500'], /--validation-size 500 must be a whole number from 0 to 499/],
     ];
     for (const [args, pattern] of cases) {
-      const r = await runCli(['train', '--save-dir', join(tmp.dir, 'unused'), ...args], { cwd: tmp.dir });
+      const r = await runInProcess(['train', '--save-dir', join(tmp.dir, 'unused'), ...args], { cwd: tmp.dir });
       assert.notEqual(r.code, 0, args.join(' '));
       assert.match(r.stderr, pattern);
       assert.doesNotMatch(r.stderr, /\n\s+at /);
@@ -123,14 +124,18 @@ describe('train and eval commands', () => {
   it('refuses a --save-dir that is a file before training', async () => {
     const file = join(tmp.dir, 'a-file');
     writeFileSync(file, 'x');
-    const r = await runCli(['train', '--model', 'softmax', '--data-dir', data, '--save-dir', file], { cwd: tmp.dir });
+    const r = await runInProcess(['train', '--model', 'softmax', '--data-dir', data, '--save-dir', file], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--save-dir .*a-file: exists and is not a folder/);
     assert.doesNotMatch(r.stdout, /step 0/);
   });
 
   it('eval refuses a missing model folder', async () => {
-    const r = await runCli(['eval', '--model-dir', join(tmp.dir, 'missing'), '--data-dir', data], { cwd: tmp.dir });
+    const r = await runInProcess(['eval', '--model-dir', join(tmp.dir, 'missing'), '--data-dir', data], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -141,7 +146,7 @@ describe('train and eval commands', () => {
 
   it('no validation set: says so instead of NaN; an empty test set is refused before training', async () => {
     const save = join(tmp.dir, 'no-validation');
-    const r = await runCli(
+    const r = await runInProcess(
       ['train', '--model', 'softmax', '--data-dir', data, '--validation-size', '0', '--steps', '5', '--save-dir', save],
       { cwd: tmp.dir },
     );
@@ -151,7 +156,7 @@ describe('train and eval commands', () => {
     assert.equal(JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8')).validationAccuracy, null);
     const empty = join(tmp.dir, 'empty-test');
     writeDataset(empty, 200, 0);
-    const e = await runCli(
+    const e = await runInProcess(
       [
         'train',
         '--model',
@@ -173,7 +178,7 @@ describe('train and eval commands', () => {
       /^mnist-deep: error: \S+t10k-labels-idx1-ubyte(\.gz)?: the test set holds no images; nothing to evaluate$/m,
     );
     assert.doesNotMatch(e.stdout, /step|accuracy/);
-    const ev = await runCli(['eval', '--model-dir', save, '--data-dir', empty], { cwd: tmp.dir });
+    const ev = await runInProcess(['eval', '--model-dir', save, '--data-dir', empty], { cwd: tmp.dir });
     assert.equal(ev.code, 1, ev.stderr);
     assert.match(ev.stderr, /the test set holds no images/);
     assert.doesNotMatch(ev.stdout, /0\.0000/);

@@ -13,7 +13,7 @@ import { flattenSettings, settingLabel } from '../../src/report/build';
 import { STEP_LOG_FILE, appendStepLog, readStepLog, startStepLog } from '../../src/report/steplog';
 import { barChart, lineChart, linearTicks, logTicks } from '../../src/report/svg';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
-import { runCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { mnistDataDir } from '../helpers/digits';
 import { tempDir } from '../helpers/fixtures';
 
@@ -129,7 +129,7 @@ describe('report from real runs', () => {
   const evalReport = join(tmp.dir, 'eval-report.html');
 
   before(async () => {
-    const r = await runCli(
+    const r = await runInProcess(
       [
         'train',
         '--model',
@@ -168,7 +168,7 @@ describe('report from real runs', () => {
   });
 
   it('eval --report writes one for a saved model, and refuses a folder as the file', async () => {
-    const r = await runCli(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--report', evalReport], {
+    const r = await runInProcess(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--report', evalReport], {
       cwd: tmp.dir,
     });
     assert.equal(r.code, 0, r.stderr);
@@ -176,7 +176,7 @@ describe('report from real runs', () => {
     const html = readFileSync(evalReport, 'utf8');
     assert.equal((html.match(/<svg /g) ?? []).length, 4, 'the step log next to the model gives the curves');
     assert.ok(html.includes('<td>report: evaluated on backend</td>'));
-    const bad = await runCli(['eval', '--model-dir', save, '--report', tmp.dir], { cwd: tmp.dir });
+    const bad = await runInProcess(['eval', '--model-dir', save, '--report', tmp.dir], { cwd: tmp.dir });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /mnist-deep: error: --report .*: is a folder/);
   });
@@ -184,12 +184,14 @@ describe('report from real runs', () => {
   it('a resumed run continues the curve: each step once, the validation measured at each end', async () => {
     const dir = join(tmp.dir, 'resumed');
     const common = ['--log-every', '10', '--data-dir', mnistDataDir()];
-    const first = await runCli(
+    const first = await runInProcess(
       ['train', '--model', 'softmax', '--steps', '40', '--checkpoint-every', '20', '--save-dir', dir, ...common],
       { cwd: tmp.dir },
     );
     assert.equal(first.code, 0, first.stderr);
-    const second = await runCli(['train', '--resume', dir, '--steps', '60', '--log-every', '10'], { cwd: tmp.dir });
+    const second = await runInProcess(['train', '--resume', dir, '--steps', '60', '--log-every', '10'], {
+      cwd: tmp.dir,
+    });
     assert.equal(second.code, 0, second.stderr);
     const log = readStepLog(dir);
     assert.deepEqual(

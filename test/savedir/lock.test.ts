@@ -1,5 +1,6 @@
 /** The save dir's lock file is read by the read policy: a FIFO or a link to a device is refused at once. */
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -41,7 +42,7 @@ describe('a stale lock whose PID now runs another program', () => {
       stdio: 'ignore',
     });
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      await once(other, 'spawn');
       const dir = join(tmp.dir, 'reused');
       mkdirSync(dir);
       const hourAgo = new Date(Date.now() - 3600_000).toISOString();

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, spawnCli } from '../helpers/cli';
+import { spawnCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -42,7 +43,7 @@ describe('one owner per save dir', () => {
       [...softmax, '--save-dir', save, '--overwrite'],
       ['train', '--resume', save],
     ]) {
-      const second = await runCli(args, { cwd: tmp.dir });
+      const second = await runInProcess(args, { cwd: tmp.dir });
       assert.equal(second.code, 1, second.stderr);
       assert.match(
         oneLine(second.stderr)[0],
@@ -70,7 +71,7 @@ describe('one owner per save dir', () => {
       JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'mnist-deep train' }),
     );
     writeFileSync(join(save, `weights.bin.${pid}.abc123.tmp`), 'half-written');
-    const r = await runCli([...softmax, '--save-dir', save], { cwd: tmp.dir });
+    const r = await runInProcess([...softmax, '--save-dir', save], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
@@ -93,7 +94,7 @@ describe('one owner per save dir', () => {
       join(save, 'mnist-deep.lock'),
       JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: '2026-01-01T00:00:00.000Z', command: 'mnist-deep train' }),
     );
-    const r = await runCli([...softmax, '--save-dir', save], { cwd: tmp.dir });
+    const r = await runInProcess([...softmax, '--save-dir', save], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.match(
       oneLine(r.stderr)[0],
@@ -105,16 +106,16 @@ describe('one owner per save dir', () => {
 describe("a fresh run never replaces another run's files", () => {
   it('refuses a save dir holding a finished run unless --overwrite is given', async () => {
     const save = join(tmp.dir, 'done');
-    assert.equal((await runCli([...softmax, '--save-dir', save], { cwd: tmp.dir })).code, 0);
+    assert.equal((await runInProcess([...softmax, '--save-dir', save], { cwd: tmp.dir })).code, 0);
     const weights = readFileSync(join(save, 'weights.bin'));
-    const again = await runCli([...softmax, '--seed', '3', '--save-dir', save], { cwd: tmp.dir });
+    const again = await runInProcess([...softmax, '--seed', '3', '--save-dir', save], { cwd: tmp.dir });
     assert.equal(again.code, 1);
     assert.match(
       oneLine(again.stderr)[0],
       /--save-dir .*done already holds another run \(metadata\.json, model\.json, weights\.bin\); add --overwrite to replace it/,
     );
     assert.deepEqual(readFileSync(join(save, 'weights.bin')), weights);
-    const over = await runCli([...softmax, '--seed', '3', '--save-dir', save, '--overwrite'], { cwd: tmp.dir });
+    const over = await runInProcess([...softmax, '--seed', '3', '--save-dir', save, '--overwrite'], { cwd: tmp.dir });
     assert.equal(over.code, 0, over.stderr);
     assert.match(
       over.stderr,
@@ -131,7 +132,7 @@ describe("a fresh run never replaces another run's files", () => {
     await run.waitFor(/"step":1,/);
     run.child.kill('SIGINT');
     assert.equal((await run.done).code, 130);
-    const r = await runCli([...softmax, '--save-dir', save], { cwd: tmp.dir });
+    const r = await runInProcess([...softmax, '--save-dir', save], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.match(
       oneLine(r.stderr)[0],
@@ -141,7 +142,7 @@ describe("a fresh run never replaces another run's files", () => {
 
   it('refuses empty folder names instead of falling back to a default', async () => {
     for (const opt of ['--resume', '--save-dir', '--data-dir']) {
-      const r = await runCli(['train', opt, ''], { cwd: tmp.dir });
+      const r = await runInProcess(['train', opt, ''], { cwd: tmp.dir });
       assert.equal(r.code, 2, opt);
       assert.match(
         r.stderr,
@@ -154,7 +155,7 @@ describe("a fresh run never replaces another run's files", () => {
 
 describe('the save dir is tried before training', () => {
   it('refuses a name too long to create, before any training, leaving nothing', async () => {
-    const r = await runCli([...softmax, '--save-dir', join(tmp.dir, 'x'.repeat(300), 'y')], { cwd: tmp.dir });
+    const r = await runInProcess([...softmax, '--save-dir', join(tmp.dir, 'x'.repeat(300), 'y')], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.match(oneLine(r.stderr)[0], /--save-dir .*x{300}\/y: cannot create it: name too long/);
     assert.doesNotMatch(r.stdout + r.stderr, /training softmax/);
@@ -169,7 +170,7 @@ describe('the save dir is tried before training', () => {
       return;
     }
     try {
-      const r = await runCli(['train', '--data-dir', data, '--save-dir', join(mnt, 'cnn'), '--steps', '1'], {
+      const r = await runInProcess(['train', '--data-dir', data, '--save-dir', join(mnt, 'cnn'), '--steps', '1'], {
         cwd: tmp.dir,
       });
       assert.equal(r.code, 1);
@@ -179,7 +180,7 @@ describe('the save dir is tried before training', () => {
       );
       assert.deepEqual(readdirSync(mnt), []);
       // The small softmax fits.
-      const ok = await runCli([...softmax, '--save-dir', join(mnt, 'softmax')], { cwd: tmp.dir });
+      const ok = await runInProcess([...softmax, '--save-dir', join(mnt, 'softmax')], { cwd: tmp.dir });
       assert.equal(ok.code, 0, ok.stderr);
     } finally {
       spawnSync('umount', [mnt]);

@@ -13,7 +13,8 @@ import { readStepLog } from '../../src/report/steplog';
 import { TfEvent } from '../../src/tensorboard/proto';
 import { eventFiles, readEventDir, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { BIN, CliResult, runCli, spawnCli } from '../helpers/cli';
+import { BIN, CliResult, spawnCli } from '../helpers/cli';
+import { runInProcess } from '../helpers/in-process';
 import { mnistDataDir } from '../helpers/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
@@ -40,7 +41,7 @@ describe('train --logdir', () => {
   let trained: CliResult;
 
   before(async () => {
-    trained = await runCli(
+    trained = await runInProcess(
       ['train', '--model', 'softmax', '--steps', '300', '--log-every', '20', '--data-dir', mnistDataDir()].concat([
         '--save-dir',
         save,
@@ -124,7 +125,9 @@ describe('train --logdir', () => {
   });
 
   it('eval --logdir alone adds the evaluation to the run the model was trained in', async () => {
-    const r = await runCli(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--logdir'], { cwd: tmp.dir });
+    const r = await runInProcess(['eval', '--model-dir', save, '--data-dir', mnistDataDir(), '--logdir'], {
+      cwd: tmp.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /TensorBoard events written to runs\/softmax-a\/events\.out\.tfevents\./);
     assert.equal(eventFiles(logdir).length, 2);
@@ -147,7 +150,7 @@ describe('resuming with --logdir', () => {
   it('a finished run trained further continues the same curves, each step once', async () => {
     const save = join(tmp.dir, 'extended');
     const logdir = join(tmp.dir, 'runs', 'extended');
-    const first = await runCli(
+    const first = await runInProcess(
       ['train', '--model', 'softmax', '--steps', '40', '--checkpoint-every', '20', ...common].concat([
         '--save-dir',
         save,
@@ -158,7 +161,7 @@ describe('resuming with --logdir', () => {
     );
     assert.equal(first.code, 0, first.stderr);
     // No --logdir: the checkpoint knows the run's folder.
-    const second = await runCli(['train', '--resume', save, '--steps', '60'], { cwd: tmp.dir });
+    const second = await runInProcess(['train', '--resume', save, '--steps', '60'], { cwd: tmp.dir });
     assert.equal(second.code, 0, second.stderr);
     assert.equal(eventFiles(logdir).length, 2);
     for (const tag of TRAIN_TAGS) assert.deepEqual(steps(logdir, tag), range(0, 60, 5), tag);
@@ -184,7 +187,9 @@ describe('resuming with --logdir', () => {
     const checkpoint = readCheckpoint(save).step;
     const before = steps(logdir, 'train/loss');
     assert.ok(before.at(-1)! > checkpoint, `logged to ${before.at(-1)}, checkpoint at ${checkpoint}`);
-    const second = await runCli(['train', '--resume', save, '--steps', String(checkpoint + 50)], { cwd: tmp.dir });
+    const second = await runInProcess(['train', '--resume', save, '--steps', String(checkpoint + 50)], {
+      cwd: tmp.dir,
+    });
     assert.equal(second.code, 0, second.stderr);
     for (const tag of TRAIN_TAGS) assert.deepEqual(steps(logdir, tag), range(0, checkpoint + 50, 5), tag);
     // The dropped steps are gone from the first file itself, so every TensorBoard reader agrees.
@@ -206,7 +211,7 @@ describe('bad cases', () => {
     const file = join(tmp.dir, 'not-a-folder');
     writeFileSync(file, 'x');
     const save = join(tmp.dir, 'never');
-    const r = await runCli([...quick, '--save-dir', save, '--logdir', file], { cwd: tmp.dir });
+    const r = await runInProcess([...quick, '--save-dir', save, '--logdir', file], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `mnist-deep: error: --logdir ${file}: exists and is not a folder\n`);
     assert.equal(existsSync(join(save, 'model.json')), false);
@@ -215,20 +220,20 @@ describe('bad cases', () => {
   it("a resumed run whose folder became a file: one line naming it as the run's", async () => {
     const save = join(tmp.dir, 'moved');
     const logdir = join(tmp.dir, 'runs', 'moved');
-    const first = await runCli([...quick, '--checkpoint-every', '5', '--save-dir', save, '--logdir', logdir], {
+    const first = await runInProcess([...quick, '--checkpoint-every', '5', '--save-dir', save, '--logdir', logdir], {
       cwd: tmp.dir,
     });
     assert.equal(first.code, 0, first.stderr);
     rmSync(logdir, { recursive: true });
     writeFileSync(logdir, 'x');
-    const r = await runCli(['train', '--resume', save, '--steps', '10'], { cwd: tmp.dir });
+    const r = await runInProcess(['train', '--resume', save, '--steps', '10'], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `mnist-deep: error: the resumed run's --logdir ${logdir}: exists and is not a folder\n`);
   });
 
   it('MNIST_DEEP_LOGDIR turns events on under it, and is named when it cannot be used', async () => {
     const root = join(tmp.dir, 'env-root');
-    const ok = await runCli([...quick, '--save-dir', join(tmp.dir, 'env-ok')], {
+    const ok = await runInProcess([...quick, '--save-dir', join(tmp.dir, 'env-ok')], {
       cwd: tmp.dir,
       env: { MNIST_DEEP_LOGDIR: root },
     });
@@ -236,7 +241,7 @@ describe('bad cases', () => {
     assert.match(ok.stdout, /TensorBoard events in env-root\/softmax-\d{8}-\d{6} /);
     const file = join(tmp.dir, 'env-file');
     writeFileSync(file, 'x');
-    const bad = await runCli([...quick, '--save-dir', join(tmp.dir, 'env-bad')], {
+    const bad = await runInProcess([...quick, '--save-dir', join(tmp.dir, 'env-bad')], {
       cwd: tmp.dir,
       env: { MNIST_DEEP_LOGDIR: file },
     });
