@@ -22,7 +22,9 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { isInside, readTextFile, resolveInside, writeFileAtomic } from '../fsutil';
+import { writeFileAtomic } from '../fs/atomic';
+import { isInside, resolveInside } from '../fs/paths';
+import { readTextFile } from '../fs/read';
 import {
   DEFAULT_TF_VERSION,
   LIBRARIES,

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { describeFsError, removeStaleTemps, writeFileAtomic } from '../fsutil';
+import { removeStaleTemps, writeFileAtomic } from '../fs/atomic';
+import { describeFsError } from '../fs/errors';
 import { commandLine } from '../terminal/command-line';
 import { RUN_COMPANIONS, isRunFile } from './files';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
