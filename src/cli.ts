@@ -9,13 +9,16 @@ import { releaseWebGpu } from './backends/webgpu';
 import { flushStdout, guardStdout } from './commands/stdout';
 import { MODEL_NAMES } from './models/names';
 import { DEFAULT_TF_VERSION } from './native/layout';
+import { DEFAULT_HOST } from './serve/hosts';
 import { DATASET_NAMES } from './data/datasets';
 import { OPTIMIZERS } from './optim';
-import { RECIPES } from './train/config';
+import { DEFAULT_MODEL_DIRS, RECIPES, defaultSaveDir } from './train/config';
+import { SETTING_DEFAULTS } from './train/settings';
 import { setNativeVerbose } from './backends';
 import {
   POLARITY_CHOICES,
   backendOption,
+  checkpointDefaults,
   dataDirOption,
   datasetOption,
   existingDir,
@@ -28,6 +31,8 @@ import {
   tfVersionArg,
   positiveFloat,
   positiveInt,
+  recipeDefaults,
+  showRate,
   topCount,
 } from './commands/options';
 import { isHelpOrVersion, toUsageError } from './commands/usage';
@@ -82,7 +87,7 @@ export function buildProgram(): Command {
   program
     .command('download')
     .description('make sure the four IDX files of a data set are present and valid, downloading them if needed')
-    .addOption(datasetOption('mnist'))
+    .addOption(datasetOption())
     .addOption(dataDirOption())
     .addOption(
       new Option(
@@ -125,31 +130,39 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description("train the tutorial's softmax regression or CNN, evaluate it and save it")
-    .addOption(new Option('--model <name>', 'model').choices(MODEL_NAMES).default('cnn'))
+    .addOption(new Option('--model <name>', 'model').choices(MODEL_NAMES).default(SETTING_DEFAULTS.model))
     .addOption(
       new Option(
         '--recipe <name>',
         "the recipe's steps, batch size, optimizer and learning rate: seed (the tutorial's) or fast (the CNN in 300,000 examples)",
       )
         .choices(RECIPES)
-        .default('seed'),
+        .default(SETTING_DEFAULTS.recipe),
     )
-    .addOption(datasetOption('mnist'))
+    .addOption(datasetOption())
     .addOption(dataDirOption())
-    .option('--steps <n>', 'training steps (default: softmax 1000, cnn 20000; fast recipe: cnn 3000)', positiveInt)
-    .option('--batch-size <n>', 'examples per step (default: softmax 100, cnn 50; fast recipe: cnn 100)', positiveInt)
-    .addOption(new Option('--optimizer <name>', 'optimizer (default: softmax sgd, cnn adam)').choices(OPTIMIZERS))
-    .option(
-      '--learning-rate <x>',
-      'learning rate (default: softmax 0.5, cnn 1e-4; fast recipe: cnn 1e-3, cosine-decayed to 2%)',
-      positiveFloat,
+    .option('--steps <n>', `training steps (${recipeDefaults((h) => String(h.steps))})`, positiveInt)
+    .option('--batch-size <n>', `examples per step (${recipeDefaults((h) => String(h.batchSize))})`, positiveInt)
+    .addOption(
+      new Option('--optimizer <name>', `optimizer (${recipeDefaults((h) => h.optimizer)})`).choices(OPTIMIZERS),
     )
-    .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, 100)
-    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
-    .option('--validation-size <n>', 'training images held out for validation (the first n)', nonNegativeInt, 5000)
-    .option('--seed <n>', 'seed for weight initialisation, data order and dropout masks', nonNegativeInt, 0)
+    .option('--learning-rate <x>', `learning rate (${recipeDefaults(showRate)})`, positiveFloat)
+    .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, SETTING_DEFAULTS.logEvery)
+    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
+    .option(
+      '--validation-size <n>',
+      'training images held out for validation (the first n)',
+      nonNegativeInt,
+      SETTING_DEFAULTS.validationSize,
+    )
+    .option(
+      '--seed <n>',
+      'seed for weight initialisation, data order and dropout masks',
+      nonNegativeInt,
+      SETTING_DEFAULTS.seed,
+    )
     .addOption(backendOption())
-    .option('--save-dir <dir>', 'where to save the model (default: models/<model>)', pathArg)
+    .option('--save-dir <dir>', `where to save the model (default: ${defaultSaveDir('<model>')})`, pathArg)
     .option('--overwrite', "start afresh in a --save-dir that holds another run's checkpoint or model, replacing them")
     .option(
       '--threads <n>',
@@ -158,7 +171,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--checkpoint-every <n>',
-      'write a checkpoint to the save dir every n steps, 0 never (default: cnn 1000, softmax 0)',
+      `write a checkpoint to the save dir every n steps, 0 never (${checkpointDefaults()})`,
       nonNegativeInt,
     )
     .option(
@@ -183,13 +196,18 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .description('evaluate a saved model on the test set: accuracy, per-class accuracy, confusion matrix')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
+    .option(
+      '--model-dir <dir>',
+      'folder holding model.json and weights.bin',
+      pathArg,
+      defaultSaveDir(SETTING_DEFAULTS.model),
+    )
     .addOption(
       new Option('--dataset <name>', "data set (default: the model's, from its metadata.json)").choices(DATASET_NAMES),
     )
     .addOption(dataDirOption())
     .addOption(backendOption())
-    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, 1000)
+    .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
     .addOption(jsonOption())
     .option(
       '--report <file>',
@@ -208,11 +226,11 @@ export function buildProgram(): Command {
     .description('serve a page where you draw a digit and the saved model classifies it in the browser')
     .option(
       '--model-dir <dir>',
-      'folder holding model.json and weights.bin (default: models/cnn, else models/softmax)',
+      `folder holding model.json and weights.bin (default: ${DEFAULT_MODEL_DIRS.join(', else ')})`,
       pathArg,
     )
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 8784)
-    .option('--host <addr>', 'address to listen on (default: 127.0.0.1, this machine only)', hostArg)
+    .option('--host <addr>', `address to listen on (default: ${DEFAULT_HOST}, this machine only)`, hostArg)
     .option('--open', 'open the page in the default browser')
     .action(action(async (opts) => (await import('./commands/serve')).runServe(opts)));
 
@@ -220,7 +238,12 @@ export function buildProgram(): Command {
     .command('predict')
     .description('classify PNG/JPEG images (or folders of them) with a saved model')
     .argument('<image...>', 'image files or folders')
-    .option('--model-dir <dir>', 'folder holding model.json and weights.bin', pathArg, 'models/cnn')
+    .option(
+      '--model-dir <dir>',
+      'folder holding model.json and weights.bin',
+      pathArg,
+      defaultSaveDir(SETTING_DEFAULTS.model),
+    )
     .option('--top <n>', 'how many classes to show per image (1-10)', topCount, 3)
     .addOption(
       new Option(

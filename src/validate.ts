@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { UserError, errorMessage } from './errors';
-import { readTextFile } from './fsutil';
+import { readTextFile } from './fs/read';
 
 /** `a.b[2]` for the path ['a', 'b', 2]. */
 export function fieldPath(path: readonly PropertyKey[]): string {

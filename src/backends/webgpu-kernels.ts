@@ -1,242 +1,19 @@
 /**
- * Our kernels for TF.js's WebGPU backend, where its own leave the GPU idle,
- * and a fused Adam (below) for the tensor engine.
- *
- * Conv2DBackpropFilter: TF.js runs one GPU thread per filter weight, each
- * summing over the whole batch and image (conv1 of the CNN: 800 threads, each
- * 392,000 products at batch 500). Measured on an H200 that one kernel was 161
- * of a training step's 167 ms of GPU time at batch 500. Ours splits that sum
- * (batch × output pixels) into chunks: pass 1 gives every (weight, chunk) its
- * own thread and writes a partial sum; pass 2 adds each weight's partials.
- * Same products, about a thousand times more threads.
+ * Our kernels for TF.js's WebGPU backend: Conv2DBackpropFilter (webgpu-conv.ts)
+ * and, here, a fused Adam for the tensor engine.
  */
 import type * as tfl from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { loadTf } from './tf';
-
-type Backend = object;
-interface TensorInfo {
-  dataId: object;
-  shape: number[];
-  dtype: string;
-}
-interface Uniform {
-  type: 'int32' | 'float32';
-  data: number[];
-}
-/** What TF.js's WebGPU backend compiles and runs (its WebGPUProgram interface). */
-interface WebGpuProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  uniforms?: string;
-  size?: boolean;
-  getUserCode(): string;
-}
-interface WebGpuBackend {
-  runWebGPUProgram(program: WebGpuProgram, inputs: TensorInfo[], dtype: string, uniforms?: Uniform[]): TensorInfo;
-  disposeData(dataId: object): void;
-}
-
-/** Products per thread in pass 1: enough threads to fill a GPU, few enough partials to add. */
-const CHUNK = 1024;
-
-const ints = (values: Record<string, number>): Uniform[] =>
-  Object.values(values).map((v) => ({ type: 'int32', data: [v] }));
-const declare = (values: Record<string, number>): string =>
-  Object.keys(values)
-    .map((k) => `${k} : i32,`)
-    .join(' ');
-
-interface FilterGradShape {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  fH: number;
-  fW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** Pass 1: partial[(m·N + n)·S + s] = Σ over chunk s of x(b, row·sh + kh − pad, col·sw + kw − pad, ci) · dy(b, row, col, n). */
-function partialsProgram(g: FilterGradShape, splits: number): { program: WebGpuProgram; uniforms: Uniform[] } {
-  const M = g.fH * g.fW * g.inC;
-  const N = g.outC;
-  const values = {
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-    strideH: g.strideH,
-    strideW: g.strideW,
-    inH: g.inH,
-    inW: g.inW,
-    inC: g.inC,
-    outH: g.outH,
-    outW: g.outW,
-    fW: g.fW,
-    mTotal: M,
-    nTotal: N,
-    kTotal: g.batch * g.outH * g.outW,
-    chunk: CHUNK,
-    splits,
-  };
-  const wx = Math.min(64, N);
-  const wy = Math.max(1, Math.floor(64 / wx));
-  const program: WebGpuProgram = {
-    variableNames: ['x', 'dy'],
-    outputShape: [M * N, splits],
-    shaderKey: 'mnistDeepConv2DDerFilterPartials',
-    dispatchLayout: { x: [1], y: [0], z: [] },
-    dispatch: [Math.ceil(N / wx), Math.ceil(M / wy), splits],
-    workgroupSize: [wx, wy, 1],
-    uniforms: declare(values),
-    getUserCode: () => `
-      fn main() {
-        let n = i32(globalId.x);
-        let m = i32(globalId.y);
-        let s = i32(globalId.z);
-        if (n >= uniforms.nTotal || m >= uniforms.mTotal) { return; }
-        let ci = m % uniforms.inC;
-        let kk = m / uniforms.inC;
-        let kw = kk % uniforms.fW;
-        let kh = kk / uniforms.fW;
-        let k0 = s * uniforms.chunk;
-        let k1 = min(k0 + uniforms.chunk, uniforms.kTotal);
-        let area = uniforms.outH * uniforms.outW;
-        var b = k0 / area;
-        var row = (k0 - b * area) / uniforms.outW;
-        var col = k0 - b * area - row * uniforms.outW;
-        var acc = 0.0;
-        for (var k = k0; k < k1; k = k + 1) {
-          let r = row * uniforms.strideH + kh - uniforms.padTop;
-          let c = col * uniforms.strideW + kw - uniforms.padLeft;
-          if (r >= 0 && r < uniforms.inH && c >= 0 && c < uniforms.inW) {
-            acc = acc + x[((b * uniforms.inH + r) * uniforms.inW + c) * uniforms.inC + ci] * dy[k * uniforms.nTotal + n];
-          }
-          col = col + 1;
-          if (col == uniforms.outW) {
-            col = 0;
-            row = row + 1;
-            if (row == uniforms.outH) {
-              row = 0;
-              b = b + 1;
-            }
-          }
-        }
-        result[(m * uniforms.nTotal + n) * uniforms.splits + s] = acc;
-      }`,
-  };
-  return { program, uniforms: ints(values) };
-}
-
-/** Pass 2: out[i] = Σ_s partial[i·S + s], in the filter's own shape. */
-function sumProgram(filterShape: number[], splits: number): { program: WebGpuProgram; uniforms: Uniform[] } {
-  const size = filterShape.reduce((a, b) => a * b, 1);
-  const program: WebGpuProgram = {
-    variableNames: ['partials'],
-    outputShape: filterShape,
-    shaderKey: 'mnistDeepSumPartials',
-    dispatchLayout: { x: filterShape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / 64), 1, 1],
-    workgroupSize: [64, 1, 1],
-    size: true,
-    uniforms: 'splits : i32,',
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var acc = 0.0;
-          for (var s = 0; s < uniforms.splits; s = s + 1) {
-            acc = acc + partials[index * uniforms.splits + s];
-          }
-          setOutputAtIndex(index, acc);
-        }
-      }`,
-  };
-  return { program, uniforms: [{ type: 'int32', data: [splits] }] };
-}
-
-interface Conv2DBackpropFilterAttrs {
-  strides: number | [number, number];
-  pad: Parameters<typeof tfl.backend_util.computeConv2DInfo>[4];
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  filterShape: [number, number, number, number];
-}
-
-type KernelFunc = (args: {
-  inputs: Record<string, TensorInfo>;
-  backend: Backend;
-  attrs: Record<string, unknown>;
-}) => TensorInfo;
-
-/** TF.js's own kernel, for what ours does not handle (channels-first data) and for comparisons. */
-let tfjsConv2DBackpropFilter: KernelFunc | undefined;
-
-const conv2DBackpropFilter: KernelFunc = (args) => {
-  const tf = loadTf();
-  const { x, dy } = args.inputs;
-  const attrs = args.attrs as unknown as Conv2DBackpropFilterAttrs;
-  if (attrs.dataFormat === 'NCHW' && tfjsConv2DBackpropFilter) return tfjsConv2DBackpropFilter(args);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const shape: FilterGradShape = {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: info.outChannels,
-    fH: info.filterHeight,
-    fW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-  const backend = args.backend as WebGpuBackend;
-  const splits = Math.max(1, Math.ceil((shape.batch * shape.outH * shape.outW) / CHUNK));
-  const pass1 = partialsProgram(shape, splits);
-  const partials = backend.runWebGPUProgram(pass1.program, [x, dy], 'float32', pass1.uniforms);
-  const pass2 = sumProgram([...attrs.filterShape], splits);
-  const out = backend.runWebGPUProgram(pass2.program, [partials], 'float32', pass2.uniforms);
-  backend.disposeData(partials.dataId);
-  return out;
-};
+import { useOwnConv2DBackpropFilter } from './webgpu-conv';
+import type { Uniform, WebGpuBackend } from './webgpu-program';
 
 /** Registers our kernels for the webgpu backend (`own` false: TF.js's again, for comparisons). */
 export function useOwnWebGpuKernels(own = true): void {
-  const tf = loadTf();
   registerAdamKernels();
   ownAdam = own;
-  const current = tf.getKernel('Conv2DBackpropFilter', 'webgpu');
-  if (!current) return;
-  if (!tfjsConv2DBackpropFilter && current.kernelFunc !== (conv2DBackpropFilter as unknown)) {
-    tfjsConv2DBackpropFilter = current.kernelFunc as unknown as KernelFunc;
-  }
-  const kernelFunc = own ? conv2DBackpropFilter : tfjsConv2DBackpropFilter;
-  if (!kernelFunc) return;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'webgpu',
-    kernelFunc: kernelFunc as unknown as tfl.KernelFunc,
-  });
+  useOwnConv2DBackpropFilter(own);
 }
 
 /**
@@ -244,7 +21,7 @@ export function useOwnWebGpuKernels(own = true): void {
  * element-wise ones: at batch 50 a step is bound by the cost of queueing its
  * kernels from JavaScript (about 240 of them, 17 of a 21.8 ms step on an H200).
  */
-function elementwise(name: string, inputs: string[], uniforms: string, body: string, shape: number[]): WebGpuProgram {
+function elementwise(name: string, inputs: string[], uniforms: string, body: string, shape: number[]): WebGPUProgram {
   const size = shape.reduce((a, b) => a * b, 1);
   return {
     variableNames: inputs,
@@ -266,8 +43,9 @@ function elementwise(name: string, inputs: string[], uniforms: string, body: str
 
 /** m' = β·m + (1 − β)·g, or with g² (Adam's second moment). */
 const adamMoment: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { s, g } = inputs;
-  const square = attrs.square ? 1 : 0;
+  const { s, g } = inputs as { s: TensorInfo; g: TensorInfo };
+  const { beta, square: squared } = attrs as { beta: number; square: boolean };
+  const square = squared ? 1 : 0;
   const program = elementwise(
     'mnistDeepAdamMoment',
     ['s', 'g'],
@@ -278,7 +56,6 @@ const adamMoment: KernelFunc = ({ inputs, backend, attrs }) => {
     s.shape,
   );
   // 1 − β in double precision, as the tensor engine's constants.
-  const beta = attrs.beta as number;
   const uniforms: Uniform[] = [
     { type: 'float32', data: [beta] },
     { type: 'float32', data: [1 - beta] },
@@ -289,7 +66,8 @@ const adamMoment: KernelFunc = ({ inputs, backend, attrs }) => {
 
 /** w' = w − rate·m / (√v + ε). */
 const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { w, m, v } = inputs;
+  const { w, m, v } = inputs as { w: TensorInfo; m: TensorInfo; v: TensorInfo };
+  const { rate, epsilon } = attrs as { rate: number; epsilon: number };
   const program = elementwise(
     'mnistDeepAdamUpdate',
     ['w', 'm', 'v'],
@@ -298,8 +76,8 @@ const adamUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
     w.shape,
   );
   const uniforms: Uniform[] = [
-    { type: 'float32', data: [attrs.rate as number] },
-    { type: 'float32', data: [attrs.epsilon as number] },
+    { type: 'float32', data: [rate] },
+    { type: 'float32', data: [epsilon] },
   ];
   return (backend as WebGpuBackend).runWebGPUProgram(program, [w, m, v], 'float32', uniforms);
 };
@@ -316,12 +94,12 @@ function registerAdamKernels(): void {
   tf.registerKernel({
     kernelName: 'MnistDeepAdamMoment',
     backendName: 'webgpu',
-    kernelFunc: adamMoment as unknown as tfl.KernelFunc,
+    kernelFunc: adamMoment,
   });
   tf.registerKernel({
     kernelName: 'MnistDeepAdamUpdate',
     backendName: 'webgpu',
-    kernelFunc: adamUpdate as unknown as tfl.KernelFunc,
+    kernelFunc: adamUpdate,
   });
   adamKernels = true;
 }

@@ -3,7 +3,7 @@ import { ensureDataset } from '../data/ensure';
 import { RawDataset, locateOptionsFromEnv } from '../data/files';
 import { statusLine } from '../terminal/status';
 import { byteProgress } from './progress';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 
 /**
  * The data set for train/eval: found where the user put it, else downloaded

@@ -1,7 +1,7 @@
 import { DatasetName } from '../data/datasets';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 import { statusLine } from '../terminal/status';
 import { byteProgress } from './progress';
 

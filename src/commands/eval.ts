@@ -16,7 +16,7 @@ import { writeReport } from '../report/build';
 import { checkReportTarget } from '../report/target';
 import { writeEvalEvents } from '../tensorboard/evaluation';
 import { LogdirOption, evalLogdir } from '../tensorboard/logdir';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 import { Output } from './output';
 
 export interface EvalOptions {

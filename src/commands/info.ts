@@ -2,7 +2,7 @@ import { probeBackends, tfVersion } from '../backends';
 import { graphEngineUnavailable } from '../engine/graph';
 import { DATASET_NAMES } from '../data/datasets';
 import { candidateDirs, locate, locateOptionsFromEnv, nonCanonicalFiles, readLocated } from '../data/files';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 import { errorMessage } from '../errors';
 import { packageVersion } from '../version';
 import { statusLine } from '../terminal/status';

@@ -6,20 +6,11 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import {
-  buildBinding,
-  buildGraphAddon,
-  graphAddonCurrent,
-  builtAgainst,
-  checkBinding,
-  ensureTfjsNode,
-  linkDeps,
-  removeBinding,
-  setAside,
-  writeMarker,
-} from '../native/build';
+import { builtAgainst, checkBinding, linkDeps, removeBinding, setAside, writeMarker } from '../native/binding';
+import { buildBinding, buildGraphAddon, graphAddonCurrent } from '../native/build';
 import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
+import { ensureTfjsNode } from '../native/npm';
 import { acquireLock } from '../savedir/lock';
 import { statusLine } from '../terminal/status';
 

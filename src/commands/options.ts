@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
 import { VERSION_PATTERN } from '../native/libraries';
 import { NUM_CLASSES } from '../data/shapes';
-import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
+import { MODEL_NAMES, ModelName } from '../models/names';
+import { CHECKPOINT_EVERY, Hyper, RECIPES, RECIPE_DEFAULTS } from '../train/config';
+import { SETTING_DEFAULTS, nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
 
 /**
  * Numbers as people write them in decimal: counts and ports are digits only
@@ -79,14 +81,12 @@ export function existingDir(value: string): string {
   return value;
 }
 
-export const datasetOption = (defaultValue?: string) => {
-  const o = new Option('--dataset <name>', 'data set').choices(DATASET_NAMES);
-  return defaultValue ? o.default(defaultValue) : o;
-};
+export const datasetOption = () =>
+  new Option('--dataset <name>', 'data set').choices(DATASET_NAMES).default(SETTING_DEFAULTS.dataset);
 export const dataDirOption = () =>
   new Option('--data-dir <dir>', 'folder holding the four IDX files (.gz or raw)').argParser(pathArg);
 export const backendOption = () =>
-  new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default('auto');
+  new Option('--backend <name>', 'TensorFlow.js backend').choices(BACKEND_CHOICES).default(SETTING_DEFAULTS.backend);
 export const jsonOption = () => new Option('--json', 'machine-readable JSON on stdout');
 
 export function portNumber(value: string): number {
@@ -108,3 +108,32 @@ export function topCount(value: string): number {
 
 export const POLARITY_CHOICES = ['auto', 'dark-on-light', 'light-on-dark'] as const;
 export type PolarityChoice = (typeof POLARITY_CHOICES)[number];
+
+const perModel = (models: readonly ModelName[], show: (m: ModelName) => string) =>
+  models.map((m) => `${m} ${show(m)}`).join(', ');
+
+/**
+ * A recipe setting's defaults for help text, from RECIPE_DEFAULTS: every model's
+ * in the first recipe, then what each other recipe changes ("default: softmax
+ * 1000, cnn 20000; fast recipe: cnn 3000").
+ */
+export function recipeDefaults(show: (h: Hyper) => string): string {
+  const [first, ...others] = RECIPES;
+  const parts = [perModel(MODEL_NAMES, (m) => show(RECIPE_DEFAULTS[first][m]))];
+  for (const recipe of others) {
+    const value = (m: ModelName) => show(RECIPE_DEFAULTS[recipe][m]);
+    const changed = MODEL_NAMES.filter((m) => value(m) !== show(RECIPE_DEFAULTS[first][m]));
+    if (changed.length) parts.push(`${recipe} recipe: ${perModel(changed, value)}`);
+  }
+  return `default: ${parts.join('; ')}`;
+}
+
+/** A learning rate as people write it (0.5, 1e-4), with the recipe's decay. */
+export function showRate(h: Hyper): string {
+  const rate = h.learningRate < 0.01 ? h.learningRate.toExponential() : String(h.learningRate);
+  return h.decay ? `${rate}, cosine-decayed to ${Math.round(h.decay.finalFraction * 1000) / 10}%` : rate;
+}
+
+/** The checkpoint interval's defaults for help text ("default: cnn 1000, softmax 0"). */
+export const checkpointDefaults = () =>
+  `default: ${perModel(Object.keys(CHECKPOINT_EVERY) as ModelName[], (m) => String(CHECKPOINT_EVERY[m]))}`;

@@ -10,7 +10,7 @@ import { BackendChoice } from '../backends/choices';
 import { DATASETS } from '../data/datasets';
 import { IMAGE_SIZE } from '../data/shapes';
 import { errorMessage } from '../errors';
-import { describeFsError } from '../fsutil';
+import { describeFsError } from '../fs/errors';
 import { predictProbabilities, topClasses } from '../eval/probabilities';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { IMAGE_EXTENSIONS, readImageFile } from '../preprocess/images';

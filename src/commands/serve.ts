@@ -3,6 +3,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { useBackend } from '../backends';
+import { DEFAULT_MODEL_DIRS } from '../train/config';
 import { MODEL_FILE } from '../models/io';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
@@ -53,8 +54,8 @@ function openBrowser(url: string): void {
 
 /** train's default save dirs: the CNN's if there is one, else the (quicker to train) softmax's. */
 function defaultModelDir(): string {
-  const found = ['models/cnn', 'models/softmax'].find((d) => existsSync(join(d, MODEL_FILE)));
-  return found ?? 'models/cnn';
+  const found = DEFAULT_MODEL_DIRS.find((d) => existsSync(join(d, MODEL_FILE)));
+  return found ?? DEFAULT_MODEL_DIRS[0];
 }
 
 export async function runServe(opts: ServeOptions): Promise<void> {

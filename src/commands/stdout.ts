@@ -5,7 +5,7 @@
  * means results were lost: it becomes an error and a non-zero exit code.
  */
 import { UserError } from '../errors';
-import { describeFsError } from '../fsutil';
+import { describeFsError } from '../fs/errors';
 
 let failure: NodeJS.ErrnoException | undefined;
 let closed = false;

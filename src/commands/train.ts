@@ -4,7 +4,7 @@ import { BackendStatus, tfVersion, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset, dataOrigin } from './data';
 import { UserError, explainOutOfMemory } from '../errors';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 import { buildModel } from '../models';
 import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE, saveModel } from '../models/io';
 import { readMetadata } from '../models/metadata';

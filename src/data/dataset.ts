@@ -4,8 +4,6 @@ import { RawDataset } from './files';
 import { Rng } from './rng';
 import { IMAGE_SIZE, NUM_CLASSES } from './shapes';
 
-export const DEFAULT_VALIDATION_SIZE = 5000;
-
 export interface Batch {
   /** batch x 784 pixels in [0, 1]. */
   xs: Float32Array;
@@ -144,9 +142,9 @@ export function testSplit(raw: RawDataset): DataSplit {
 
 /**
  * TF's `read_data_sets`: the first `validationSize` training images become the
- * validation set, the rest the training set.
+ * validation set, the rest the training set (both given by the run's settings).
  */
-export function makeDatasets(raw: RawDataset, validationSize = DEFAULT_VALIDATION_SIZE, seed = 0): Datasets {
+export function makeDatasets(raw: RawDataset, validationSize: number, seed: number): Datasets {
   const total = raw.train.labels.count;
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize >= total) {
     throw new UserError(

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { dirname } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { checkReplaceable, tempNameFor } from '../fsutil';
+import { checkReplaceable, tempNameFor } from '../fs/atomic';
 
 export interface Progress {
   start(file: string, totalBytes: number | undefined): void;

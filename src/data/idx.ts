@@ -1,6 +1,6 @@
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError, errorMessage } from '../errors';
-import { readRegularFile } from '../fsutil';
+import { readRegularFile } from '../fs/read';
 import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './shapes';
 
 export const IMAGE_MAGIC = 2051;

@@ -11,7 +11,9 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadTf } from '../backends/tf';
 import { UserError, errorMessage } from '../errors';
-import { checkInside, readRegularFile, writeFileAtomic } from '../fsutil';
+import { writeFileAtomic } from '../fs/atomic';
+import { checkInside } from '../fs/paths';
+import { readRegularFile } from '../fs/read';
 import { firstNonFinite } from '../train/diverged';
 import { readJsonFile } from '../validate';
 

@@ -1,160 +1,33 @@
 /**
- * @tensorflow/tfjs-node's binding, built against the cached TensorFlow
- * libraries: install the package without its install script (which downloads
- * libtensorflow from Google's storage), point its `deps` at the cache, compile
- * with npm's own node-gyp, then load it in a child process and check it.
+ * Compiling with npm's own node-gyp: tfjs-node's binding against the cached
+ * TensorFlow libraries (`<pkg>/deps`), and our two addons beside it (the quiet
+ * loader and the graph addon, rebuilt when its sources change).
  */
 import {
   copyFileSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  realpathSync,
   renameSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { Say, run } from './command';
 import {
   BINDING_DIR,
   BINDING_FILE,
   GRAPH_FILE,
-  MARKER_FILE,
   NAPI_VERSION,
   QUIET_FILE,
-  TFJS_NODE,
   cacheRoot,
   depsTarget,
   packageRoot,
-  tfjsNodeDir,
 } from './layout';
-import { Say, run } from './libraries';
-
-/**
- * The folder whose node_modules really holds @tensorflow/tfjs (symbolic links
- * resolved: npm replaces a linked node_modules with a folder of its own):
- * tfjs-node goes there, to share that tfjs.
- */
-function installRoot(): string {
-  try {
-    const root = resolve(dirname(require.resolve('@tensorflow/tfjs/package.json', { paths: [__dirname] })), '../../..');
-    if (existsSync(join(root, 'package.json'))) return root;
-  } catch {
-    // tfjs itself missing: fall back to this package's folder.
-  }
-  return packageRoot();
-}
-
-/** npm's own CLI script (to run npm and find its bundled node-gyp without relying on PATH order). */
-function npmDir(): string | undefined {
-  const fromEnv = process.env.npm_execpath;
-  const candidates = fromEnv ? [fromEnv] : [];
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'npm'));
-  for (const c of candidates) {
-    try {
-      let d = dirname(realpathSync(c));
-      for (let i = 0; i < 3; i++, d = dirname(d))
-        if (existsSync(join(d, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'))) return d;
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
-}
-
-const tfjsVersion = () => (require('@tensorflow/tfjs/package.json') as { version: string }).version;
-
-/** Installs tfjs-node (same version as tfjs) with `--ignore-scripts` when it is missing; returns its folder. */
-export async function ensureTfjsNode(say: Say): Promise<{ dir: string; installed: boolean }> {
-  const found = tfjsNodeDir();
-  if (found) return { dir: found, installed: false };
-  const override = process.env.MNIST_DEEP_TFJS_NODE_DIR;
-  if (override)
-    throw new UserError(
-      `MNIST_DEEP_TFJS_NODE_DIR=${override}: no package.json there (it names a @tensorflow/tfjs-node package folder)`,
-    );
-  const npm = npmDir();
-  if (!npm)
-    throw new UserError(
-      'npm not found (needed to install @tensorflow/tfjs-node): install npm, or run `npm install --ignore-scripts @tensorflow/tfjs-node` yourself',
-    );
-  const spec = `${TFJS_NODE}@${tfjsVersion()}`;
-  const root = installRoot();
-  say(`installing ${spec} without its install script (in ${root})…`);
-  const r = await run(
-    process.execPath,
-    [join(npm, 'bin', 'npm-cli.js'), 'install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', spec],
-    { cwd: root },
-  );
-  // Looked up by path: require's caches may still remember the package as missing.
-  const dir = join(root, 'node_modules', TFJS_NODE);
-  if (!r || r.code !== 0 || !existsSync(join(dir, 'package.json'))) {
-    const why =
-      (r?.output ?? '')
-        .trim()
-        .split('\n')
-        .filter((l) => /err/i.test(l))
-        .slice(-1)[0] ?? 'no output';
-    throw new UserError(
-      `npm could not install ${spec}: ${why.trim()} (offline? run \`npm install --ignore-scripts ${spec}\` when online)`,
-    );
-  }
-  return { dir, installed: true };
-}
-
-/** `<pkg>/deps` → the libraries folder; refuses to replace a real folder (tfjs-node's own libtensorflow). */
-export function linkDeps(pkg: string, libs: string): void {
-  const deps = join(pkg, 'deps');
-  if (existsSync(deps) && !lstatSync(deps).isSymbolicLink()) {
-    throw new UserError(
-      `${deps} is a folder of tfjs-node's own (libtensorflow from its install script); remove it to build against TensorFlow's wheel instead`,
-    );
-  }
-  rmSync(deps, { force: true });
-  symlinkSync(libs, deps);
-}
-
-/** What `setAside` moved: put back on failure, dropped on success. */
-export interface PreviousBinding {
-  restore(): void;
-  discard(): void;
-}
-
-/**
- * Moves a working binding (and remembers the `deps` link) out of the way
- * before a rebuild, so that a failed build or check leaves the previous
- * backend exactly as it was.
- */
-export function setAside(pkg: string): PreviousBinding {
-  const aside = join(pkg, '.mnist-deep-previous');
-  const binding = join(pkg, BINDING_DIR);
-  const deps = depsTarget(pkg);
-  rmSync(aside, { recursive: true, force: true });
-  const had = existsSync(join(binding, BINDING_FILE));
-  if (had) renameSync(binding, aside);
-  return {
-    restore() {
-      removeBinding(pkg);
-      rmSync(join(pkg, 'deps'), { force: true });
-      if (deps) symlinkSync(deps, join(pkg, 'deps'));
-      if (had) renameSync(aside, binding);
-    },
-    discard() {
-      rmSync(aside, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Takes out what a failed build left, so that tfjs-node does not load half set up. */
-export function removeBinding(pkg: string): void {
-  rmSync(join(pkg, BINDING_DIR), { recursive: true, force: true });
-  rmSync(join(pkg, 'build'), { recursive: true, force: true });
-}
+import { npmDir } from './npm';
 
 /** Node's headers: a Node installed with its headers (e.g. /usr/include/node) serves offline. */
 function nodeDir(): string | undefined {
@@ -289,56 +162,5 @@ async function buildOwnAddon(
     renameSync(`${dest}.tmp`, dest);
   } finally {
     rmSync(work, { recursive: true, force: true });
-  }
-}
-
-export interface Marker {
-  libraries: string;
-  tensorflow: string;
-  tfjsNode: string;
-  builtAt: string;
-}
-
-export function writeMarker(pkg: string, m: Marker): void {
-  writeFileSync(join(pkg, BINDING_DIR, MARKER_FILE), JSON.stringify(m, null, 2) + '\n');
-}
-
-/** The binding is ours, built against `libs`, and its deps link points there. */
-export function builtAgainst(pkg: string, libs: string): boolean {
-  try {
-    const m = JSON.parse(readFileSync(join(pkg, BINDING_DIR, MARKER_FILE), 'utf8')) as Partial<Marker>;
-    return (
-      m.libraries === libs &&
-      depsTarget(pkg) === libs &&
-      [BINDING_FILE, QUIET_FILE].every((f) => existsSync(join(pkg, BINDING_DIR, f)))
-    );
-  } catch {
-    return false;
-  }
-}
-
-export interface CheckResult {
-  ok: boolean;
-  tensorflow?: string;
-  maxDiff?: number;
-  error?: string;
-}
-
-/** Loads the binding in a child process (a bad library may crash it) and checks a convolution gradient against wasm. */
-export async function checkBinding(verbose: boolean): Promise<CheckResult> {
-  const env = { ...process.env };
-  if (!verbose && env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = '2';
-  const r = await run(process.execPath, [join(__dirname, 'check.js')], { env, echo: verbose });
-  if (!r) return { ok: false, error: 'could not start node' };
-  const line = r.output
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('{'));
-  if (!line) return { ok: false, error: `exit ${r.code}: ${r.output.trim().split('\n').pop() ?? ''}` };
-  try {
-    return JSON.parse(line) as CheckResult;
-  } catch {
-    return { ok: false, error: line };
   }
 }

@@ -8,7 +8,7 @@ import { closeSync, createReadStream, createWriteStream, readSync } from 'node:f
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
-import { openRegular } from '../fsutil';
+import { openRegular } from '../fs/read';
 
 export interface ZipEntry {
   name: string;

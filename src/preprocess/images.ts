@@ -5,7 +5,7 @@
  * Node only (unlike mnistify.ts); errors are plain Errors whose message does not name the file.
  */
 import { closeSync } from 'node:fs';
-import { openRegular, readFd } from '../fsutil';
+import { openRegular, readFd } from '../fs/read';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { RgbaImage } from './mnistify';

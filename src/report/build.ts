@@ -7,7 +7,7 @@ import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes'
 import type { Evaluation } from '../eval/evaluate';
 import { perClassAccuracy } from '../eval/metrics';
 import { predictProbabilities } from '../eval/probabilities';
-import { writeFileAtomic } from '../fsutil';
+import { writeFileAtomic } from '../fs/atomic';
 import { ReportData, WrongExample, renderReport } from './html';
 import { readStepLog } from './steplog';
 

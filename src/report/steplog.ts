@@ -7,7 +7,8 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRegularFile, writeFileAtomic } from '../fsutil';
+import { writeFileAtomic } from '../fs/atomic';
+import { readRegularFile } from '../fs/read';
 
 export const STEP_LOG_FILE = 'steps.jsonl';
 /** A line per logged step is about 100 bytes: a million steps logged is 100 MB. */

@@ -7,7 +7,10 @@
 import { lstatSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { checkReplaceable, checkWritableDir, describeFsError, readRegularFile } from '../fsutil';
+import { checkReplaceable } from '../fs/atomic';
+import { describeFsError } from '../fs/errors';
+import { checkWritableDir } from '../fs/paths';
+import { readRegularFile } from '../fs/read';
 import { isRunDataFile } from '../savedir/files';
 
 /** Every report starts with its title in the first few hundred bytes (see html.ts). */

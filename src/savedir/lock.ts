@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError, errorMessage } from '../errors';
 import { LOCK_FILE } from './files';
-import { describeFsError, processAlive, readRegularFile, tempNameFor, thisHost, writeFileAtomic } from '../fsutil';
+import { tempNameFor, writeFileAtomic } from '../fs/atomic';
+import { describeFsError } from '../fs/errors';
+import { processAlive, thisHost } from '../fs/process';
+import { readRegularFile } from '../fs/read';
 
 export { LOCK_FILE };
 

@@ -4,10 +4,13 @@
  * run, and cleared of dead runs' temp files. A fresh run never replaces another
  * run's checkpoint or model unless told to (`--overwrite`).
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { describeFsError, removeStaleTemps, writeFileAtomic } from '../fsutil';
+import { removeStaleTemps, writeFileAtomic } from '../fs/atomic';
+import { describeFsError } from '../fs/errors';
+import { nearestFolder } from '../fs/paths';
+import { requireFreeSpace } from '../fs/space';
 import { commandLine } from '../terminal/command-line';
 import { RUN_COMPANIONS, isRunFile } from './files';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
@@ -35,13 +38,7 @@ export interface SaveDir {
 const mib = (bytes: number) => `${(bytes / (1 << 20)).toFixed(bytes < 10 << 20 ? 1 : 0)} MiB`;
 
 function createDir(abs: string, dir: string, option: string): string | undefined {
-  let probe = abs;
-  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
-  if (!statSync(probe).isDirectory()) {
-    throw new UserError(
-      `${option} ${dir}: ${probe === abs ? 'exists and is not a folder' : `${probe} is not a folder`}`,
-    );
-  }
+  nearestFolder(abs, dir, option);
   try {
     return mkdirSync(abs, { recursive: true });
   } catch (err) {
@@ -62,14 +59,13 @@ function tryWriting(abs: string, dir: string, option: string): void {
 
 /** Refuses a folder without room for `needed` bytes (what the run writes at most) and a margin. */
 export function checkFreeSpace(abs: string, option: string, needed: number, dir = abs): void {
-  const fs = statfsSync(abs);
-  const free = fs.bavail * fs.bsize;
   const want = Math.ceil(needed * (1 + SPACE_MARGIN)) + SPACE_MARGIN_BYTES;
-  if (free < want) {
-    throw new UserError(
+  requireFreeSpace(
+    abs,
+    want,
+    (free) =>
       `${option} ${dir}: only ${mib(free)} free there, this run needs about ${mib(want)} (model, checkpoints and a margin)`,
-    );
-  }
+  );
 }
 
 function refuseOtherRun(abs: string, dir: string, overwrite: boolean, notes: string[]): void {

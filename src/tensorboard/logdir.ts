@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkWritableDir } from '../fsutil';
+import { checkWritableDir } from '../fs/paths';
 
 export const LOGDIR_ENV = 'MNIST_DEEP_LOGDIR';
 export const DEFAULT_LOGDIR_ROOT = 'runs';

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../errors';
-import { readRegularFile } from '../fsutil';
+import { readRegularFile } from '../fs/read';
 import { TfEvent, decodeEvent } from './proto';
 import { parseRecords } from './tfrecord';
 import { EVENT_FILE_PREFIX } from './writer';

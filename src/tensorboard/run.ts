@@ -5,7 +5,7 @@
  * once through `warn` and every later write is skipped, while training goes on.
  */
 import { UserError, errorMessage } from '../errors';
-import { writeFileAtomic } from '../fsutil';
+import { writeFileAtomic } from '../fs/atomic';
 import { SummaryValue, TfEvent } from './proto';
 import { eventFiles, readEventFile } from './reader';
 import { frameRecord } from './tfrecord';

@@ -8,7 +8,7 @@ import type { DataSplit } from '../data/dataset';
 import { dirname } from 'node:path';
 import { DATASETS } from '../data/datasets';
 import type { Evaluation } from '../eval/evaluate';
-import { displayPath } from '../fsutil';
+import { displayPath } from '../fs/paths';
 import type { TrainConfig } from '../train/config';
 import type { StepLog } from '../train/trainer';
 import { packageVersion } from '../version';

@@ -7,7 +7,8 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';
-import { describeFsError, thisHost } from '../fsutil';
+import { describeFsError } from '../fs/errors';
+import { thisHost } from '../fs/process';
 import { TfEvent, encodeEvent } from './proto';
 import { frameRecord } from './tfrecord';
 

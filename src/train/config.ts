@@ -1,8 +1,14 @@
+/**
+ * The hyper-parameters' one home: each recipe's values per model
+ * (RECIPE_DEFAULTS), the per-model checkpoint interval and save dir, and the
+ * run's settings resolved from the options given. Option defaults, help text
+ * and the scripts read them from here.
+ */
 import { availableParallelism } from 'node:os';
 import type { BackendChoice } from '../backends/choices';
 import type { DatasetName } from '../data/datasets';
 import type { ModelName } from '../models';
-
+import { MODEL_NAMES } from '../models/names';
 import type { CosineDecay, OptimizerName } from '../optim';
 import { RECIPES, SETTING_DEFAULTS } from './settings';
 
@@ -42,6 +48,18 @@ export const RECIPE_DEFAULTS: Record<RecipeName, Record<ModelName, Hyper>> = {
   },
 };
 
+/** Checkpoints by default every this many steps (0 never): a 20,000-step CNN run deserves them; 1,000 softmax steps take seconds. */
+export const CHECKPOINT_EVERY: Record<ModelName, number> = { cnn: 1000, softmax: 0 };
+
+/** Where a model's run is saved, and where eval and predict look, unless told otherwise. */
+export const defaultSaveDir = (model: string) => `models/${model}`;
+
+/** The save dirs a command that needs a saved model tries in turn: the default model's first. */
+export const DEFAULT_MODEL_DIRS = [
+  SETTING_DEFAULTS.model,
+  ...MODEL_NAMES.filter((m) => m !== SETTING_DEFAULTS.model),
+].map(defaultSaveDir);
+
 export interface TrainConfig extends Hyper {
   recipe: RecipeName;
   model: ModelName;
@@ -65,8 +83,8 @@ export type TrainOptions = Partial<TrainConfig> & { model?: ModelName };
 
 /** Fills in the recipe's values for the model; any option given overrides them. */
 export function resolveConfig(opts: TrainOptions): TrainConfig {
-  const model = opts.model ?? 'cnn';
-  const recipe = opts.recipe ?? 'seed';
+  const model = opts.model ?? SETTING_DEFAULTS.model;
+  const recipe = opts.recipe ?? SETTING_DEFAULTS.recipe;
   const d = RECIPE_DEFAULTS[recipe][model];
   const steps = opts.steps ?? d.steps;
   return {
@@ -85,10 +103,9 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     validationSize: opts.validationSize ?? SETTING_DEFAULTS.validationSize,
     seed: opts.seed ?? SETTING_DEFAULTS.seed,
     backend: opts.backend ?? SETTING_DEFAULTS.backend,
-    saveDir: opts.saveDir ?? `models/${model}`,
+    saveDir: opts.saveDir ?? defaultSaveDir(model),
     threads: opts.threads,
-    // A 20,000-step CNN run deserves checkpoints; 1,000 softmax steps take seconds.
-    checkpointEvery: opts.checkpointEvery ?? (model === 'cnn' ? 1000 : 0),
+    checkpointEvery: opts.checkpointEvery ?? CHECKPOINT_EVERY[model],
   };
 }
 

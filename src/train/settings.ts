@@ -30,8 +30,14 @@ export const positiveNumberSchema = z
   .positive({ error: POSITIVE_NUMBER })
   .finite({ error: POSITIVE_NUMBER });
 
-/** Defaults shared by both models (the model- and recipe-specific ones are config.ts's RECIPE_DEFAULTS). */
+/**
+ * The defaults that do not depend on the model or the recipe, and which model
+ * and recipe a run takes (the per-model ones are config.ts's RECIPE_DEFAULTS
+ * and CHECKPOINT_EVERY). The options' defaults and help text come from here.
+ */
 export const SETTING_DEFAULTS = {
+  model: 'cnn',
+  recipe: 'seed',
   dataset: 'mnist',
   logEvery: 100,
   evalBatchSize: 1000,

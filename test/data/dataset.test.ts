@@ -45,7 +45,7 @@ describe('data set (read_data_sets semantics)', () => {
 
   it('holds out the first validationSize training images for validation', () => {
     const r = raw(30, 7);
-    const d = makeDatasets(r, 12);
+    const d = makeDatasets(r, 12, 0);
     assert.equal(d.validation.count, 12);
     assert.equal(d.train.count, 18);
     assert.equal(d.test.count, 7);
@@ -56,7 +56,7 @@ describe('data set (read_data_sets semantics)', () => {
   });
 
   it('rejects a validation size that leaves no training data', () => {
-    assert.throws(() => makeDatasets(raw(10, 2), 10), /--validation-size 10 must be a whole number from 0 to 9/);
+    assert.throws(() => makeDatasets(raw(10, 2), 10, 0), /--validation-size 10 must be a whole number from 0 to 9/);
   });
 
   it('visits every example once per epoch, in a new order each epoch', () => {

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { headerClosure, metadataVersion } from '../../src/native/libraries';
+import { headerClosure, metadataVersion } from '../../src/native/headers';
 import { PINNED_WHEELS } from '../../src/native/layout';
 import { extractEntry, listZip, readEntry } from '../../src/native/zip';
 import { runCli } from '../helpers/cli';
