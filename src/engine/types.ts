@@ -13,10 +13,11 @@ import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 /** A step the engine could not run (TensorFlow's session failed mid-run): one line, the run may resume. */
 export class EngineRunError extends UserError {}
 
-export const ENGINE_KINDS = ['flat', 'tensor', 'graph'] as const;
+export const ENGINE_KINDS = ['flat', 'tensor', 'graph', 'webgpu-step'] as const;
 /**
  * `flat`: weights in one Float32Array, optimizer in JavaScript (threads share it); `tensor`: weights and
- * optimizer state stay tfjs variables; `graph`: the whole step is one TensorFlow graph (tensorflow only).
+ * optimizer state stay tfjs variables; `graph`: the whole step is one TensorFlow graph (tensorflow only);
+ * `webgpu-step`: the whole step prepared once as our own WebGPU kernels (webgpu only).
  */
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 

@@ -42,6 +42,7 @@ const ALL_CASES: EngineCase[] = [
   { name: 'graph, tensorflow', backend: 'tensorflow', engine: 'graph', threads: 2 },
   { name: 'flat, 1 thread, tensorflow', backend: 'tensorflow', engine: 'flat', threads: 1 },
   { name: 'tensor, webgpu', backend: 'webgpu', engine: 'tensor', threads: 1 },
+  { name: 'webgpu step, webgpu', backend: 'webgpu', engine: 'webgpu-step', threads: 1 },
 ];
 
 /**
