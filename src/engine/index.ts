@@ -30,13 +30,15 @@ export function autoThreads(
 
 /**
  * tensorflow runs the whole step as one TensorFlow graph when `native` built
- * the graph addon (else the tensor engine); webgpu keeps weights and Adam's
- * state on the backend (no per-step copies; it cannot even read a GPU tensor
- * synchronously in Node); wasm and cpu train faster with the optimizer in one
- * JavaScript pass over shared arrays, across threads.
+ * the graph addon (else the tensor engine); webgpu replays one prepared step
+ * of our own kernels (webgpu-step.ts; weights and Adam's state stay on the
+ * GPU; a model it cannot build trains on the tensor engine); wasm and cpu
+ * train faster with the optimizer in one JavaScript pass over shared arrays,
+ * across threads.
  */
 export function engineKindFor(backend: BackendName): EngineKind {
   if (backend === 'tensorflow' && loadGraphApi().api) return 'graph';
+  if (backend === 'webgpu') return 'webgpu-step';
   return runsOwnParallelism(backend) ? 'tensor' : 'flat';
 }
 
@@ -64,7 +66,7 @@ export async function createEngine(
         return await (await import('./webgpu-step')).WebGpuStepEngine.create(model, options, initialState);
       return await (await import('./graph')).GraphEngine.create(model, options, initialState);
     } catch (err) {
-      // Chosen, not asked for: a model the graph builder cannot build trains on the tensor engine.
+      // Chosen, not asked for: a model the graph or step builder cannot build trains on the tensor engine.
       if (options.engine || !(err instanceof UnsupportedLayerError)) throw err;
       const { TensorEngine } = await import('./tensor');
       return Object.assign(new TensorEngine(model, options, initialState), {
