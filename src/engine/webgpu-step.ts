@@ -26,6 +26,8 @@ import { Network, Parameters, layoutOf } from './webgpu/network';
 import { Node, planOf } from './webgpu/plan';
 
 const MAP_READ = 0x1;
+/** Steps queued ahead of the GPU when their losses are not read. */
+const IN_FLIGHT = 3;
 
 /** TF.js's WebGPU device, where the webgpu backend is the active one. */
 export function tfjsDevice(): GpuDevice {
@@ -66,6 +68,8 @@ export class WebGpuStepEngine implements TrainingEngine {
   private readonly stepData = new ArrayBuffer(16);
   private optimizerStep: number;
   private pending: Promise<unknown> = Promise.resolve();
+  /** Steps submitted without a readback, not yet known to be done. */
+  private readonly inFlight: Promise<void>[] = [];
   private closed = false;
 
   private constructor(
@@ -172,19 +176,23 @@ export class WebGpuStepEngine implements TrainingEngine {
     return next;
   }
 
-  /** Uploads the batch, replays `dispatches`, and reads out[0..1] (loss, correct). */
-  private async run(net: Network, batch: Batch, train: boolean): Promise<Float32Array> {
+  /** Uploads the batch and replays the step (`train`) or the forward pass; with `read`, maps out[0..1] (loss, correct). */
+  private async run(net: Network, batch: Batch, train: boolean, read = true): Promise<Float32Array | undefined> {
     const { device } = this.gpu;
     net.fill(batch.xs, batch.ys);
     device.queue.writeBuffer(net.batchBuffer, 0, net.upload);
     const encoder = device.createCommandEncoder();
     Gpu.record(encoder, train ? net.train : net.evaluation);
-    encoder.copyBufferToBuffer(net.out.buffer, 0, net.readback, 0, 8);
+    if (read) encoder.copyBufferToBuffer(net.out.buffer, 0, net.readback, 0, 8);
     device.queue.submit([encoder.finish()]);
-    return mapped(net.readback, 2);
+    if (read) return mapped(net.readback, 2);
+    // Steps not read back are queued ahead, but at most IN_FLIGHT of them.
+    this.inFlight.push(device.queue.onSubmittedWorkDone());
+    if (this.inFlight.length > IN_FLIGHT) await this.inFlight.shift();
+    return undefined;
   }
 
-  step(batch: Batch, step: number): Promise<StepResult> {
+  step(batch: Batch, step: number, readLoss = true): Promise<StepResult> {
     return this.serial(async () => {
       const net = await this.network(batch.size);
       const t = this.optimizerStep + 1;
@@ -194,9 +202,9 @@ export class WebGpuStepEngine implements TrainingEngine {
       new Float32Array(this.stepData)[0] = rate;
       new Uint32Array(this.stepData)[1] = this.options.dropout === false ? 0 : mixSeed(this.options.seed, step, 0);
       this.gpu.device.queue.writeBuffer(this.params.step, 0, new Uint32Array(this.stepData));
-      const [loss] = await this.run(net, batch, true);
+      const out = await this.run(net, batch, true, readLoss);
       this.optimizerStep = t;
-      return { loss };
+      return { loss: out ? out[0] : NaN };
     });
   }
 
@@ -204,7 +212,7 @@ export class WebGpuStepEngine implements TrainingEngine {
   accuracy(batch: Batch): Promise<number> {
     return this.serial(async () => {
       const net = await this.network(batch.size);
-      const [, correct] = await this.run(net, batch, false);
+      const [, correct] = (await this.run(net, batch, false)) as Float32Array;
       return correct / batch.size;
     });
   }

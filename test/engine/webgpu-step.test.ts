@@ -1,7 +1,7 @@
 /**
  * The webgpu step engine in a short real run: it learns (the loss falls, with
  * dropout on), `accuracy` through its forward pass agrees with the tfjs model
- * once `close` has written the weights back, `engineKindFor` picks it for
+ * once `close` has written the weights back, steps not read back train the same, `engineKindFor` picks it for
  * webgpu, and a model it cannot build trains on the tensor engine. On a GPU's
  * adapter or Dawn's software one; else it skips saying why.
  */
@@ -58,6 +58,34 @@ describe('the webgpu step engine', { skip: webgpu.missing ?? false }, () => {
       }
     });
   }
+
+  it('steps whose loss is not read are queued, and train the same', async () => {
+    const options = {
+      backend: 'webgpu',
+      model: 'softmax',
+      optimizer: 'sgd',
+      learningRate: 0.5,
+      seed: 1,
+      batchSize: 16,
+    } as const;
+    const losses = async (readAll: boolean) => {
+      const m = buildModel('softmax');
+      const engine = await createEngine(m, options);
+      const data = fixture.read();
+      try {
+        const out: number[] = [];
+        for (let s = 0; s < 6; s++) out.push((await engine.step(data.train.nextBatch(16), s, readAll || s === 5)).loss);
+        return out;
+      } finally {
+        await engine.close();
+        m.dispose();
+      }
+    };
+    const [all, last] = [await losses(true), await losses(false)];
+    assert.ok(last.slice(0, 5).every(Number.isNaN), `unread losses: ${last.join(', ')}`);
+    assert.equal(last[5], all[5]);
+    assert.ok(all[5] < all[0], `loss ${all[0]} → ${all[5]}`);
+  });
 
   it('leaves a model it cannot build to the tensor engine, saying why', async () => {
     const tf = loadTf();
