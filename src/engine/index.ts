@@ -30,13 +30,15 @@ export function autoThreads(
 
 /**
  * tensorflow runs the whole step as one TensorFlow graph when `native` built
- * the graph addon (else the tensor engine); webgpu keeps weights and Adam's
- * state on the backend (no per-step copies; it cannot even read a GPU tensor
- * synchronously in Node); wasm and cpu train faster with the optimizer in one
- * JavaScript pass over shared arrays, across threads.
+ * the graph addon (else the tensor engine); webgpu replays one prepared step
+ * of our own kernels (webgpu-step.ts; weights and Adam's state stay on the
+ * GPU; a model it cannot build trains on the tensor engine); wasm and cpu
+ * train faster with the optimizer in one JavaScript pass over shared arrays,
+ * across threads.
  */
 export function engineKindFor(backend: BackendName): EngineKind {
   if (backend === 'tensorflow' && loadGraphApi().api) return 'graph';
+  if (backend === 'webgpu') return 'webgpu-step';
   return runsOwnParallelism(backend) ? 'tensor' : 'flat';
 }
 
@@ -52,15 +54,19 @@ export async function createEngine(
   if (initialState && initialState.optimizer.name !== options.optimizer) {
     throw new UserError(`the checkpoint's optimizer is ${initialState.optimizer.name}, not ${options.optimizer}`);
   }
-  if (kind === 'graph') {
-    if (options.backend !== 'tensorflow')
-      throw new UserError(`the graph engine trains on the tensorflow backend, not ${options.backend}`);
-    const { GraphEngine } = await import('./graph');
+  if (kind === 'graph' || kind === 'webgpu-step') {
+    const backend = kind === 'graph' ? 'tensorflow' : 'webgpu';
+    if (options.backend !== backend)
+      throw new UserError(`the ${kind} engine trains on the ${backend} backend, not ${options.backend}`);
+    if (kind === 'webgpu-step' && (options.threads ?? 1) > 1)
+      throw new UserError(`--threads ${options.threads}: the webgpu backend trains on the GPU from one thread`);
     const { UnsupportedLayerError } = await import('./graph/layers');
     try {
-      return await GraphEngine.create(model, options, initialState);
+      if (kind === 'webgpu-step')
+        return await (await import('./webgpu-step')).WebGpuStepEngine.create(model, options, initialState);
+      return await (await import('./graph')).GraphEngine.create(model, options, initialState);
     } catch (err) {
-      // Chosen, not asked for: a model the graph builder cannot build trains on the tensor engine.
+      // Chosen, not asked for: a model the graph or step builder cannot build trains on the tensor engine.
       if (options.engine || !(err instanceof UnsupportedLayerError)) throw err;
       const { TensorEngine } = await import('./tensor');
       return Object.assign(new TensorEngine(model, options, initialState), {

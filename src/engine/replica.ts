@@ -1,6 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
+import { UserError } from '../errors';
 import { crossEntropy } from '../models';
 import { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 import { FlatOptimizer, makeOptimizer } from '../optim/flat';
@@ -55,6 +56,15 @@ export function setFlatWeights(vars: tfl.Variable[], flat: Float32Array): void {
       offset += v.size;
     }
   });
+}
+
+/** Throws unless `state` holds `size` weights and `slots` optimizer slots of that size (a checkpoint of this model). */
+export function checkStateFits(state: EngineState, size: number, slots: number, model: string): void {
+  const fits =
+    state.weights.length === size &&
+    state.optimizer.slots.length === slots &&
+    state.optimizer.slots.every((s) => s.length === size);
+  if (!fits) throw new UserError(`the checkpoint's weights or optimizer state do not fit the ${model} model`);
 }
 
 export function getFlatWeights(vars: tfl.Variable[]): Float32Array {

@@ -13,11 +13,10 @@ import { loadTf } from '../backends/tf';
 import { adamOnWebGpu } from '../backends/webgpu-kernels';
 import type { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
-import { UserError } from '../errors';
 import { crossEntropy } from '../models';
 import { ADAM, learningRateAt, slotCount } from '../optim';
 import { seedDropout } from './dropout-seed';
-import { parameterCount, setFlatWeights, trainableVariables } from './replica';
+import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 
 const { beta1: BETA1, beta2: BETA2, epsilon: EPSILON } = ADAM;
@@ -53,12 +52,7 @@ export class TensorEngine implements TrainingEngine {
     const size = parameterCount(this.vars);
     const slots = slotCount(options.optimizer);
     if (initial) {
-      const fits =
-        initial.weights.length === size &&
-        initial.optimizer.slots.length === slots &&
-        initial.optimizer.slots.every((s) => s.length === size);
-      if (!fits)
-        throw new UserError(`the checkpoint's weights or optimizer state do not fit the ${options.model} model`);
+      checkStateFits(initial, size, slots, options.model);
       setFlatWeights(this.vars, initial.weights);
     }
     this.slots = Array.from({ length: slots }, (_, k) => {

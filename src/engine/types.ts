@@ -13,10 +13,11 @@ import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 /** A step the engine could not run (TensorFlow's session failed mid-run): one line, the run may resume. */
 export class EngineRunError extends UserError {}
 
-export const ENGINE_KINDS = ['flat', 'tensor', 'graph'] as const;
+export const ENGINE_KINDS = ['flat', 'tensor', 'graph', 'webgpu-step'] as const;
 /**
  * `flat`: weights in one Float32Array, optimizer in JavaScript (threads share it); `tensor`: weights and
- * optimizer state stay tfjs variables; `graph`: the whole step is one TensorFlow graph (tensorflow only).
+ * optimizer state stay tfjs variables; `graph`: the whole step is one TensorFlow graph (tensorflow only);
+ * `webgpu-step`: the whole step prepared once as our own WebGPU kernels (webgpu only).
  */
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
@@ -45,7 +46,7 @@ export interface EngineState {
 }
 
 export interface StepResult {
-  /** The batch's mean cross-entropy before the update. */
+  /** The batch's mean cross-entropy before the update (NaN where `readLoss` was false and honoured). */
   loss: number;
 }
 
@@ -59,8 +60,12 @@ export interface TrainingEngine {
   readonly threads: number;
   /** Why this engine and not the usual one (one line to show), if so. */
   readonly note?: string;
-  /** One optimizer step on `batch`; `step` (0-based, of the whole run) fixes the dropout masks. */
-  step(batch: Batch, step: number): Promise<StepResult>;
+  /**
+   * One optimizer step on `batch`; `step` (0-based, of the whole run) fixes the dropout masks.
+   * `readLoss` false: the engine may skip reading the loss back (it is then NaN), so that a GPU's
+   * steps keep being queued (the webgpu step engine honours it; the others always read it).
+   */
+  step(batch: Batch, step: number, readLoss?: boolean): Promise<StepResult>;
   /** The batch's accuracy with dropout off, where the engine computes it itself (else from `model`). */
   accuracy?(batch: Batch): Promise<number>;
   /** A copy of the weights and optimizer state (read from the backend only now). */

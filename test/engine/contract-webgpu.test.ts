@@ -1,5 +1,5 @@
 /**
- * The engine contract (contract.test.ts) for the tensor engine on webgpu, in a
+ * The engine contract (contract.test.ts) for the tensor and step engines on webgpu, in a
  * process of its own: a GPU's adapter where there is one, else Dawn's software
  * adapter, else it skips saying why.
  */

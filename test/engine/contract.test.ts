@@ -42,6 +42,7 @@ const ALL_CASES: EngineCase[] = [
   { name: 'graph, tensorflow', backend: 'tensorflow', engine: 'graph', threads: 2 },
   { name: 'flat, 1 thread, tensorflow', backend: 'tensorflow', engine: 'flat', threads: 1 },
   { name: 'tensor, webgpu', backend: 'webgpu', engine: 'tensor', threads: 1 },
+  { name: 'webgpu step engine, webgpu', backend: 'webgpu', engine: 'webgpu-step', threads: 1 },
 ];
 
 /**
@@ -221,38 +222,36 @@ for (const spec of MODELS) {
       });
     }
 
-    for (const kind of ['tensor', 'graph'] as const)
-      it(
-        `a checkpoint written on tensorflow's ${kind} engine resumes on wasm, and one written on wasm resumes there`,
-        { skip: ON_WEBGPU && 'tensorflow is not loaded in this process' },
-        async (t) => {
-          const native = CASES.find((c) => c.backend === 'tensorflow' && c.engine === kind) as EngineCase;
-          if (skipWithoutNative(t, native)) return;
-          const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
-          for (const [from, to] of [
-            [native, CASES[0]],
-            [CASES[0], native],
-          ]) {
-            const run = await runCase(from, spec, start());
-            const dir = tempDir();
-            try {
-              writeCheckpoint(dir.dir, {
-                config: cfg,
-                step: STEPS,
-                data: fixture.read().train.getState(),
-                ...run.state,
-              });
-              const cp = readCheckpoint(dir.dir);
-              close(
-                await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS),
-                run.next,
-                `${from.name} → ${to.name}`,
-              );
-            } finally {
-              dir.cleanup();
-            }
+    // Across backends through a checkpoint file: tensorflow's engines here, webgpu's step engine in its own process.
+    const crossing = ON_WEBGPU ? (['webgpu-step'] as const) : (['tensor', 'graph'] as const);
+    for (const kind of crossing)
+      it(`a checkpoint written on the ${kind} engine resumes on wasm, and one written on wasm resumes there`, async (t) => {
+        const native = CASES.find((c) => c.backend !== 'wasm' && c.engine === kind) as EngineCase;
+        if (skipWithoutNative(t, native)) return;
+        const cfg = { ...resolveConfig({ model: spec.model }), saveDir: tmp.dir };
+        for (const [from, to] of [
+          [native, CASES[0]],
+          [CASES[0], native],
+        ]) {
+          const run = await runCase(from, spec, start());
+          const dir = tempDir();
+          try {
+            writeCheckpoint(dir.dir, {
+              config: cfg,
+              step: STEPS,
+              data: fixture.read().train.getState(),
+              ...run.state,
+            });
+            const cp = readCheckpoint(dir.dir);
+            close(
+              await resumeCase(to, spec, { weights: cp.weights, optimizer: cp.optimizer }, STEPS),
+              run.next,
+              `${from.name} → ${to.name}`,
+            );
+          } finally {
+            dir.cleanup();
           }
-        },
-      );
+        }
+      });
   });
 }

@@ -19,11 +19,17 @@ function unsupported(layer: tfl.layers.Layer, what: string): never {
   );
 }
 
-function pair(layer: tfl.layers.Layer, config: Config, key: string): [number, number] {
+/** A (height, width) setting; `fail` says why not (the webgpu step engine names itself). */
+export function pair(
+  layer: tfl.layers.Layer,
+  config: Config,
+  key: string,
+  fail: (layer: tfl.layers.Layer, what: string) => never = unsupported,
+): [number, number] {
   const v = config[key];
   const arr = typeof v === 'number' ? [v, v] : v;
   if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((n) => typeof n === 'number'))
-    unsupported(layer, `${key} ${JSON.stringify(v)}`);
+    fail(layer, `${key} ${JSON.stringify(v)}`);
   return [arr[0] as number, arr[1] as number];
 }
 
