@@ -16,18 +16,31 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { BACKEND_CHOICES } from '../src/backends/choices';
+import { positiveInt } from '../src/commands/options';
+import { MODEL_NAMES, ModelName } from '../src/models/names';
+import { RECIPES, RECIPE_DEFAULTS, RecipeName } from '../src/train/config';
+import { SETTING_DEFAULTS } from '../src/train/settings';
+import { listOf, oneOf, parseScriptArgs } from './common';
 
 interface Run {
   id: string;
-  model: 'softmax' | 'cnn';
-  recipe: 'seed' | 'fast';
+  model: ModelName;
+  recipe: RecipeName;
 }
 
-const RUNS: readonly Run[] = [
-  { id: 'softmax', model: 'softmax', recipe: 'seed' },
-  { id: 'cnn', model: 'cnn', recipe: 'seed' },
-  { id: 'cnn-fast', model: 'cnn', recipe: 'fast' },
-];
+/**
+ * Every model under every recipe that differs from the first (the seed): the
+ * runs named `softmax`, `cnn` and `cnn-fast` (softmax's fast recipe is its seed one).
+ */
+const RUNS: readonly Run[] = RECIPES.flatMap((recipe) =>
+  MODEL_NAMES.filter(
+    (model) =>
+      recipe === RECIPES[0] ||
+      JSON.stringify(RECIPE_DEFAULTS[recipe][model]) !== JSON.stringify(RECIPE_DEFAULTS[RECIPES[0]][model]),
+  ).map((model) => ({ id: recipe === RECIPES[0] ? model : `${model}-${recipe}`, model, recipe })),
+);
 
 interface Args {
   steps?: number;
@@ -53,32 +66,20 @@ interface Row {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: [...RUNS], backend: 'auto', seeds: 1 };
-  const value = (i: number) => {
-    const v = argv[i + 1];
-    if (v === undefined) throw new Error(`${argv[i]} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--steps') {
-      args.steps = Number(value(i++));
-      if (!Number.isInteger(args.steps) || args.steps < 1) throw new Error('--steps must be a positive integer');
-    } else if (a === '--runs') {
-      const ids = value(i++).split(',');
-      const unknown = ids.filter((id) => !RUNS.some((r) => r.id === id));
-      if (unknown.length)
-        throw new Error(`--runs: unknown ${unknown.join(', ')} (known: ${RUNS.map((r) => r.id).join(', ')})`);
-      args.runs = ids.map((id) => RUNS.find((r) => r.id === id) as Run);
-    } else if (a === '--seeds') {
-      args.seeds = Number(value(i++));
-      if (!Number.isInteger(args.seeds) || args.seeds < 1) throw new Error('--seeds must be a positive integer');
-    } else if (a === '--backend') args.backend = value(i++);
-    else if (a === '--markdown') args.markdown = value(i++);
-    else if (a === '--json') args.json = value(i++);
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return args;
+  const ids = RUNS.map((r) => r.id);
+  const program = new Command('accuracy')
+    .option('--steps <n>', "cap every run at n steps (a quick check); default: the recipes' lengths", positiveInt)
+    .option('--runs <list>', `runs, comma-separated (${ids.join(', ')})`, listOf(oneOf(ids)), ids)
+    .addOption(
+      new Option('--backend <name>', 'backend for every run')
+        .choices(BACKEND_CHOICES)
+        .default(SETTING_DEFAULTS.backend),
+    )
+    .option('--seeds <n>', 'train each run n times (--seed 0 … n-1)', positiveInt, 1)
+    .option('--markdown <file>', 'also write the table as Markdown')
+    .option('--json <file>', 'also write the rows as JSON');
+  const opts = parseScriptArgs<Omit<Args, 'runs'> & { runs: string[] }>(program, argv);
+  return { ...opts, runs: opts.runs.map((id) => RUNS.find((r) => r.id === id) as Run) };
 }
 
 const BIN = resolve(__dirname, '../../bin/mnist-deep.js');

@@ -17,18 +17,21 @@
  * kernel's time per step (tf.profile), and the rest (JavaScript, dispatch).
  */
 import { execFileSync } from 'node:child_process';
+import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { useBackend } from '../src/backends';
-import { BackendName } from '../src/backends/choices';
-import { Batch, DataSplit } from '../src/data/dataset';
-import { Rng } from '../src/data/rng';
+import { BACKEND_CHOICES, BackendName } from '../src/backends/choices';
+import { Batch } from '../src/data/dataset';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';
 import { EngineKind, createEngine } from '../src/engine';
 import { loadTf } from '../src/backends';
+import { nonNegativeInt, positiveInt } from '../src/commands/options';
+import { RECIPE_DEFAULTS } from '../src/train/config';
+import { listOf, median, oneOf, parseScriptArgs, randomSplit } from './common';
 
 interface Args {
   steps: number;
@@ -52,48 +55,30 @@ interface Row {
   note: string;
 }
 
+const NAMES = BACKEND_CHOICES.filter((b): b is BackendName => b !== 'auto');
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    steps: 40,
-    warmup: 5,
-    backends: ['tensorflow', 'wasm', 'cpu'],
-    cpuTrain: false,
-    profile: false,
-    json: false,
-    anchor: true,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--steps') args.steps = Number(argv[++i]);
-    else if (a === '--warmup') args.warmup = Number(argv[++i]);
-    else if (a === '--backends') args.backends = argv[++i].split(',') as BackendName[];
-    else if (a === '--cpu-train') args.cpuTrain = true;
-    else if (a === '--json') args.json = true;
-    else if (a === '--profile') args.profile = true;
-    else if (a === '--no-anchor') args.anchor = false;
-    else if (a === '--child') args.child = argv[++i] as BackendName;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return args;
+  const program = new Command('bench')
+    .option('--steps <n>', 'timed steps per measure', positiveInt, 40)
+    .option('--warmup <n>', 'untimed steps first', nonNegativeInt, 5)
+    .option('--backends <list>', 'backends to measure, comma-separated', listOf(oneOf(NAMES)), [
+      'tensorflow',
+      'wasm',
+      'cpu',
+    ])
+    .option('--cpu-train', 'also train the CNN on cpu (minutes per step)', false)
+    .option('--profile', "where a CNN training step's time goes, per kernel", false)
+    .option('--json', 'the rows as JSON on stdout', false)
+    .option('--no-anchor', "skip TensorFlow Python's figures")
+    .addOption(new Option('--child <backend>', 'measure one backend in this process').choices(NAMES).hideHelp());
+  return parseScriptArgs<Args>(program, argv);
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** The seed recipe's optimizer and learning rate for `model` (what `train` would use). */
+const seedOptimizer = (model: ModelName) => {
+  const { optimizer, learningRate } = RECIPE_DEFAULTS.seed[model];
+  return { optimizer, learningRate };
 };
-
-/**
- * A split of random images, 80% of their pixels zero like MNIST's (81%): dense
- * random pixels drive the softmax model's gradients into denormal floats, which
- * slows it three times and says nothing about real data.
- */
-function randomSplit(n: number, seed: number): DataSplit {
-  const rng = new Rng(seed);
-  const images = Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? rng.next() : 0));
-  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
-  return new DataSplit(images, labels, seed);
-}
 
 async function trainRate(
   backend: BackendName,
@@ -104,11 +89,15 @@ async function trainRate(
   engine?: EngineKind,
 ): Promise<{ rate: number; threads: number; cpuMs: number; kind: EngineKind }> {
   const m = buildModel(model, 1);
-  const defaults =
-    model === 'cnn'
-      ? { optimizer: 'adam' as const, learningRate: 1e-4 }
-      : { optimizer: 'sgd' as const, learningRate: 0.5 };
-  const stepper = await createEngine(m, { backend, model, ...defaults, seed: 1, batchSize, threads, engine });
+  const stepper = await createEngine(m, {
+    backend,
+    model,
+    ...seedOptimizer(model),
+    seed: 1,
+    batchSize,
+    threads,
+    engine,
+  });
   const split = randomSplit(Math.max(batchSize * 4, 1000), 5);
   const times: number[] = [];
   // CPU time of this process (all its threads) per step: less disturbed than wall time by other processes.
@@ -211,18 +200,18 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   model.dispose();
 
   const sm = buildModel('softmax');
+  const { steps, batchSize } = RECIPE_DEFAULTS.seed.softmax;
   const stepper = await createEngine(sm, {
     backend,
     model: 'softmax',
-    optimizer: 'sgd',
-    learningRate: 0.5,
+    ...seedOptimizer('softmax'),
     seed: 1,
-    batchSize: 100,
+    batchSize,
   });
   const trainSplit = randomSplit(55000, 4);
   const s0 = performance.now();
-  for (let i = 0; i < 1000; i++) await stepper.step(trainSplit.nextBatch(100), i);
-  add('softmax, 1,000 steps of 100', (performance.now() - s0) / 1000, 's');
+  for (let i = 0; i < steps; i++) await stepper.step(trainSplit.nextBatch(batchSize), i);
+  add(`softmax, ${steps.toLocaleString('en')} steps of ${batchSize}`, (performance.now() - s0) / 1000, 's');
   await stepper.close();
   add('peak RSS', process.resourceUsage().maxRSS / 1024, 'MiB', 'whole process, all of the above');
   return rows;
@@ -235,8 +224,7 @@ async function profileStep(backend: BackendName, batchSize: number, steps = 5): 
   const engine = await createEngine(m, {
     backend,
     model: 'cnn',
-    optimizer: 'adam',
-    learningRate: 1e-4,
+    ...seedOptimizer('cnn'),
     seed: 1,
     batchSize,
     threads: 1,

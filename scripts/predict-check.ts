@@ -14,12 +14,15 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
 import { useBackend } from '../src/backends';
+import { nonNegativeInt, positiveInt } from '../src/commands/options';
 import { Rng } from '../src/data/rng';
 import { IMAGE_SIZE } from '../src/data/shapes';
 import { predictProbabilities, topClasses } from '../src/eval/probabilities';
 import { loadModel } from '../src/models/io';
-import { Rgb, RenderOptions, digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../test/helpers/digits';
+import { parseScriptArgs } from './common';
+import { Rgb, RenderOptions, digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from './digits';
 
 const BIN = resolve(__dirname, '../../bin/mnist-deep.js');
 const TARGET = 0.95;
@@ -32,19 +35,19 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { count: 1000, seed: 1 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--model-dir') args.modelDir = value;
-    else if (flag === '--count') args.count = Number(value);
-    else if (flag === '--seed') args.seed = Number(value);
-    else if (flag === '--keep') args.keep = value;
-    else throw new Error(`unknown option ${flag}`);
-  }
-  if (!Number.isInteger(args.count) || args.count < 1 || args.count > 10_000)
-    throw new Error('--count must be 1-10000');
-  return args;
+  const program = new Command('predict-check')
+    .option('--model-dir <dir>', 'the model to check (default: train a CNN for 1,000 steps first)')
+    .option('--count <n>', 'pictures to draw, from the 10,000 test digits', countArg, 1000)
+    .option('--seed <n>', 'seed for how the pictures are drawn', nonNegativeInt, 1)
+    .option('--keep <dir>', 'write the pictures here and keep them');
+  return parseScriptArgs<Args>(program, argv);
+}
+
+/** `--count`: 1 to the test set's 10,000 digits. */
+function countArg(value: string): number {
+  const n = positiveInt(value);
+  if (n > 10_000) throw new InvalidArgumentError('must be 1-10000.');
+  return n;
 }
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -8,16 +8,23 @@
  *   node dist/scripts/gpu/webgpu-bench.js [--batches 50,500] [--steps 30] [--warmup 8] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf, useBackend } from '../../src/backends';
 import { installWebGpu, probeWebGpu } from '../../src/backends/webgpu';
 import { useOwnWebGpuKernels } from '../../src/backends/webgpu-kernels';
-import { BackendName } from '../../src/backends/choices';
-import { Batch, DataSplit } from '../../src/data/dataset';
-import { Rng } from '../../src/data/rng';
+import { BACKEND_CHOICES, BackendName } from '../../src/backends/choices';
+import { nonNegativeInt, positiveInt } from '../../src/commands/options';
+import { Batch } from '../../src/data/dataset';
 import { readClasses } from '../../src/eval/predict';
 import { buildModel, crossEntropy } from '../../src/models';
 import { createEngine } from '../../src/engine';
+import { ADAM } from '../../src/optim';
+import { RECIPE_DEFAULTS } from '../../src/train/config';
+import { listOf, median, parseScriptArgs, randomSplit } from '../common';
+
+/** The tutorial's CNN recipe, which `train` runs by default. */
+const SEED_CNN = RECIPE_DEFAULTS.seed.cnn;
 
 interface Args {
   /** webgpu; another backend only to try the script where there is no GPU. */
@@ -29,27 +36,17 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { backend: 'webgpu', batches: [50, 500], steps: 30, warmup: 8 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--backend') args.backend = argv[++i] as BackendName;
-    else if (a === '--batches') args.batches = argv[++i].split(',').map(Number);
-    else if (a === '--steps') args.steps = Number(argv[++i]);
-    else if (a === '--warmup') args.warmup = Number(argv[++i]);
-    else if (a === '--json') args.json = argv[++i];
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return args;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Random images with 80% of the pixels zero, like MNIST's. */
-function randomSplit(n: number, seed: number): DataSplit {
-  const rng = new Rng(seed);
-  const images = Float32Array.from({ length: n * 784 }, () => (rng.next() < 0.2 ? rng.next() : 0));
-  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
-  return new DataSplit(images, labels, seed);
+  const program = new Command('webgpu-bench')
+    .addOption(
+      new Option('--backend <name>', 'webgpu; another backend only to try the script where there is no GPU')
+        .choices(BACKEND_CHOICES.filter((b) => b !== 'auto'))
+        .default('webgpu'),
+    )
+    .option('--batches <list>', 'batch sizes, comma-separated', listOf(positiveInt), [SEED_CNN.batchSize, 500])
+    .option('--steps <n>', 'timed steps per batch size', positiveInt, 30)
+    .option('--warmup <n>', 'untimed steps first', nonNegativeInt, 8)
+    .option('--json <file>', 'also write the report as JSON');
+  return parseScriptArgs<Args>(program, argv);
 }
 
 /** One training step: `step` returns once the work is queued; `loss` resolves when the GPU is done. */
@@ -63,11 +60,12 @@ interface Trainer {
 
 /** The path `mnist-deep train` takes: the engine that createEngine picks (the tensor engine on webgpu). */
 async function engineTrainer(model: tfl.LayersModel, batchSize: number, backend: BackendName): Promise<Trainer> {
+  const { optimizer, learningRate } = SEED_CNN;
   const engine = await createEngine(model, {
     backend,
     model: 'cnn',
-    optimizer: 'adam',
-    learningRate: 1e-4,
+    optimizer,
+    learningRate,
     seed: 1,
     batchSize,
     threads: 1,
@@ -82,7 +80,7 @@ async function engineTrainer(model: tfl.LayersModel, batchSize: number, backend:
 /** tf.train.adam's minimize, all on the GPU, the loss read once a step (the probe in ../shared/anchors/gpu). */
 function minimizeTrainer(model: tfl.LayersModel): Trainer {
   const tf = loadTf();
-  const opt = tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+  const opt = tf.train.adam(SEED_CNN.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
   return {
     name: 'tf.train.adam minimize',
     step: async (b) => {

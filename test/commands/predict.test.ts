@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, CliResult, runCli, jsonLines } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
-import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
+import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../../scripts/digits';
 import { tempDir } from '../helpers/fixtures';
 import { isRoot, makeFifo } from '../helpers/special';
 

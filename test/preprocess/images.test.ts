@@ -6,7 +6,7 @@ import { PNG } from 'pngjs';
 import { MAX_PIXELS, decodeImage, exifOrientation, readImageFile, sniffFormat } from '../../src/preprocess/images';
 import { tempDir } from '../helpers/fixtures';
 import { makeFifo } from '../helpers/special';
-import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../helpers/digits';
+import { digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from '../../scripts/digits';
 
 const { images } = mnistTestSet();
 const picture = renderDigit(digitAt(images, 0), {

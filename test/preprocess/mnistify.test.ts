@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FIELD, RgbaImage, mnistify } from '../../src/preprocess/mnistify';
-import { digitAt, mnistTestSet, renderDigit, similarity } from '../helpers/digits';
+import { digitAt, mnistTestSet, renderDigit, similarity } from '../../scripts/digits';
 
 const { images, labels } = mnistTestSet();
 /** The first test image of each class. */

@@ -14,7 +14,7 @@ import { STEP_LOG_FILE, appendStepLog, readStepLog, startStepLog } from '../../s
 import { barChart, lineChart, linearTicks, logTicks } from '../../src/report/svg';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
 import { runInProcess } from '../helpers/in-process';
-import { mnistDataDir } from '../helpers/digits';
+import { mnistDataDir } from '../../scripts/digits';
 import { tempDir } from '../helpers/fixtures';
 
 /** Screenshots are kept here (not committed); MNIST_DEEP_UPDATE_DOCS=1 also refreshes the README's. */

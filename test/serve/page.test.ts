@@ -15,7 +15,7 @@ import { loadModel } from '../../src/models/io';
 import { mnistify } from '../../src/preprocess/mnistify';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';
 import { runCli } from '../helpers/cli';
-import { digitAt, mnistDataDir, mnistTestSet } from '../helpers/digits';
+import { digitAt, mnistDataDir, mnistTestSet } from '../../scripts/digits';
 import { labelsIdx, tempDir } from '../helpers/fixtures';
 import { Served, startServe } from '../helpers/serve';
 

@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { readEventDir, scalarSeries } from '../../src/tensorboard/reader';
 import { chromiumMissing, launchChromium } from '../helpers/chromium';
 import { runCli, spawnCli } from '../helpers/cli';
-import { mnistDataDir } from '../helpers/digits';
+import { mnistDataDir } from '../../scripts/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 import { RunningTensorBoard, runPython, startTensorBoard, tensorboardMissing } from '../helpers/tensorboard';
 

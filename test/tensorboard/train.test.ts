@@ -15,7 +15,7 @@ import { eventFiles, readEventDir, readEventFile, scalarSeries } from '../../src
 import { readCheckpoint } from '../../src/train/checkpoint';
 import { BIN, CliResult, spawnCli } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
-import { mnistDataDir } from '../helpers/digits';
+import { mnistDataDir } from '../../scripts/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();

