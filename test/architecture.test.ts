@@ -92,3 +92,17 @@ describe('architecture: small files, no reach outside src', () => {
     );
   });
 });
+
+describe('architecture: formatting covers every source folder', () => {
+  it(".prettierignore's folders are anchored at the root (models/ alone would skip src/models)", () => {
+    const folders = readFileSync(resolve(SRC, '../.prettierignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#') && l.endsWith('/'));
+    assert.ok(folders.length > 0);
+    assert.deepEqual(
+      folders.filter((l) => !l.startsWith('/')),
+      [],
+    );
+  });
+});
