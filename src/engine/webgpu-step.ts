@@ -19,6 +19,7 @@ import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import { ADAM, learningRateAt, slotCount } from '../optim';
 import { mixSeed } from './dropout-seed';
+import { UnsupportedLayerError } from './graph/layers';
 import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 import { Gpu, GpuBuffer, GpuDevice } from './webgpu/gpu';
@@ -90,7 +91,9 @@ export class WebGpuStepEngine implements TrainingEngine {
   ): Promise<WebGpuStepEngine> {
     const nodes = planOf(model);
     if (nodes[0].inSize !== IMAGE_SIZE || nodes[nodes.length - 1].outSize !== NUM_CLASSES)
-      throw new UserError(`the webgpu step engine trains models from ${IMAGE_SIZE} pixels to ${NUM_CLASSES} logits`);
+      throw new UnsupportedLayerError(
+        `the webgpu step engine trains models from ${IMAGE_SIZE} pixels to ${NUM_CLASSES} logits`,
+      );
     const vars = trainableVariables(model);
     const size = parameterCount(vars);
     const slots = slotCount(options.optimizer);

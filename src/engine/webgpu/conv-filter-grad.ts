@@ -5,7 +5,7 @@
  * sums a chunk of K into its own partial, and sum-partials.ts adds them (the
  * same split that made TF.js's step 7× faster on an H200, see docs/gpu.md).
  */
-import { gemmGrid, gemmSource } from './gemm';
+import { Reg, gemmGrid, gemmReg, gemmSources } from './gemm';
 import { CONV_FIELDS, ConvGeometry, GATHER_INPUT, convFields } from './geometry';
 import { Dispatch, Gpu, Slice } from './gpu';
 import { sumPartials } from './sum-partials';
@@ -13,7 +13,7 @@ import { sumPartials } from './sum-partials';
 /** Products per partial sum (a multiple of the tile). */
 export const FILTER_CHUNK = 1024;
 
-export const CONV_FILTER_GRAD = gemmSource({
+export const CONV_FILTER_GRAD = gemmSources({
   fields: CONV_FIELDS,
   bindings: [
     'var<storage, read> x: array<f32>',
@@ -38,13 +38,20 @@ export function convFilterGrad(
   g: ConvGeometry,
   batch: number,
   io: { x: Slice; dy: Slice; partials: Slice; dw: Slice },
+  reg?: Reg,
 ): Dispatch[] {
   const M = g.kH * g.kW * g.inC;
   const K = batch * g.outH * g.outW;
   const splits = filterSplits(g, batch);
+  const r = reg ?? gemmReg(M, g.outC, splits);
   const u = gpu.uniform({ M, N: g.outC, K, kChunk: FILTER_CHUNK, ...convFields(g) });
   return [
-    gpu.dispatch(CONV_FILTER_GRAD, 'conv filter gradient', [u, io.x, io.dy, io.partials], gemmGrid(M, g.outC, splits)),
+    gpu.dispatch(
+      CONV_FILTER_GRAD(r),
+      'conv filter gradient',
+      [u, io.x, io.dy, io.partials],
+      gemmGrid(M, g.outC, splits, r),
+    ),
     sumPartials(gpu, M * g.outC, splits, { partials: io.partials, out: io.dw }),
   ];
 }

@@ -3,11 +3,11 @@
  * relu(Σ_{kh, kw, ci} x[b, oh·sh + kh − pt, ow·sw + kw − pl, ci]·w[kh, kw, ci, co] + bias[co]).
  * M = batch·OH·OW, N = CO, K = KH·KW·C; the im2col row is gathered on the fly.
  */
-import { BIAS_RELU_STORE, gemmGrid, gemmSource } from './gemm';
+import { BIAS_RELU_STORE, Reg, gemmGrid, gemmReg, gemmSources } from './gemm';
 import { CONV_FIELDS, ConvGeometry, GATHER_INPUT, convFields } from './geometry';
 import { Dispatch, Gpu, Slice } from './gpu';
 
-export const CONV_FORWARD = gemmSource({
+export const CONV_FORWARD = gemmSources({
   fields: [...CONV_FIELDS, 'hasBias', 'relu'],
   bindings: [
     'var<storage, read> x: array<f32>',
@@ -28,9 +28,15 @@ export function convForward(
   batch: number,
   io: { x: Slice; w: Slice; bias?: Slice; y: Slice },
   relu: boolean,
+  reg: Reg = gemmReg(batch * g.outH * g.outW, g.outC),
 ): Dispatch {
   const M = batch * g.outH * g.outW;
   const K = g.kH * g.kW * g.inC;
   const u = gpu.uniform({ M, N: g.outC, K, kChunk: K, ...convFields(g), hasBias: io.bias ? 1 : 0, relu: relu ? 1 : 0 });
-  return gpu.dispatch(CONV_FORWARD, 'conv forward', [u, io.x, io.w, io.bias ?? io.w, io.y], gemmGrid(M, g.outC));
+  return gpu.dispatch(
+    CONV_FORWARD(reg),
+    'conv forward',
+    [u, io.x, io.w, io.bias ?? io.w, io.y],
+    gemmGrid(M, g.outC, 1, reg),
+  );
 }

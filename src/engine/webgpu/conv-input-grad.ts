@@ -3,11 +3,11 @@
  * Σ_{kh, kw, co} dy[b, oh, ow, co]·w[kh, kw, ci, co] over the (oh, ow) whose
  * window puts (kh, kw) on (ih, iw). M = batch·H·W, N = C, K = KH·KW·CO.
  */
-import { gemmGrid, gemmSource } from './gemm';
+import { Reg, gemmGrid, gemmReg, gemmSources } from './gemm';
 import { CONV_FIELDS, ConvGeometry, convFields } from './geometry';
 import { Dispatch, Gpu, Slice } from './gpu';
 
-export const CONV_INPUT_GRAD = gemmSource({
+export const CONV_INPUT_GRAD = gemmSources({
   fields: CONV_FIELDS,
   bindings: [
     'var<storage, read> dy: array<f32>',
@@ -35,9 +35,10 @@ export function convInputGrad(
   g: ConvGeometry,
   batch: number,
   io: { dy: Slice; w: Slice; dx: Slice },
+  reg: Reg = gemmReg(batch * g.inH * g.inW, g.inC),
 ): Dispatch {
   const M = batch * g.inH * g.inW;
   const K = g.kH * g.kW * g.outC;
   const u = gpu.uniform({ M, N: g.inC, K, kChunk: K, ...convFields(g) });
-  return gpu.dispatch(CONV_INPUT_GRAD, 'conv input gradient', [u, io.dy, io.w, io.dx], gemmGrid(M, g.inC));
+  return gpu.dispatch(CONV_INPUT_GRAD(reg), 'conv input gradient', [u, io.dy, io.w, io.dx], gemmGrid(M, g.inC, 1, reg));
 }

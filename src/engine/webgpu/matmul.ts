@@ -3,10 +3,10 @@
  * op transposing where asked. Forward: X·W + b; input gradient: dY·Wᵀ;
  * weight gradient: Xᵀ·dY (K = the batch).
  */
-import { BIAS_RELU_STORE, gemmGrid, gemmSource } from './gemm';
+import { BIAS_RELU_STORE, Reg, gemmGrid, gemmReg, gemmSources } from './gemm';
 import { Dispatch, Gpu, Slice } from './gpu';
 
-export const MATMUL = gemmSource({
+export const MATMUL = gemmSources({
   fields: ['transA', 'transB', 'hasBias', 'relu'],
   bindings: [
     'var<storage, read> a: array<f32>',
@@ -23,6 +23,8 @@ export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
   relu?: boolean;
+  /** Outputs per thread side (default: by the product's size). */
+  reg?: Reg;
 }
 
 /** y[M×N] = op(a)·op(b) (+ bias[N]) (ReLU), a being M×K (K×M transposed), b K×N (N×K transposed). */
@@ -40,5 +42,6 @@ export function matmul(
     hasBias: io.bias ? 1 : 0,
     relu: o.relu ? 1 : 0,
   });
-  return gpu.dispatch(MATMUL, 'matmul', [u, io.a, io.b, io.bias ?? io.a, io.y], gemmGrid(dims.M, dims.N));
+  const reg = o.reg ?? gemmReg(dims.M, dims.N);
+  return gpu.dispatch(MATMUL(reg), 'matmul', [u, io.a, io.b, io.bias ?? io.a, io.y], gemmGrid(dims.M, dims.N, 1, reg));
 }

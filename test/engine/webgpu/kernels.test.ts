@@ -27,6 +27,8 @@ import { ADAM } from '../../../src/optim';
 import { webGpuForTests } from '../../helpers/webgpu';
 
 const webgpu = webGpuForTests();
+/** The GEMM kernels' two tilings (outputs per thread side). */
+const REGS = [1, 4] as const;
 
 function random(n: number, seed: number, positive = false): Float32Array {
   const rng = new Rng(seed);
@@ -126,62 +128,65 @@ describe('the webgpu step engine kernels against the cpu backend', { skip: webgp
     const bs = random(c.co, 3);
     const dys = random(size(yShape), 4);
 
-    it(`conv forward with bias and ReLU: ${c.name}`, async () => {
-      const tf = loadTf();
-      const [want] = await onCpu(() =>
-        tf.relu(tf.add(tf.conv2d(tf.tensor4d(xs, xShape), tf.tensor4d(ws, wShape), c.s, c.pad), tf.tensor1d(bs))),
-      );
-      const [got] = await run([xs, ws, bs], [want.length], (gpu, [x, w, bias], [y]) => [
-        convForward(gpu, g, c.batch, { x, w, bias, y }, true),
-      ]);
-      assertClose(got, want, 'y');
-    });
-
-    it(`conv input and filter gradients: ${c.name}`, async () => {
-      const tf = loadTf();
-      const [dx, dw] = await onCpu(() => {
-        const f = (x: tfl.Tensor, w: tfl.Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(x as tfl.Tensor4D, w as tfl.Tensor4D, c.s, c.pad), tf.tensor(dys, yShape)));
-        return tf.grads(f)([tf.tensor4d(xs, xShape), tf.tensor4d(ws, wShape)]);
+    for (const reg of REGS) {
+      it(`conv forward with bias and ReLU, ${reg}×${reg} a thread: ${c.name}`, async () => {
+        const tf = loadTf();
+        const [want] = await onCpu(() =>
+          tf.relu(tf.add(tf.conv2d(tf.tensor4d(xs, xShape), tf.tensor4d(ws, wShape), c.s, c.pad), tf.tensor1d(bs))),
+        );
+        const [got] = await run([xs, ws, bs], [want.length], (gpu, [x, w, bias], [y]) => [
+          convForward(gpu, g, c.batch, { x, w, bias, y }, true, reg),
+        ]);
+        assertClose(got, want, 'y');
       });
-      const partials = filterSplits(g, c.batch) * ws.length;
-      const [gotDx, gotDw] = await run(
-        [xs, ws, dys],
-        [dx.length, dw.length, partials],
-        (gpu, [x, w, dy], [gx, gw, p]) => [
-          convInputGrad(gpu, g, c.batch, { dy, w, dx: gx }),
-          ...convFilterGrad(gpu, g, c.batch, { x, dy, partials: p, dw: gw }),
-        ],
-      );
-      assertClose(gotDx, dx, 'dx');
-      assertClose(gotDw, dw, 'dw');
-    });
+
+      it(`conv input and filter gradients, ${reg}×${reg} a thread: ${c.name}`, async () => {
+        const tf = loadTf();
+        const [dx, dw] = await onCpu(() => {
+          const f = (x: tfl.Tensor, w: tfl.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(x as tfl.Tensor4D, w as tfl.Tensor4D, c.s, c.pad), tf.tensor(dys, yShape)));
+          return tf.grads(f)([tf.tensor4d(xs, xShape), tf.tensor4d(ws, wShape)]);
+        });
+        const partials = filterSplits(g, c.batch) * ws.length;
+        const [gotDx, gotDw] = await run(
+          [xs, ws, dys],
+          [dx.length, dw.length, partials],
+          (gpu, [x, w, dy], [gx, gw, p]) => [
+            convInputGrad(gpu, g, c.batch, { dy, w, dx: gx }, reg),
+            ...convFilterGrad(gpu, g, c.batch, { x, dy, partials: p, dw: gw }, reg),
+          ],
+        );
+        assertClose(gotDx, dx, 'dx');
+        assertClose(gotDw, dw, 'dw');
+      });
+    }
   }
 
-  it('matmul: forward with bias and ReLU, and both transposes', async () => {
-    const tf = loadTf();
-    const [M, K, N] = [7, 37, 19];
-    const a = random(M * K, 5);
-    const b = random(K * N, 6);
-    const bias = random(N, 7);
-    const [fwd, tA, tB] = await onCpu(() => {
-      const A = tf.tensor2d(a, [M, K]);
-      const B = tf.tensor2d(b, [K, N]);
-      return [
-        tf.relu(tf.add(tf.matMul(A, B), tf.tensor1d(bias))),
-        tf.matMul(tf.tensor2d(a, [K, M]), B, true, false),
-        tf.matMul(A, tf.tensor2d(b, [N, K]), false, true),
-      ];
+  for (const reg of REGS)
+    it(`matmul, ${reg}×${reg} a thread: forward with bias and ReLU, and both transposes`, async () => {
+      const tf = loadTf();
+      const [M, K, N] = [71, 37, 67];
+      const a = random(M * K, 5);
+      const b = random(K * N, 6);
+      const bias = random(N, 7);
+      const [fwd, tA, tB] = await onCpu(() => {
+        const A = tf.tensor2d(a, [M, K]);
+        const B = tf.tensor2d(b, [K, N]);
+        return [
+          tf.relu(tf.add(tf.matMul(A, B), tf.tensor1d(bias))),
+          tf.matMul(tf.tensor2d(a, [K, M]), B, true, false),
+          tf.matMul(A, tf.tensor2d(b, [N, K]), false, true),
+        ];
+      });
+      const [g1, g2, g3] = await run([a, b, bias], [M * N, M * N, M * N], (gpu, [A, B, bs], [y1, y2, y3]) => [
+        matmul(gpu, { M, N, K }, { a: A, b: B, bias: bs, y: y1 }, { relu: true, reg }),
+        matmul(gpu, { M, N, K }, { a: A, b: B, y: y2 }, { transA: true, reg }),
+        matmul(gpu, { M, N, K }, { a: A, b: B, y: y3 }, { transB: true, reg }),
+      ]);
+      assertClose(g1, fwd, 'relu(a·b + bias)');
+      assertClose(g2, tA, 'aᵀ·b');
+      assertClose(g3, tB, 'a·bᵀ');
     });
-    const [g1, g2, g3] = await run([a, b, bias], [M * N, M * N, M * N], (gpu, [A, B, bs], [y1, y2, y3]) => [
-      matmul(gpu, { M, N, K }, { a: A, b: B, bias: bs, y: y1 }, { relu: true }),
-      matmul(gpu, { M, N, K }, { a: A, b: B, y: y2 }, { transA: true }),
-      matmul(gpu, { M, N, K }, { a: A, b: B, y: y3 }, { transB: true }),
-    ]);
-    assertClose(g1, fwd, 'relu(a·b + bias)');
-    assertClose(g2, tA, 'aᵀ·b');
-    assertClose(g3, tB, 'a·bᵀ');
-  });
 
   for (const [name, h, w, p, s, pad] of [
     ['2×2 stride 2 same, even', 8, 6, 2, 2, 'same'],
