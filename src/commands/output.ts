@@ -1,4 +1,4 @@
-import { BarProgress, CountProgress } from '../terminal/progress';
+import { CountBar, StepBar } from '../terminal/progress';
 import { StatusLine, statusLine } from '../terminal/status';
 
 /** "1 thread", "2 threads". */
@@ -11,7 +11,7 @@ export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' :
  * bar, "evaluating …") go to stderr, and never tear each other (see StatusLine).
  */
 export class Output {
-  private bar: BarProgress | undefined;
+  private bar: StepBar | undefined;
 
   constructor(
     readonly json: boolean,
@@ -43,7 +43,7 @@ export class Output {
 
   /** A step bar with ETA on stderr when it is a terminal; nothing otherwise. */
   startProgress(total: number, start = 0): void {
-    this.bar = new BarProgress(this.status, 'step', total, start, 'steps');
+    this.bar = new StepBar(this.status, total, start);
   }
 
   progress(value: number): void {
@@ -61,7 +61,7 @@ export class Output {
     unit: string,
     work: (progress: (done: number, total: number) => void) => Promise<T>,
   ): Promise<T> {
-    const counter = new CountProgress(this.status, label, unit);
+    const counter = new CountBar(this.status, label, unit);
     try {
       return await work((done, total) => counter.update(done, total));
     } finally {

@@ -1,57 +1,119 @@
-/** Progress lines drawn on the status line: a step bar with ETA, and counters for other work. */
-import { RateEstimator, formatDuration } from './eta';
-import { StatusLine } from './status';
+/**
+ * The progress bars on the status line, drawn by cli-progress from its format tokens: training
+ * steps with speed and ETA, evaluation counts, download bytes. Ours on top of it: the bar sized
+ * to the terminal (dropped when too narrow, where cli-progress would cut the ETA off), times
+ * written as 3m05s with "…" while unknown, and the training ETA's clock started at the end of
+ * the first step, which carries the start-up costs (compiling, loading) that no later step has.
+ */
+import { Format, type GenericFormatter, type Options, type SingleBar, type TimeFormatter } from 'cli-progress';
+import { visible } from './escape';
+import type { StatusLine } from './status';
 
-/** `[=====>    ]` of `width` characters inside the brackets. */
-export function bar(fraction: number, width: number): string {
-  const f = Math.min(1, Math.max(0, fraction));
-  const full = Math.floor(f * width);
-  const head = full < width ? '>' : '';
-  return `[${'='.repeat(full)}${head}${' '.repeat(Math.max(0, width - full - head.length))}]`;
+const MIN_BAR = 10;
+const MAX_BAR = 30;
+
+/** 7s, 3m05s, 2h07m: coarser as it grows, so a long ETA does not flicker. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** "label 1200/20000 [====>   ] 6% … ETA 3m05s", the bar sized to fit `columns`. */
-export function progressLine(label: string, done: number, total: number, tail: string, columns: number): string {
-  const pct = `${String(Math.floor((100 * done) / Math.max(total, 1))).padStart(3)}%`;
-  const head = `${label} ${done}/${total}`;
-  // The bar's brackets and the four spaces around it take 6 columns.
-  const room = columns - 1 - head.length - pct.length - tail.length - 6;
-  const width = Math.min(30, room);
-  return width >= 10 ? `${head} ${bar(done / Math.max(total, 1), width)} ${pct}  ${tail}` : `${head} ${pct}  ${tail}`;
+/** cli-progress's ETA is a string ('0', 'NULL', 'INF') until it has a rate: "…" then. */
+const formatTime: TimeFormatter = (t) => (typeof t === 'number' && Number.isFinite(t) ? formatDuration(t) : '…');
+
+/**
+ * cli-progress's own formatter for `format`, with `[{bar}]` as wide as the line allows
+ * (10–30 columns, else left out) one column short of the terminal: a full line wraps on some.
+ */
+export function fitted(format: string): GenericFormatter {
+  const bare = format.replace(' [{bar}]', '');
+  return (options, params, payload) => {
+    const without = Format.Formatter({ ...options, format: bare }, params, payload);
+    const room = Math.min(MAX_BAR, params.maxWidth - 1 - without.length - ' []'.length);
+    const line = room >= MIN_BAR ? Format.Formatter({ ...options, format, barsize: room }, params, payload) : without;
+    const text = visible(line.trimEnd());
+    return text.length < params.maxWidth ? text : text.slice(0, params.maxWidth - 2) + '…';
+  };
 }
 
-/** A bar of `total` units that starts at `start` (a resumed run); ETA from this process's rate only. */
-export class BarProgress {
-  /** Started at the first update after `start`: the first step carries start-up costs. */
-  private rate: RateEstimator | undefined;
+const BASE: Options = { formatTime, barCompleteChar: '=', barIncompleteChar: ' ', autopadding: true };
+
+/** "step 1200/20000 [====      ]   6%  41 steps/s  ETA 7m45s". */
+export const STEP_BAR: Options = {
+  ...BASE,
+  format: fitted('step {value}/{total} [{bar}] {percentage}%  {speed}ETA {eta_formatted}'),
+  // The ETA follows the last 200 steps: log steps (an accuracy pass) and checkpoints are inside each window.
+  etaBuffer: 200,
+};
+
+/** "evaluating test set 3000/10000 images [======    ]  30%". */
+export const COUNT_BAR: Options = { ...BASE, format: fitted('{label} {value}/{total} {unit} [{bar}] {percentage}%') };
+
+/** 0.0 MB, 9.9 MB: downloads are a few MB each. */
+export function formatBytes(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+const BYTES: Options = {
+  ...BASE,
+  formatValue: (v, options, type) =>
+    type === 'value' || type === 'total' ? formatBytes(v) : Format.ValueFormat(v, options, type),
+  etaBuffer: 50,
+};
+
+/** "train-images-idx3-ubyte.gz 4.2 MB of 9.9 MB [=====     ]  42%  2.1 MB/s  ETA 3s"; without a size, the count only. */
+export const BYTE_BAR: Options = {
+  ...BYTES,
+  format: fitted('{file} {value} of {total} [{bar}] {percentage}%  {speed}ETA {eta_formatted}'),
+};
+export const BYTE_COUNT: Options = { ...BYTES, format: fitted('{file} {value}  {speed}') };
+
+/** "41 steps/s  " from `done` units in `seconds`; empty until there is a rate. */
+function speed(done: number, seconds: number, unit: (perSecond: number) => string): string {
+  if (!(seconds > 0) || done <= 0) return '';
+  return `${unit(done / seconds)}  `;
+}
+
+/** 41, 4.1: whole numbers from 10 up. */
+const perSecond = (unit: string) => (rate: number) => `${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`;
+
+/**
+ * The training bar, from `start` (a resumed run) to `total`. Speed and ETA count this process's
+ * steps after the first one only: at the first step's end the bar is started again, which
+ * restarts cli-progress's ETA and clock there.
+ */
+export class StepBar {
+  private readonly bar: SingleBar | undefined;
+  private since: { done: number; time: number } | undefined;
 
   constructor(
-    private readonly status: StatusLine,
-    private readonly label: string,
+    status: StatusLine,
     private readonly total: number,
     private readonly start: number,
-    private readonly unit: string,
+    private readonly unit = 'steps',
   ) {
-    this.update(start);
+    this.bar = status.open(STEP_BAR, total, start, { speed: '' });
   }
 
-  update(done: number): void {
-    if (!this.status.enabled) return;
-    if (this.rate) this.rate.update(done);
-    else if (done > this.start) this.rate = new RateEstimator(done);
-    const left = this.rate?.secondsLeft(this.total - done);
-    const rate = this.rate?.rate;
-    const speed = rate === undefined ? '' : `${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${this.unit}/s  `;
-    const tail = `${speed}ETA ${left === undefined ? '…' : formatDuration(left)}`;
-    this.status.set(progressLine(this.label, done, this.total, tail, process.stderr.columns || 80));
+  update(done: number, now = Date.now()): void {
+    if (!this.bar) return;
+    if (this.since === undefined) {
+      if (done <= this.start) return;
+      this.since = { done, time: now };
+      this.bar.start(this.total, done, { speed: '' });
+      return;
+    }
+    const rate = speed(done - this.since.done, (now - this.since.time) / 1000, perSecond(this.unit));
+    this.bar.update(done, { speed: rate });
   }
 }
 
-const SPINNER = ['|', '/', '-', '\\'];
-
-/** "evaluating test set 3000/10000 images", with a turning mark. */
-export class CountProgress {
-  private turn = 0;
+/** Evaluation: "evaluating test set 3000/10000 images", opened at the first count (its total). */
+export class CountBar {
+  private bar: SingleBar | undefined;
 
   constructor(
     private readonly status: StatusLine,
@@ -60,12 +122,25 @@ export class CountProgress {
   ) {}
 
   update(done: number, total: number): void {
-    this.turn = (this.turn + 1) % SPINNER.length;
-    this.status.set(`${SPINNER[this.turn]} ${this.label} ${done}/${total} ${this.unit}`, true);
+    if (this.bar) {
+      this.bar.setTotal(total);
+      this.bar.update(done);
+    } else this.bar = this.status.open(COUNT_BAR, total, done, { label: this.label, unit: this.unit });
   }
 }
 
-/** 0.0 MB, 9.9 MB: downloads are a few MB each. */
-export function formatBytes(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
+/** A download's bytes; `total` undefined when the server does not say. */
+export class ByteBar {
+  private readonly bar: SingleBar | undefined;
+  private readonly startTime = Date.now();
+
+  constructor(status: StatusLine, file: string, total: number | undefined) {
+    const payload = { file, speed: '' };
+    this.bar = total === undefined ? status.open(BYTE_COUNT, 0, 0, payload) : status.open(BYTE_BAR, total, 0, payload);
+  }
+
+  update(received: number, now = Date.now()): void {
+    const rate = speed(received, (now - this.startTime) / 1000, (perSec) => `${formatBytes(perSec)}/s`);
+    this.bar?.update(received, { speed: rate });
+  }
 }

@@ -40,22 +40,29 @@ const train = (save: string, steps: number, ...more: string[]) => [
 ];
 /** The cursor is visible at the end: no hide after the last show. */
 const cursorRestored = (out: string) => out.lastIndexOf(SHOW) > out.lastIndexOf(HIDE);
-/** The lines a terminal shows at the end: `\r` returns to column 0, `ESC[K` erases to the end of the line. */
+/**
+ * The lines a terminal shows at the end, from what cli-progress and the status line send: `\r`
+ * and `ESC[nG` move to a column, `ESC[K` erases to the end of the line and `ESC[2K` all of it,
+ * `ESC 7` / `ESC 8` save and restore the cursor (row and column); other codes draw nothing.
+ */
 function screenLines(out: string): string[] {
-  return out
-    .split('\n')
-    .map((line) => {
-      let screen = '';
-      for (const segment of line.split('\r')) {
-        let col = 0;
-        for (const [token] of segment.matchAll(/\x1b\[[0-9;?]*[A-Za-z]|[^\x1b]/g)) {
-          if (token === '\x1b[K') screen = screen.slice(0, col);
-          else if (!token.startsWith('\x1b')) screen = screen.slice(0, col) + token + screen.slice(++col);
-        }
-      }
-      return screen;
-    })
-    .filter((l) => l !== '');
+  const rows: string[] = [''];
+  let [row, col] = [0, 0];
+  let saved = [0, 0];
+  for (const [token] of out.matchAll(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]|[^\x1b]/g)) {
+    const csi = /^\x1b\[([0-9;?]*)([A-Za-z])$/.exec(token);
+    if (token === '\n') rows[++row] ??= '';
+    else if (token === '\r') col = 0;
+    else if (token === '\x1b7') saved = [row, col];
+    else if (token === '\x1b8') [row, col] = saved;
+    else if (csi?.[2] === 'G') col = Number(csi[1] || 1) - 1;
+    else if (csi?.[2] === 'K') rows[row] = csi[1] === '2' ? '' : rows[row].slice(0, col);
+    else if (!csi) {
+      rows[row] = rows[row].padEnd(col).slice(0, col) + token + rows[row].slice(col + 1);
+      col++;
+    }
+  }
+  return rows.map((l) => l.trimEnd()).filter((l) => l !== '');
 }
 
 describe('in a terminal', { skip }, () => {
