@@ -28,7 +28,7 @@ const formatTime: TimeFormatter = (t) => (typeof t === 'number' && Number.isFini
  * cli-progress's own formatter for `format`, with `[{bar}]` as wide as the line allows
  * (10–30 columns, else left out) one column short of the terminal: a full line wraps on some.
  */
-export function fitted(format: string): GenericFormatter {
+function fitted(format: string): GenericFormatter {
   const bare = format.replace(' [{bar}]', '');
   return (options, params, payload) => {
     const without = Format.Formatter({ ...options, format: bare }, params, payload);
@@ -42,7 +42,7 @@ export function fitted(format: string): GenericFormatter {
 const BASE: Options = { formatTime, barCompleteChar: '=', barIncompleteChar: ' ', autopadding: true };
 
 /** "step 1200/20000 [====      ]   6%  41 steps/s  ETA 7m45s". */
-export const STEP_BAR: Options = {
+const STEP_BAR: Options = {
   ...BASE,
   format: fitted('step {value}/{total} [{bar}] {percentage}%  {speed}ETA {eta_formatted}'),
   // The ETA follows the last 200 steps: log steps (an accuracy pass) and checkpoints are inside each window.
@@ -50,10 +50,10 @@ export const STEP_BAR: Options = {
 };
 
 /** "evaluating test set 3000/10000 images [======    ]  30%". */
-export const COUNT_BAR: Options = { ...BASE, format: fitted('{label} {value}/{total} {unit} [{bar}] {percentage}%') };
+const COUNT_BAR: Options = { ...BASE, format: fitted('{label} {value}/{total} {unit} [{bar}] {percentage}%') };
 
 /** 0.0 MB, 9.9 MB: downloads are a few MB each. */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
@@ -65,11 +65,11 @@ const BYTES: Options = {
 };
 
 /** "train-images-idx3-ubyte.gz 4.2 MB of 9.9 MB [=====     ]  42%  2.1 MB/s  ETA 3s"; without a size, the count only. */
-export const BYTE_BAR: Options = {
+const BYTE_BAR: Options = {
   ...BYTES,
   format: fitted('{file} {value} of {total} [{bar}] {percentage}%  {speed}ETA {eta_formatted}'),
 };
-export const BYTE_COUNT: Options = { ...BYTES, format: fitted('{file} {value}  {speed}') };
+const BYTE_COUNT: Options = { ...BYTES, format: fitted('{file} {value}  {speed}') };
 
 /** "41 steps/s  " from `done` units in `seconds`; empty until there is a rate. */
 function speed(done: number, seconds: number, unit: (perSecond: number) => string): string {
