@@ -1,7 +1,8 @@
 /**
  * The layers import only downward (docs/architecture.md): nothing below
  * src/commands imports it, the engines import nothing of the training run
- * (src/train) or above, src/optim is a leaf, and nothing in src/ imports the
+ * (src/train) or above, the building parts in src/models import nothing of
+ * the engines or above, src/optim is a leaf, and nothing in src/ imports the
  * tests or the scripts. Files stay small: one job each, at most 300 lines.
  * Read from the sources, so a breach fails here with the file named.
  */
@@ -48,6 +49,13 @@ describe('architecture: imports go down the layers', () => {
   it('src/engine imports nothing of the run or the commands (train, eval, report, serve, commands)', () => {
     assert.deepEqual(
       violations((f) => f.startsWith('engine/'), ['train', 'eval', 'report', 'serve', 'commands']),
+      [],
+    );
+  });
+
+  it('src/models imports nothing of the engines, the run or the commands', () => {
+    assert.deepEqual(
+      violations((f) => f.startsWith('models/'), ['engine', 'train', 'eval', 'report', 'serve', 'savedir', 'commands']),
       [],
     );
   });

@@ -10,7 +10,8 @@ import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE, saveModel } from '../models/io
 import { readMetadata } from '../models/metadata';
 import { SaveDir, checkFreeSpace, openSaveDir } from '../savedir/prepare';
 import { CHECKPOINT_FILE, Checkpoint, checkpointBinName, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
-import { DivergedError, firstNonFinite } from '../train/diverged';
+import { DivergedError } from '../train/diverged';
+import { firstNonFinite } from '../models/finite';
 import { TrainConfig, TrainOptions, capThreads, resolveConfig } from '../train/config';
 import { evalThreads, evaluate } from '../eval/evaluate';
 import { BackendName } from '../backends/choices';

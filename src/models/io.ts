@@ -14,7 +14,7 @@ import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { checkInside } from '../fs/paths';
 import { readRegularFile } from '../fs/read';
-import { firstNonFinite } from '../train/diverged';
+import { firstNonFinite } from './finite';
 import { readJsonFile } from '../validate';
 
 type ModelArtifacts = tfl.io.ModelArtifacts;

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
 import { readJsonFile } from '../validate';
 import { TrainConfig } from './config';
-import { firstNonFinite } from './diverged';
+import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
 import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
 

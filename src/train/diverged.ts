@@ -11,9 +11,3 @@ export class DivergedError extends UserError {
     this.name = 'DivergedError';
   }
 }
-
-/** Index of the first value that is NaN or ±Infinity, or -1. */
-export function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
-  return -1;
-}
