@@ -60,6 +60,10 @@ describe('architecture: imports go down the layers', () => {
     );
   });
 
+  it("src/run-files.ts (the names of a run folder's files) is a leaf: it imports nothing of ours", () => {
+    assert.deepEqual(imports(join(SRC, 'run-files.ts')), []);
+  });
+
   it('src/optim is a leaf: it imports nothing else of the project', () => {
     const outside = sources(join(SRC, 'optim'))
       .flatMap((f) => imports(f).map((i) => [relative(SRC, f), i]))

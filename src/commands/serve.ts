@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { useBackend } from '../backends';
 import { DEFAULT_MODEL_DIRS } from '../train/config';
-import { MODEL_FILE } from '../models/io';
+import { MODEL_FILE } from '../run-files';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';

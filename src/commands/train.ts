@@ -6,10 +6,11 @@ import { commandDataset, dataOrigin } from './data';
 import { UserError, explainOutOfMemory } from '../errors';
 import { displayPath } from '../fs/paths';
 import { buildModel } from '../models';
-import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE, saveModel } from '../models/io';
+import { saveModel } from '../models/io';
+import { CHECKPOINT_FILE, METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE, checkpointBinName } from '../run-files';
 import { readMetadata } from '../models/metadata';
 import { SaveDir, checkFreeSpace, openSaveDir } from '../savedir/prepare';
-import { CHECKPOINT_FILE, Checkpoint, checkpointBinName, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
+import { Checkpoint, readCheckpoint, writeCheckpoint } from '../train/checkpoint';
 import { DivergedError } from '../train/diverged';
 import { firstNonFinite } from '../models/finite';
 import { TrainConfig, TrainOptions, capThreads, resolveConfig } from '../train/config';
@@ -18,7 +19,7 @@ import { BackendName } from '../backends/choices';
 import { EngineRunError, TrainingEngine, createEngine } from '../engine';
 import { slotCount } from '../optim';
 import { TrainSummary, trainLoop } from '../train/trainer';
-import { REPORT_FILE, writeReport } from '../report/build';
+import { writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
 import { packageVersion } from '../version';
 import { commandLine } from '../terminal/command-line';
@@ -397,7 +398,7 @@ async function finish(
     );
   }
   out.say(
-    `saved ${displayPath(saveDir)} (model.json, weights.bin, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`,
+    `saved ${displayPath(saveDir)} (${MODEL_FILE}, ${WEIGHTS_FILE}, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`,
   );
   out.emit(result);
 }

@@ -7,10 +7,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
 import { readJsonFile } from '../validate';
-import { METADATA_FILE } from './io';
+import { METADATA_FILE } from '../run-files';
 import { MODEL_NAMES } from './names';
-
-export { METADATA_FILE };
 
 /** An accuracy, or null where there was nothing to measure (JSON has no NaN). */
 const accuracy = z.number().min(0).max(1).nullable();

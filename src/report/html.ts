@@ -3,6 +3,7 @@
  * data: URIs, no script) that opens from disk with no network. A Content-Security-Policy keeps it
  * so: the page could not fetch anything even if a label tried.
  */
+import { STEP_LOG_FILE } from '../run-files';
 import { barChart, escapeXml, heatMap, lineChart } from './svg';
 import type { StepLog } from './steplog';
 
@@ -48,7 +49,7 @@ figure { margin: 0; text-align: center; font-size: 12px; } figure img { width: 8
 function curves(data: ReportData): string {
   const { train, validation } = data.curve;
   if (!train.length && !validation.length) {
-    return '<p class="note">No step log (steps.jsonl) was found next to this model, so there are no training curves.</p>';
+    return `<p class="note">No step log (${STEP_LOG_FILE}) was found next to this model, so there are no training curves.</p>`;
   }
   const loss = lineChart({
     title: 'Training loss',

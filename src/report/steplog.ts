@@ -9,8 +9,8 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
+import { STEP_LOG_FILE } from '../run-files';
 
-export const STEP_LOG_FILE = 'steps.jsonl';
 /** A line per logged step is about 100 bytes: a million steps logged is 100 MB. */
 const MAX_STEP_LOG_BYTES = 256 << 20;
 

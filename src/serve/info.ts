@@ -1,8 +1,8 @@
 /** What the page shows about the model: from its metadata, with class names from our data set table. */
 import { DATASETS, DatasetName } from '../data/datasets';
-import { METADATA_FILE, MODEL_FILE } from '../models/io';
+import { METADATA_FILE, MODEL_FILE, REPORT_FILE } from '../run-files';
 import { Metadata, MetadataSchema } from '../models/metadata';
-import { REPORT_FILE, readModelFile } from './model-files';
+import { readModelFile } from './model-files';
 
 export interface PageInfo {
   /** The model folder as given on the command line. */

@@ -16,13 +16,13 @@ import { DataState } from '../data/dataset';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
+import { CHECKPOINT_BIN_PATTERN, CHECKPOINT_FILE, checkpointBinName } from '../run-files';
 import { readJsonFile } from '../validate';
 import { TrainConfig } from './config';
 import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
 import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
 
-export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-deep-checkpoint-1';
 /** Optimizer slots per weight: Adam's two moments, none for SGD. */
 const SLOTS = { adam: 2, sgd: 0 } as const;
@@ -35,8 +35,6 @@ export interface Checkpoint {
   weights: Float32Array;
   optimizer: OptimizerState;
 }
-
-export const checkpointBinName = (step: number) => `checkpoint-${step}.bin`;
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -76,7 +74,7 @@ export const CheckpointJsonSchema = z
       slots: z.number().int().min(0).max(2),
     }),
     parameters: positiveIntSchema,
-    bin: z.string().regex(/^checkpoint-\d+\.bin$/, { error: 'must be a name like checkpoint-<step>.bin' }),
+    bin: z.string().regex(CHECKPOINT_BIN_PATTERN, { error: 'must be a name like checkpoint-<step>.bin' }),
     savedAt: z.string(),
   })
   .superRefine((j, ctx) => {
@@ -110,7 +108,7 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
   };
   writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
   for (const f of readdirSync(dir)) {
-    if (/^checkpoint-\d+\.bin$/.test(f) && f !== name) rmSync(join(dir, f), { force: true });
+    if (CHECKPOINT_BIN_PATTERN.test(f) && f !== name) rmSync(join(dir, f), { force: true });
   }
 }
 
