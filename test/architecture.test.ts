@@ -64,6 +64,10 @@ describe('architecture: imports go down the layers', () => {
     assert.deepEqual(imports(join(SRC, 'run-files.ts')), []);
   });
 
+  it('src/stop-signals.ts (the one list of stop signals) is a leaf: it imports nothing of ours', () => {
+    assert.deepEqual(imports(join(SRC, 'stop-signals.ts')), []);
+  });
+
   it('src/optim is a leaf: it imports nothing else of the project', () => {
     const outside = sources(join(SRC, 'optim'))
       .flatMap((f) => imports(f).map((i) => [relative(SRC, f), i]))

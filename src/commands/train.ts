@@ -26,7 +26,8 @@ import { commandLine } from '../terminal/command-line';
 import { LogdirOption, runLogdir } from '../tensorboard/logdir';
 import { TrainEvents } from '../tensorboard/training';
 import { Output, plural } from './output';
-import { exitCodeFor, exitOnSignals, trapSignals } from './signals';
+import { exitCodeFor } from '../stop-signals';
+import { exitOnSignals, trapSignals } from './signals';
 
 export interface TrainCommandOptions extends Omit<TrainOptions, 'logdir'> {
   /** TensorBoard events: a folder, or `true` for a fresh one under runs/. */
