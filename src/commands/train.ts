@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BackendStatus, tfVersion, useBackend } from '../backends';
+import { BackendStatus, useBackend } from '../backends';
 import { makeDatasets } from '../data/dataset';
 import { commandDataset, dataOrigin } from './data';
 import { UserError, explainOutOfMemory } from '../errors';
@@ -19,9 +19,9 @@ import { BackendName } from '../backends/choices';
 import { EngineRunError, TrainingEngine, createEngine } from '../engine';
 import { slotCount } from '../optim';
 import { TrainSummary, trainLoop } from '../train/trainer';
+import { RunTime, buildMetadata, runTime } from '../train/metadata';
 import { writeReport } from '../report/build';
 import { appendStepLog, startStepLog } from '../report/steplog';
-import { packageVersion } from '../version';
 import { commandLine } from '../terminal/command-line';
 import { LogdirOption, runLogdir } from '../tensorboard/logdir';
 import { TrainEvents } from '../tensorboard/training';
@@ -205,13 +205,17 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
   if (events) out.say(`  ${events.where()}`);
 
   let lastCheckpoint = resumed?.step;
+  // The run's training time so far, kept in each checkpoint; unknown when resumed from one that kept none.
+  const before = resumed ? resumed.seconds : 0;
+  const t0 = performance.now();
   // The weights and optimizer state are read from the engine only here.
   const checkpoint = async (stepsDone: number) => {
     const state = await engine.exportState();
     // Never replace a good checkpoint with a diverged one.
     if (firstNonFinite(state.weights) >= 0)
       throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
-    writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), ...state });
+    const seconds = before === undefined ? undefined : before + (performance.now() - t0) / 1000;
+    writeCheckpoint(saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), seconds, ...state });
     lastCheckpoint = stepsDone;
   };
   const signals = trapSignals((signal) =>
@@ -268,7 +272,17 @@ async function train(cfg: TrainConfig, save: SaveDir, out: Output, resumed: Chec
     events?.close();
     return;
   }
-  await finish(cfg, engine, summary, backend.name, saveDir, out, data, events);
+  await finish(
+    cfg,
+    engine,
+    summary,
+    runTime(summary, cfg.batchSize, resumed),
+    backend.name,
+    saveDir,
+    out,
+    data,
+    events,
+  );
 }
 
 /** `auto` fell back from the native backend to wasm or cpu: one line on what it costs and how to set native up. */
@@ -311,6 +325,7 @@ async function finish(
   cfg: TrainConfig,
   engine: TrainingEngine,
   summary: TrainSummary,
+  time: RunTime | undefined,
   backend: BackendName,
   saveDir: string,
   out: Output,
@@ -335,7 +350,7 @@ async function finish(
   try {
     // The model first: whatever happens during the evaluation, the trained weights are kept
     // (with the run's settings, so that eval finds its data set); the results follow it.
-    await saveModel(model, saveDir, metadata(cfg, { backend, seconds: summary.seconds }));
+    await saveModel(model, saveDir, buildMetadata(cfg, { backend, seconds: time?.seconds }));
     modelSaved = true;
     validation = data.validation.count
       ? (
@@ -362,12 +377,12 @@ async function finish(
     // null, not NaN, when there is no validation set (JSON would write NaN as null anyway).
     validationAccuracy: data.validation.count ? validation : null,
     testAccuracy: test.accuracy,
-    seconds: summary.seconds,
-    examplesPerSec: summary.examplesPerSec,
+    seconds: time?.seconds ?? null,
+    examplesPerSec: time?.examplesPerSec ?? null,
     backend,
     saveDir,
   };
-  const meta = metadata(cfg, result);
+  const meta = buildMetadata(cfg, { ...result, seconds: time?.seconds });
   // metadata.json with the accuracies last but the report: with them, it says the run is complete.
   await saveModel(model, saveDir, meta);
   if (data.validation.count) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
@@ -402,35 +417,4 @@ async function finish(
     `saved ${displayPath(saveDir)} (${MODEL_FILE}, ${WEIGHTS_FILE}, ${METADATA_FILE}, ${REPORT_FILE}${cfg.checkpointEvery > 0 ? ', checkpoint' : ''})`,
   );
   out.emit(result);
-}
-
-function metadata(
-  cfg: TrainConfig,
-  result: { validationAccuracy?: number | null; testAccuracy?: number; backend: string; seconds: number },
-) {
-  return {
-    model: cfg.model,
-    recipe: cfg.recipe,
-    dataset: cfg.dataset,
-    hyperParameters: {
-      steps: cfg.steps,
-      batchSize: cfg.batchSize,
-      optimizer: cfg.optimizer,
-      learningRate: cfg.learningRate,
-      ...(cfg.decay && { learningRateDecay: { kind: 'cosine', ...cfg.decay } }),
-      validationSize: cfg.validationSize,
-    },
-    seed: cfg.seed,
-    steps: cfg.steps,
-    ...(cfg.logdir && { logdir: cfg.logdir }),
-    // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
-    ...(result.testAccuracy !== undefined && {
-      validationAccuracy: result.validationAccuracy,
-      testAccuracy: result.testAccuracy,
-    }),
-    backend: result.backend,
-    seconds: result.seconds,
-    versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },
-    savedAt: new Date().toISOString(),
-  };
 }

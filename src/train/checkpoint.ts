@@ -32,6 +32,8 @@ export interface Checkpoint {
   /** Steps done: the run continues at this step. */
   step: number;
   data: DataState;
+  /** Seconds spent training up to `step`, over every part of the run (absent in older checkpoints). */
+  seconds?: number;
   weights: Float32Array;
   optimizer: OptimizerState;
 }
@@ -75,6 +77,7 @@ export const CheckpointJsonSchema = z
     }),
     parameters: positiveIntSchema,
     bin: z.string().regex(CHECKPOINT_BIN_PATTERN, { error: 'must be a name like checkpoint-<step>.bin' }),
+    seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
   })
   .superRefine((j, ctx) => {
@@ -104,6 +107,7 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     optimizer: { name: cp.optimizer.name, step: cp.optimizer.step, slots: slots.length },
     parameters: n,
     bin: name,
+    ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
@@ -137,6 +141,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     config: json.config,
     step: json.step,
     data: json.data,
+    ...(json.seconds !== undefined && { seconds: json.seconds }),
     weights: all.subarray(0, n),
     optimizer: {
       name: json.optimizer.name,
