@@ -46,6 +46,17 @@ describe('architecture: imports go down the layers', () => {
     );
   });
 
+  it('no command imports the train, eval, predict or serve command: what they share lives below them', () => {
+    const commands = ['eval', 'predict', 'serve', 'train'];
+    assert.deepEqual(
+      violations(
+        (f) => f.startsWith('commands/'),
+        commands.map((c) => `commands/${c}`),
+      ),
+      [],
+    );
+  });
+
   it('src/engine imports nothing of the run or the commands (train, eval, report, serve, commands)', () => {
     assert.deepEqual(
       violations((f) => f.startsWith('engine/'), ['train', 'eval', 'report', 'serve', 'commands']),

@@ -11,7 +11,7 @@ import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../
 import { listen, makeServer } from '../serve/server';
 import { commandLine } from '../terminal/command-line';
 import { statusLine } from '../terminal/status';
-import { openModel } from './eval';
+import { openModel } from '../models/open';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {

@@ -5,7 +5,7 @@
  */
 import { STEP_LOG_FILE } from '../run-files';
 import { barChart, escapeXml, heatMap, lineChart } from './svg';
-import type { StepLog } from './steplog';
+import type { TrainingCurve } from './steplog';
 
 export interface WrongExample {
   /** Index in the test set. */
@@ -21,7 +21,7 @@ export interface ReportData {
   title: string;
   /** [name, value] rows: model, recipe, data set, steps, backend, time, versions… */
   settings: Array<[string, string]>;
-  curve: StepLog;
+  curve: TrainingCurve;
   /** The run's steps: the curves' axis covers the whole run, not only its last logged step. */
   steps?: number;
   classNames: readonly string[];

@@ -26,7 +26,7 @@ export interface ValidationRecord {
   validationAccuracy: number;
 }
 
-export interface StepLog {
+export interface TrainingCurve {
   train: StepRecord[];
   validation: ValidationRecord[];
 }
@@ -66,7 +66,7 @@ function readRecords(dir: string): Array<StepRecord | ValidationRecord> {
 }
 
 /** The curve in `dir` (empty when there is none), one record per step, by step. */
-export function readStepLog(dir: string): StepLog {
+export function readStepLog(dir: string): TrainingCurve {
   const train = new Map<number, StepRecord>();
   const validation = new Map<number, ValidationRecord>();
   for (const r of readRecords(dir)) {

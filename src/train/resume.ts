@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Datasets } from '../data/dataset';
 import { UserError } from '../errors';
 import { displayPath } from '../fs/paths';
-import { readMetadata } from '../models/metadata';
+import { readMetadataFile } from '../models/metadata';
 import { CHECKPOINT_FILE, MODEL_FILE, WEIGHTS_FILE } from '../run-files';
 import { SaveDir, openSaveDir } from '../savedir/prepare';
 import { LogdirOption } from '../tensorboard/logdir';
@@ -43,7 +43,7 @@ export const resumeHint = (dir: string) => commandLine('train', '--resume', disp
 /** Whether the run in `dir` was finished at `step`: model saved, evaluated, results written. */
 function finished(dir: string, step: number): boolean {
   if (![MODEL_FILE, WEIGHTS_FILE].every((f) => existsSync(join(dir, f)))) return false;
-  const meta = readMetadata(dir);
+  const meta = readMetadataFile(dir);
   return meta?.steps === step && typeof meta.testAccuracy === 'number';
 }
 
