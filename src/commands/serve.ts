@@ -4,14 +4,14 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { useBackend } from '../backends';
 import { DEFAULT_MODEL_DIRS } from '../train/config';
-import { MODEL_FILE } from '../models/io';
+import { MODEL_FILE } from '../run-files';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
 import { commandLine } from '../terminal/command-line';
 import { statusLine } from '../terminal/status';
-import { openModel } from './eval';
+import { openModel } from '../models/open';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {

@@ -4,12 +4,7 @@
  * exits at once (files are only ever replaced by atomic renames, so nothing is
  * left half-written).
  */
-export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-
-export const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-/** 128 + the signal's number, as a shell reports a process killed by it. */
-export const exitCodeFor = (signal: StopSignal) => ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 })[signal];
+import { STOP_SIGNALS, StopSignal, exitCodeFor } from '../stop-signals';
 
 export interface SignalTrap {
   readonly received: StopSignal | undefined;

@@ -5,6 +5,7 @@ import * as https from 'node:https';
 import { dirname } from 'node:path';
 import { UserError, errorMessage } from '../errors';
 import { checkReplaceable, tempNameFor } from '../fs/atomic';
+import { STOP_SIGNALS, StopSignal, exitCodeFor } from '../stop-signals';
 
 export interface Progress {
   start(file: string, totalBytes: number | undefined): void;
@@ -21,7 +22,6 @@ export interface FetchOptions {
 }
 
 const MAX_REDIRECTS = 5;
-const STOP = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** Temporary files still being written, removed on exit so none survives Ctrl-C. */
@@ -32,9 +32,9 @@ const removeTempFiles = () => {
 process.on('exit', removeTempFiles);
 
 /** While a download runs, Ctrl-C, SIGTERM or SIGHUP removes its partial file, then exits (130 / 143 / 129). */
-function onStopSignal(signal: NodeJS.Signals): void {
+function onStopSignal(signal: StopSignal): void {
   removeTempFiles();
-  process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+  process.exit(exitCodeFor(signal));
 }
 
 function get(url: string, timeoutMs: number): Promise<http.IncomingMessage> {
@@ -140,7 +140,7 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
   checkReplaceable(dest);
   const temp = tempNameFor(dest);
   liveTempFiles.add(temp);
-  for (const s of STOP) process.on(s, onStopSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onStopSignal);
   try {
     const res = await openFollowingRedirects(url, timeoutMs);
     const total = Number(res.headers['content-length'] ?? NaN);
@@ -152,7 +152,7 @@ export async function fetchVerified(url: string, dest: string, sha256: string, o
       throw new Error(`SHA-256 mismatch (got ${actual.slice(0, 12)}…, expected ${sha256.slice(0, 12)}…)`);
     renameSync(temp, dest);
   } finally {
-    for (const s of STOP) process.off(s, onStopSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onStopSignal);
     rmSync(temp, { force: true });
     liveTempFiles.delete(temp);
   }

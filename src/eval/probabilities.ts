@@ -1,3 +1,4 @@
+/** Class probabilities for predict, the report and the page: softmax of the model's logits, in batches, no tensor kept. */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
@@ -31,9 +32,12 @@ export async function predictProbabilities(
       const x = tf.tensor2d(xs.subarray(start * IMAGE_SIZE, (start + size) * IMAGE_SIZE), [size, IMAGE_SIZE]);
       return tf.softmax(model.predict(x, { batchSize: size }) as tfl.Tensor2D);
     });
-    // data(), not dataSync(): webgpu in Node has no synchronous read-back.
-    out.set((await probs.data()) as Float32Array, start * NUM_CLASSES);
-    probs.dispose();
+    try {
+      // data(), not dataSync(): webgpu in Node has no synchronous read-back.
+      out.set((await probs.data()) as Float32Array, start * NUM_CLASSES);
+    } finally {
+      probs.dispose();
+    }
   }
   return out;
 }

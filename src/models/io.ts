@@ -14,17 +14,14 @@ import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { checkInside } from '../fs/paths';
 import { readRegularFile } from '../fs/read';
-import { firstNonFinite } from '../train/diverged';
+import { firstNonFinite } from './finite';
+import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../run-files';
 import { readJsonFile } from '../validate';
 
 type ModelArtifacts = tfl.io.ModelArtifacts;
 type ModelJSON = tfl.io.ModelJSON;
 type WeightsManifestEntry = tfl.io.WeightsManifestEntry;
 type IOHandler = tfl.io.IOHandler;
-
-export const MODEL_FILE = 'model.json';
-export const WEIGHTS_FILE = 'weights.bin';
-export const METADATA_FILE = 'metadata.json';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 

@@ -1,16 +1,19 @@
 /**
- * metadata.json, written last by `train` (its presence says the run is
- * complete): what the model is, how it was trained, and how well it did.
+ * A run's metadata, read in one place: train writes it into model.json's
+ * userDefinedMetadata and into metadata.json (written last: its presence says
+ * the run is complete). Readers take model.json's, else metadata.json's (older
+ * models), checked by one schema: what the model is, how it was trained, and
+ * how well it did.
  */
+import type * as tfl from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DATASET_NAMES } from '../data/datasets';
+import { DATASET_NAMES, DatasetName, isDatasetName } from '../data/datasets';
+import { UserError } from '../errors';
+import { METADATA_FILE, MODEL_FILE } from '../run-files';
 import { readJsonFile } from '../validate';
-import { METADATA_FILE } from './io';
 import { MODEL_NAMES } from './names';
-
-export { METADATA_FILE };
 
 /** An accuracy, or null where there was nothing to measure (JSON has no NaN). */
 const accuracy = z.number().min(0).max(1).nullable();
@@ -30,7 +33,34 @@ export const MetadataSchema = z
 export type Metadata = z.infer<typeof MetadataSchema>;
 
 /** The model folder's metadata.json, checked, or undefined when there is none. */
-export function readMetadata(dir: string): Metadata | undefined {
+export function readMetadataFile(dir: string): Metadata | undefined {
   const file = join(dir, METADATA_FILE);
   return existsSync(file) ? readJsonFile(file, MetadataSchema, 1 << 20) : undefined;
+}
+
+/** The run's metadata of a loaded model: model.json's, else metadata.json's (checked), else none. */
+export function savedMetadata(model: tfl.LayersModel, dir: string): Record<string, unknown> | undefined {
+  const meta = model.getUserDefinedMetadata();
+  if (meta && typeof meta === 'object') return meta as Record<string, unknown>;
+  return readMetadataFile(dir);
+}
+
+/** The data set the model was trained on, by the same precedence; a bad name in model.json is an error. */
+export function datasetOf(model: tfl.LayersModel, dir: string): DatasetName | undefined {
+  const embedded = (model.getUserDefinedMetadata() as { dataset?: unknown } | undefined)?.dataset;
+  if (embedded === undefined) return readMetadataFile(dir)?.dataset;
+  if (typeof embedded === 'string' && isDatasetName(embedded)) return embedded;
+  throw new UserError(
+    `${join(dir, MODEL_FILE)}: field userDefinedMetadata.dataset: ${JSON.stringify(embedded)} is not one of ${DATASET_NAMES.join(', ')}`,
+  );
+}
+
+/**
+ * The same precedence for a reader that must not fail (the serve page): model.json's
+ * userDefinedMetadata, else metadata.json's, as the caller read them; metadata that does not
+ * pass the schema shows as unknown.
+ */
+export function metadataOrUnknown(embedded: unknown, fromFile: () => unknown): Partial<Metadata> {
+  const parsed = MetadataSchema.safeParse(embedded ?? fromFile());
+  return parsed.success ? parsed.data : {};
 }

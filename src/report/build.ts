@@ -11,7 +11,6 @@ import { writeFileAtomic } from '../fs/atomic';
 import { ReportData, WrongExample, renderReport } from './html';
 import { readStepLog } from './steplog';
 
-export const REPORT_FILE = 'report.html';
 /** How many of the most confidently wrong test images the report shows. */
 export const WRONG_SHOWN = 32;
 

@@ -3,8 +3,9 @@
  * data: URIs, no script) that opens from disk with no network. A Content-Security-Policy keeps it
  * so: the page could not fetch anything even if a label tried.
  */
+import { STEP_LOG_FILE } from '../run-files';
 import { barChart, escapeXml, heatMap, lineChart } from './svg';
-import type { StepLog } from './steplog';
+import type { TrainingCurve } from './steplog';
 
 export interface WrongExample {
   /** Index in the test set. */
@@ -20,7 +21,7 @@ export interface ReportData {
   title: string;
   /** [name, value] rows: model, recipe, data set, steps, backend, time, versions… */
   settings: Array<[string, string]>;
-  curve: StepLog;
+  curve: TrainingCurve;
   /** The run's steps: the curves' axis covers the whole run, not only its last logged step. */
   steps?: number;
   classNames: readonly string[];
@@ -48,7 +49,7 @@ figure { margin: 0; text-align: center; font-size: 12px; } figure img { width: 8
 function curves(data: ReportData): string {
   const { train, validation } = data.curve;
   if (!train.length && !validation.length) {
-    return '<p class="note">No step log (steps.jsonl) was found next to this model, so there are no training curves.</p>';
+    return `<p class="note">No step log (${STEP_LOG_FILE}) was found next to this model, so there are no training curves.</p>`;
   }
   const loss = lineChart({
     title: 'Training loss',

@@ -9,8 +9,8 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
+import { STEP_LOG_FILE } from '../run-files';
 
-export const STEP_LOG_FILE = 'steps.jsonl';
 /** A line per logged step is about 100 bytes: a million steps logged is 100 MB. */
 const MAX_STEP_LOG_BYTES = 256 << 20;
 
@@ -26,7 +26,7 @@ export interface ValidationRecord {
   validationAccuracy: number;
 }
 
-export interface StepLog {
+export interface TrainingCurve {
   train: StepRecord[];
   validation: ValidationRecord[];
 }
@@ -66,7 +66,7 @@ function readRecords(dir: string): Array<StepRecord | ValidationRecord> {
 }
 
 /** The curve in `dir` (empty when there is none), one record per step, by step. */
-export function readStepLog(dir: string): StepLog {
+export function readStepLog(dir: string): TrainingCurve {
   const train = new Map<number, StepRecord>();
   const validation = new Map<number, ValidationRecord>();
   for (const r of readRecords(dir)) {

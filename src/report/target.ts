@@ -11,7 +11,7 @@ import { checkReplaceable } from '../fs/atomic';
 import { describeFsError } from '../fs/errors';
 import { checkWritableDir } from '../fs/paths';
 import { readRegularFile } from '../fs/read';
-import { isRunDataFile } from '../savedir/files';
+import { REPORT_FILE, isRunDataFile } from '../run-files';
 
 /** Every report starts with its title in the first few hundred bytes (see html.ts). */
 const REPORT_SIGNATURE = '<title>mnist-deep report';
@@ -38,7 +38,7 @@ export function checkReportTarget(file: string): string {
   let exists = true;
   try {
     if (lstatSync(abs).isDirectory())
-      throw new UserError(`${option}: is a folder; give a file name such as ${join(file, 'report.html')}`);
+      throw new UserError(`${option}: is a folder; give a file name such as ${join(file, REPORT_FILE)}`);
   } catch (err) {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -9,13 +9,11 @@ import { existsSync, linkSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError, errorMessage } from '../errors';
-import { LOCK_FILE } from './files';
 import { tempNameFor, writeFileAtomic } from '../fs/atomic';
 import { describeFsError } from '../fs/errors';
 import { processAlive, thisHost } from '../fs/process';
 import { readRegularFile } from '../fs/read';
-
-export { LOCK_FILE };
+import { LOCK_FILE } from '../run-files';
 
 const LockSchema = z.object({
   pid: z.number().int().positive(),

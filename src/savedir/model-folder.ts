@@ -7,8 +7,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { MODEL_FILE } from '../models/io';
-import { CHECKPOINT_FILE } from '../train/checkpoint';
+import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
 
 /** The folder as the user would type it (relative to here when inside it). */

@@ -12,7 +12,7 @@ import { describeFsError } from '../fs/errors';
 import { nearestFolder } from '../fs/paths';
 import { requireFreeSpace } from '../fs/space';
 import { commandLine } from '../terminal/command-line';
-import { RUN_COMPANIONS, isRunFile } from './files';
+import { CHECKPOINT_FILE, RUN_COMPANIONS, isRunFile } from '../run-files';
 import { SaveDirLock, acquireLock, describeOwner } from './lock';
 
 /** Free space kept beyond the estimate (metadata, logs; other files grow too): 20% and 1 MiB. */
@@ -72,7 +72,7 @@ function refuseOtherRun(abs: string, dir: string, overwrite: boolean, notes: str
   const found = readdirSync(abs).filter(isRunFile).sort();
   if (!found.length) return;
   if (!overwrite) {
-    const hint = found.includes('checkpoint.json')
+    const hint = found.includes(CHECKPOINT_FILE)
       ? `continue it with \`${commandLine('train', '--resume', dir)}\`, or `
       : '';
     throw new UserError(

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors';
-import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../models/io';
+import { METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE } from '../run-files';
 import { pageInfo } from './info';
-import { REPORT_FILE, readModelFile } from './model-files';
+import { readModelFile } from './model-files';
 
 /** How a response may be used by the browser; see server.ts for the headers. */
 export type Policy = 'page' | 'report' | 'data';

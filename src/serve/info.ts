@@ -1,8 +1,8 @@
 /** What the page shows about the model: from its metadata, with class names from our data set table. */
 import { DATASETS, DatasetName } from '../data/datasets';
-import { METADATA_FILE, MODEL_FILE } from '../models/io';
-import { Metadata, MetadataSchema } from '../models/metadata';
-import { REPORT_FILE, readModelFile } from './model-files';
+import { METADATA_FILE, MODEL_FILE, REPORT_FILE } from '../run-files';
+import { Metadata, metadataOrUnknown } from '../models/metadata';
+import { readModelFile } from './model-files';
 
 export interface PageInfo {
   /** The model folder as given on the command line. */
@@ -29,20 +29,16 @@ function readJsonObject(root: string, name: string): Record<string, unknown> | u
   }
 }
 
-/**
- * As eval and predict read it: model.json's userDefinedMetadata, else metadata.json (older
- * models), checked by the same schema; metadata that does not pass shows as unknown.
- */
-function readMetadata(root: string): Partial<Metadata> {
+/** As eval and predict read it (see models/metadata.ts), through the server's guarded file reads. */
+function pageMetadata(root: string): Partial<Metadata> {
   const embedded = readJsonObject(root, MODEL_FILE)?.userDefinedMetadata;
-  const parsed = MetadataSchema.safeParse(embedded ?? readJsonObject(root, METADATA_FILE));
-  return parsed.success ? parsed.data : {};
+  return metadataOrUnknown(embedded, () => readJsonObject(root, METADATA_FILE));
 }
 
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 export function pageInfo(root: string, label: string): PageInfo {
-  const meta = readMetadata(root);
+  const meta = pageMetadata(root);
   const dataset: DatasetName = meta.dataset ?? 'mnist';
   return {
     modelDir: label,

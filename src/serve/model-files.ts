@@ -3,8 +3,6 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync }
 import type { Stats } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
-export const REPORT_FILE = 'report.html';
-
 /** Weights of the tutorial CNN are 13 MB; anything far larger is not ours. */
 const MAX_MODEL_FILE_BYTES = 512 << 20;
 

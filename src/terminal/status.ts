@@ -10,6 +10,7 @@
  */
 import { SingleBar, type Options } from 'cli-progress';
 import { visible } from './escape';
+import { STOP_SIGNALS, exitCodeFor } from '../stop-signals';
 
 const CLEAR_LINE = '\r\x1b[K';
 const SHOW_CURSOR = '\x1b[?25h';
@@ -92,11 +93,11 @@ export class StatusLine {
     this.exitHookInstalled = true;
     process.on('exit', () => this.eraseForExit());
     // A signal with no other handler would kill the process without 'exit'.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    for (const signal of STOP_SIGNALS) {
       process.on(signal, () => {
         if (process.listenerCount(signal) > 1) return;
         this.eraseForExit();
-        process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 129);
+        process.exit(exitCodeFor(signal));
       });
     }
   }

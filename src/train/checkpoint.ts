@@ -16,13 +16,13 @@ import { DataState } from '../data/dataset';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
+import { CHECKPOINT_BIN_PATTERN, CHECKPOINT_FILE, checkpointBinName } from '../run-files';
 import { readJsonFile } from '../validate';
 import { TrainConfig } from './config';
-import { firstNonFinite } from './diverged';
+import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
 import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
 
-export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'mnist-deep-checkpoint-1';
 /** Optimizer slots per weight: Adam's two moments, none for SGD. */
 const SLOTS = { adam: 2, sgd: 0 } as const;
@@ -32,11 +32,11 @@ export interface Checkpoint {
   /** Steps done: the run continues at this step. */
   step: number;
   data: DataState;
+  /** Seconds spent training up to `step`, over every part of the run (absent in older checkpoints). */
+  seconds?: number;
   weights: Float32Array;
   optimizer: OptimizerState;
 }
-
-export const checkpointBinName = (step: number) => `checkpoint-${step}.bin`;
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -76,7 +76,8 @@ export const CheckpointJsonSchema = z
       slots: z.number().int().min(0).max(2),
     }),
     parameters: positiveIntSchema,
-    bin: z.string().regex(/^checkpoint-\d+\.bin$/, { error: 'must be a name like checkpoint-<step>.bin' }),
+    bin: z.string().regex(CHECKPOINT_BIN_PATTERN, { error: 'must be a name like checkpoint-<step>.bin' }),
+    seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
   })
   .superRefine((j, ctx) => {
@@ -106,11 +107,12 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     optimizer: { name: cp.optimizer.name, step: cp.optimizer.step, slots: slots.length },
     parameters: n,
     bin: name,
+    ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
   for (const f of readdirSync(dir)) {
-    if (/^checkpoint-\d+\.bin$/.test(f) && f !== name) rmSync(join(dir, f), { force: true });
+    if (CHECKPOINT_BIN_PATTERN.test(f) && f !== name) rmSync(join(dir, f), { force: true });
   }
 }
 
@@ -139,6 +141,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     config: json.config,
     step: json.step,
     data: json.data,
+    ...(json.seconds !== undefined && { seconds: json.seconds }),
     weights: all.subarray(0, n),
     optimizer: {
       name: json.optimizer.name,

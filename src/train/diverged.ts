@@ -12,8 +12,17 @@ export class DivergedError extends UserError {
   }
 }
 
-/** Index of the first value that is NaN or ±Infinity, or -1. */
-export function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
-  return -1;
+/** The one-line story of a diverged run: where, why probably, and what is kept. */
+export function divergence(
+  err: DivergedError,
+  how: { learningRate: number; optimizer: string; saveDir: string },
+  lastCheckpoint: number | undefined,
+): UserError {
+  const kept =
+    lastCheckpoint !== undefined
+      ? `the last good checkpoint (step ${lastCheckpoint}) is kept in ${how.saveDir}`
+      : 'no checkpoint had been written yet';
+  return new UserError(
+    `${err.message} (learning rate ${how.learningRate} with ${how.optimizer}: try a smaller --learning-rate); no model saved; ${kept}`,
+  );
 }

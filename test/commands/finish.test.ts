@@ -36,7 +36,7 @@ async function waitForFile(file: string, timeoutMs = 120_000): Promise<void> {
 }
 
 describe('every run can be finished', () => {
-  it('a run whose model or results are missing is finished by --resume', async () => {
+  it('a run whose model or results are missing is finished by --resume, keeping its training time', async () => {
     const save = join(tmp.dir, 'unfinished');
     const first = await runCli(
       [...softmax, '--steps', '20', '--checkpoint-every', '10', '--save-dir', save, '--json'],
@@ -44,6 +44,9 @@ describe('every run can be finished', () => {
     );
     assert.equal(first.code, 0, first.stderr);
     const model = readFileSync(join(save, 'weights.bin'));
+    const seconds = () => JSON.parse(readFileSync(join(save, 'metadata.json'), 'utf8')).seconds;
+    const trainedFor = seconds();
+    assert.ok(trainedFor > 0);
     for (const f of ['model.json', 'weights.bin', 'metadata.json']) rmSync(join(save, f));
     const r = await runCli(['train', '--resume', save, '--json'], { cwd: tmp.dir });
     assert.equal(r.code, 0, r.stderr);
@@ -53,6 +56,11 @@ describe('every run can be finished', () => {
     );
     assert.equal(result(r.stdout).testAccuracy, result(first.stdout).testAccuracy);
     assert.deepEqual(readFileSync(join(save, 'weights.bin')), model);
+    // Nothing was trained this time: the run's training time is the one its checkpoint kept, not ~0.
+    assert.ok(seconds() >= trainedFor, `metadata.json says ${seconds()} s, the run trained for ${trainedFor} s`);
+    assert.ok(result(r.stdout).seconds >= result(first.stdout).seconds);
+    assert.ok(result(r.stdout).examplesPerSec <= result(first.stdout).examplesPerSec * 1.01);
+    assert.ok(result(r.stdout).examplesPerSec > 0);
     const again = await runCli(['train', '--resume', save], { cwd: tmp.dir });
     assert.equal(again.code, 1);
     assert.match(

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { STEP_LOG_FILE, readStepLog, startStepLog } from '../../src/report/steplog';
+import { readStepLog, startStepLog } from '../../src/report/steplog';
+import { STEP_LOG_FILE } from '../../src/run-files';
 import { tempDir } from '../helpers/fixtures';
 import { makeCharDevice, makeFifo } from '../helpers/special';
 

@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openSaveDir } from '../../src/savedir/prepare';
-import { LOCK_FILE, acquireLock } from '../../src/savedir/lock';
+import { acquireLock } from '../../src/savedir/lock';
+import { LOCK_FILE } from '../../src/run-files';
 import { tempDir } from '../helpers/fixtures';
 import { makeCharDevice, makeFifo } from '../helpers/special';
 
