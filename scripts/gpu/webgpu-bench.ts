@@ -18,7 +18,7 @@ import { nonNegativeInt, positiveInt } from '../../src/commands/options';
 import { Batch } from '../../src/data/dataset';
 import { readClasses } from '../../src/eval/predict';
 import { buildModel, crossEntropy } from '../../src/models';
-import { createEngine } from '../../src/engine';
+import { EngineKind, createEngine } from '../../src/engine';
 import { ADAM } from '../../src/optim';
 import { RECIPE_DEFAULTS } from '../../src/train/config';
 import { listOf, median, parseScriptArgs, randomSplit } from '../common';
@@ -50,7 +50,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** One training step: `step` returns once the work is queued; `loss` resolves when the GPU is done. */
-type StepFn = (batch: Batch, i: number) => Promise<number>;
+/** One step; `readLoss` false lets an engine queue it without reading its loss back (NaN then). */
+type StepFn = (batch: Batch, i: number, readLoss: boolean) => Promise<number>;
 
 interface Trainer {
   name: string;
@@ -58,8 +59,13 @@ interface Trainer {
   close(): Promise<void>;
 }
 
-/** The path `mnist-deep train` takes: the engine that createEngine picks (the tensor engine on webgpu). */
-async function engineTrainer(model: tfl.LayersModel, batchSize: number, backend: BackendName): Promise<Trainer> {
+/** The path `mnist-deep train` takes: the engine that createEngine picks (the step engine on webgpu), or `engine`. */
+async function engineTrainer(
+  model: tfl.LayersModel,
+  batchSize: number,
+  backend: BackendName,
+  engineKind?: EngineKind,
+): Promise<Trainer> {
   const { optimizer, learningRate } = SEED_CNN;
   const engine = await createEngine(model, {
     backend,
@@ -69,10 +75,11 @@ async function engineTrainer(model: tfl.LayersModel, batchSize: number, backend:
     seed: 1,
     batchSize,
     threads: 1,
+    engine: engineKind,
   });
   return {
     name: `mnist-deep ${engine.kind} engine`,
-    step: async (b, i) => (await engine.step(b, i)).loss,
+    step: async (b, i, readLoss) => (await engine.step(b, i, readLoss)).loss,
     close: () => engine.close(),
   };
 }
@@ -126,9 +133,12 @@ async function timeTrainer(make: () => Promise<Trainer>, batchSize: number, args
       if (i === args.warmup) tensorsBefore = tf.memory().numTensors;
       const batch = split.nextBatch(batchSize);
       const t0 = performance.now();
-      const pending = trainer.step(batch, i);
+      // As `train` does: the loss read on log steps (every 100) and the last one.
+      const readLoss = i % 100 === 0 || i === args.warmup + args.steps - 1;
+      const pending = trainer.step(batch, i, readLoss);
       const t1 = performance.now();
-      losses.push(await pending);
+      const loss = await pending;
+      if (readLoss) losses.push(loss);
       if (i >= args.warmup) {
         steps.push(performance.now() - t0);
         queued.push(t1 - t0);
@@ -233,10 +243,10 @@ async function profileStep(
 ): Promise<{ wallMs: number; kernels: number; gpuMs: number; rows: KernelRow[] }> {
   const tf = loadTf();
   const split = randomSplit(batchSize * 2, 3);
-  for (let i = 0; i < 3; i++) await trainer.step(split.nextBatch(batchSize), i);
+  for (let i = 0; i < 3; i++) await trainer.step(split.nextBatch(batchSize), i, true);
   const batch = split.nextBatch(batchSize);
   const t0 = performance.now();
-  const info = await tf.profile(() => trainer.step(batch, 3));
+  const info = await tf.profile(() => trainer.step(batch, 3, true));
   const wallMs = performance.now() - t0;
   const byName = new Map<string, KernelRow>();
   for (const k of info.kernels) {
@@ -271,7 +281,7 @@ async function main(): Promise<void> {
   for (const batch of args.batches) {
     const variants: Array<[string, () => Promise<Trainer>]> = [
       ['', () => engineTrainer(buildModel('cnn', 1), batch, args.backend)],
-      [' (TF.js kernels only)', () => engineTrainer(buildModel('cnn', 1), batch, args.backend)],
+      [' (TF.js kernels only)', () => engineTrainer(buildModel('cnn', 1), batch, args.backend, 'tensor')],
       [' (TF.js kernels only)', async () => minimizeTrainer(buildModel('cnn', 1))],
     ];
     for (const [note, make] of variants) {

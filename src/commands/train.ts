@@ -9,6 +9,7 @@ import { exitCodeFor } from '../stop-signals';
 import { METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE } from '../run-files';
 import { resumeHint } from '../train/resume';
 import type { RunOptions } from '../train/resume';
+import type { EngineKind } from '../engine';
 import { RunHooks, RunOutcome, RunStart, runTraining } from '../train/run';
 import type { FinishHooks } from '../train/finish';
 import { commandDataset, dataOrigin } from './data';
@@ -29,6 +30,11 @@ function slowerThanNative(backend: BackendStatus): string | undefined {
   );
 }
 
+/** The engines that run each step as one prepared whole, named in the header (the others are the usual path). */
+const PREPARED_STEP: Partial<Record<EngineKind, string>> = {
+  graph: ' (graph engine)',
+  'webgpu-step': ' (step engine)',
+};
 function sayHeader(out: Output, s: RunStart): void {
   const { cfg, startStep } = s;
   if (startStep === cfg.steps) {
@@ -43,7 +49,7 @@ function sayHeader(out: Output, s: RunStart): void {
     );
     out.say(
       `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
-        `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${s.backend}${s.engine.kind === 'graph' ? ' (graph engine)' : ''}, ` +
+        `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${s.backend}${PREPARED_STEP[s.engine.kind] ?? ''}, ` +
         plural(s.engine.threads, 'thread'),
     );
   }

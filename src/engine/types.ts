@@ -48,6 +48,8 @@ export interface EngineState {
 export interface StepResult {
   /** The batch's mean cross-entropy before the update (NaN where `readLoss` was false and honoured). */
   loss: number;
+  /** Set where the engine honoured `readLoss` false: `loss` is then no measurement. */
+  unread?: true;
 }
 
 export interface TrainingEngine {

@@ -207,7 +207,7 @@ export class WebGpuStepEngine implements TrainingEngine {
       this.gpu.device.queue.writeBuffer(this.params.step, 0, new Uint32Array(this.stepData));
       const out = await this.run(net, batch, true, readLoss);
       this.optimizerStep = t;
-      return { loss: out ? out[0] : NaN };
+      return out ? { loss: out[0] } : { loss: NaN, unread: true };
     });
   }
 

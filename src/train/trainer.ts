@@ -32,6 +32,7 @@ export interface TrainRun {
 export interface TrainSummary {
   seconds: number;
   examplesPerSec: number;
+  /** Each step's loss; NaN for a step whose loss the engine was not asked to read (see `trainLoop`). */
   losses: number[];
   /** Steps done when the loop ended (less than `steps` when stopped). */
   stepsDone: number;
@@ -64,9 +65,14 @@ export async function trainLoop(
       : engine.accuracy
         ? await engine.accuracy(batch)
         : await accuracyOn(engine.model, batch.xs, batch.labels);
-    const { loss } = await engine.step(batch, step);
+    const done = step + 1;
+    const checkpointNow = Boolean(run.checkpointEvery && done % run.checkpointEvery === 0 && done < run.steps);
+    // The loss is needed where it is shown or something is saved after it: a GPU engine may queue the
+    // other steps without reading theirs (NaN, unread; checkpoints and saved models check their weights).
+    const readLoss = logNow || checkpointNow || done === run.steps;
+    const { loss, unread } = await engine.step(batch, step, readLoss);
     // NaN weights would only ever give NaN: stop before anything is saved from them.
-    if (!Number.isFinite(loss)) throw new DivergedError(step, `the loss is ${loss}`);
+    if (!unread && !Number.isFinite(loss)) throw new DivergedError(step, `the loss is ${loss}`);
     losses.push(loss);
     sinceLog++;
     if (logNow) {
@@ -76,9 +82,8 @@ export async function trainLoop(
       lastLogTime = now;
       sinceLog = 0;
     }
-    const done = step + 1;
     hooks.onStep?.(done);
-    if (run.checkpointEvery && done % run.checkpointEvery === 0 && done < run.steps) await hooks.onCheckpoint?.(done);
+    if (checkpointNow) await hooks.onCheckpoint?.(done);
     // Let signal handlers run: a step is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
     if (hooks.shouldStop?.()) return summary(done, true);

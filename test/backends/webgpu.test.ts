@@ -160,7 +160,7 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
     assert.match(r.stderr, /^mnist-deep: error: --threads 2: the webgpu backend trains on the GPU from one thread$/m);
   });
 
-  it(`trains the ${model} model with the tensor engine, saves it, and eval reproduces the test accuracy`, async () => {
+  it(`trains the ${model} model with the webgpu step engine, saves it, and eval reproduces the test accuracy`, async () => {
     const save = join(tmp.dir, `${model}-webgpu`);
     const steps = model === 'cnn' ? ['--steps', '60', '--log-every', '20'] : ['--steps', '30', '--log-every', '10'];
     const r = await runCli(
@@ -182,6 +182,7 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
       { cwd: tmp.dir, env: target.env },
     );
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /backend webgpu \(step engine\), 1 thread$/m);
     const events = jsonLines(r.stdout);
     const logged = events.filter((e) => e.event === 'step');
     assert.ok(

@@ -42,10 +42,11 @@ describe('the webgpu step engine', { skip: webgpu.missing ?? false }, () => {
       let closed = false;
       try {
         assert.equal(engine.kind, 'webgpu-step');
+        // The loop reads the loss only on the first (logged) and last step: the others stay queued.
         const { losses } = await trainLoop(engine, data, { steps, batchSize, logEvery: 1000 });
-        const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        const [first, last] = [mean(losses.slice(0, 3)), mean(losses.slice(-3))];
-        assert.ok(last < first * 0.8, `loss ${first} → ${last}: ${losses.join(', ')}`);
+        const [first, last] = [losses[0], losses[losses.length - 1]];
+        assert.ok(last < first * 0.8, `loss ${first} → ${last}`);
+        assert.equal(losses.filter(Number.isNaN).length, steps - 2, 'the steps between were not read');
         const batch = data.test.nextBatch(batchSize);
         const accuracy = await engine.accuracy?.(batch);
         assert.ok(accuracy !== undefined && accuracy > 0.2, `accuracy ${accuracy}`);

@@ -7,6 +7,7 @@ import { evaluate } from '../../src/eval/evaluate';
 import { trainLoop } from '../../src/train/trainer';
 import { Replica } from '../../src/engine/replica';
 import { LocalEngine } from '../../src/engine/local';
+import type { TrainingEngine } from '../../src/engine/types';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -67,5 +68,26 @@ describe('training', () => {
       mean(summary.losses.slice(-5)) < mean(summary.losses.slice(0, 5)) / 2,
       `losses ${summary.losses.map((l) => l.toFixed(2)).join(' ')}`,
     );
+  });
+
+  it('asks for the loss only where it is logged, checkpointed or last; a NaN it asked for stops the run', async () => {
+    const d = data();
+    const engine: TrainingEngine = new LocalEngine(
+      new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 }),
+    );
+    // The real engine, recording what the loop asks of it, and answering unread where it may (as a GPU engine does).
+    const asked: number[] = [];
+    const step = engine.step.bind(engine);
+    engine.step = async (batch, s, readLoss) => {
+      const result = await step(batch, s, readLoss);
+      if (readLoss) asked.push(s);
+      return readLoss ? result : { loss: NaN, unread: true as const };
+    };
+    const summary = await trainLoop(engine, d, { steps: 10, batchSize: 20, logEvery: 4, checkpointEvery: 3 });
+    // Logged 0, 4, 8; checkpoints after steps 2, 5, 8 (done 3, 6, 9); the last step 9.
+    assert.deepEqual(asked, [0, 2, 4, 5, 8, 9]);
+    assert.equal(summary.stepsDone, 10);
+    engine.step = async (batch, s) => ({ ...(await step(batch, s)), loss: s === 1 ? NaN : 1 });
+    await assert.rejects(trainLoop(engine, d, { steps: 5, batchSize: 20, logEvery: 4 }), /step 1/);
   });
 });
