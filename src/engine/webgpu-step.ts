@@ -66,7 +66,6 @@ export class WebGpuStepEngine implements TrainingEngine {
   readonly kind = 'webgpu-step';
   readonly threads = 1;
   private readonly networks = new Map<number, Network>();
-  private readonly stepData = new ArrayBuffer(16);
   private optimizerStep: number;
   private pending: Promise<unknown> = Promise.resolve();
   /** Steps submitted without a readback, not yet known to be done. */
@@ -202,9 +201,8 @@ export class WebGpuStepEngine implements TrainingEngine {
       const lr = learningRateAt(this.options, this.optimizerStep);
       const rate =
         this.options.optimizer === 'adam' ? (lr * Math.sqrt(1 - ADAM.beta2 ** t)) / (1 - ADAM.beta1 ** t) : lr;
-      new Float32Array(this.stepData)[0] = rate;
-      new Uint32Array(this.stepData)[1] = this.options.dropout === false ? 0 : mixSeed(this.options.seed, step, 0);
-      this.gpu.device.queue.writeBuffer(this.params.step, 0, new Uint32Array(this.stepData));
+      const key = this.options.dropout === false ? 0 : mixSeed(this.options.seed, step, 0);
+      this.gpu.writeUniform(this.params.step, { rate, key }, ['rate']);
       const out = await this.run(net, batch, true, readLoss);
       this.optimizerStep = t;
       return out ? { loss: out[0] } : { loss: NaN, unread: true };

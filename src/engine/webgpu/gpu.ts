@@ -82,6 +82,18 @@ export interface Dispatch {
 /** A uniform's fields: u32 unless named in `floats`. */
 export type UniformValues = Record<string, number>;
 
+/** `values` in order as 32-bit words (u32, or f32 for the keys in `floats`), padded to 16 bytes. */
+function packUniform(values: UniformValues, floats: string[]): Uint32Array {
+  const keys = Object.keys(values);
+  const u32 = new Uint32Array(Math.ceil(Math.max(1, keys.length) / 4) * 4);
+  const f32 = new Float32Array(u32.buffer);
+  keys.forEach((k, i) => {
+    if (floats.includes(k)) f32[i] = values[k];
+    else u32[i] = values[k] >>> 0;
+  });
+  return u32;
+}
+
 export class Gpu {
   private readonly buffers: GpuBuffer[] = [];
   private readonly pipelines = new Map<string, GpuComputePipeline>();
@@ -101,17 +113,15 @@ export class Gpu {
 
   /** A uniform buffer holding `values` in order (u32, or f32 for the keys in `floats`), written now. */
   uniform(values: UniformValues, floats: string[] = []): GpuBuffer {
-    const keys = Object.keys(values);
-    const data = new ArrayBuffer(Math.ceil(Math.max(1, keys.length) / 4) * 16);
-    const u32 = new Uint32Array(data);
-    const f32 = new Float32Array(data);
-    keys.forEach((k, i) => {
-      if (floats.includes(k)) f32[i] = values[k];
-      else u32[i] = values[k] >>> 0;
-    });
-    const b = this.buffer(data.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);
-    this.device.queue.writeBuffer(b, 0, u32);
+    const words = packUniform(values, floats);
+    const b = this.buffer(words.byteLength, USAGE.UNIFORM | USAGE.COPY_DST);
+    this.device.queue.writeBuffer(b, 0, words);
     return b;
+  }
+
+  /** Rewrites a buffer made by `uniform` with new values of the same keys. */
+  writeUniform(buffer: GpuBuffer, values: UniformValues, floats: string[] = []): void {
+    this.device.queue.writeBuffer(buffer, 0, packUniform(values, floats));
   }
 
   /** The pipeline of a WGSL source (entry point `main`), compiled once. */
