@@ -22,7 +22,7 @@ import { positiveInt } from '../src/commands/options';
 import { MODEL_NAMES, ModelName } from '../src/models/names';
 import { RECIPES, RECIPE_DEFAULTS, RecipeName } from '../src/train/config';
 import { SETTING_DEFAULTS } from '../src/train/settings';
-import { listOf, oneOf, parseScriptArgs } from './common';
+import { listOption, oneOf, parseScriptArgs } from './common';
 
 interface Run {
   id: string;
@@ -69,7 +69,7 @@ function parseArgs(argv: string[]): Args {
   const ids = RUNS.map((r) => r.id);
   const program = new Command('accuracy')
     .option('--steps <n>', "cap every run at n steps (a quick check); default: the recipes' lengths", positiveInt)
-    .option('--runs <list>', `runs, comma-separated (${ids.join(', ')})`, listOf(oneOf(ids)), ids)
+    .addOption(listOption('--runs <list>', `runs, comma-separated (${ids.join(', ')})`, oneOf(ids), ids))
     .addOption(
       new Option('--backend <name>', 'backend for every run')
         .choices(BACKEND_CHOICES)

@@ -31,7 +31,7 @@ import { EngineKind, createEngine } from '../src/engine';
 import { loadTf } from '../src/backends';
 import { nonNegativeInt, positiveInt } from '../src/commands/options';
 import { RECIPE_DEFAULTS } from '../src/train/config';
-import { listOf, median, oneOf, parseScriptArgs, randomSplit } from './common';
+import { listOption, median, oneOf, parseScriptArgs, randomSplit } from './common';
 
 interface Args {
   steps: number;
@@ -61,11 +61,13 @@ function parseArgs(argv: string[]): Args {
   const program = new Command('bench')
     .option('--steps <n>', 'timed steps per measure', positiveInt, 40)
     .option('--warmup <n>', 'untimed steps first', nonNegativeInt, 5)
-    .option('--backends <list>', 'backends to measure, comma-separated', listOf(oneOf(NAMES)), [
-      'tensorflow',
-      'wasm',
-      'cpu',
-    ])
+    .addOption(
+      listOption('--backends <list>', 'backends to measure, comma-separated', oneOf(NAMES), [
+        'tensorflow',
+        'wasm',
+        'cpu',
+      ]),
+    )
     .option('--cpu-train', 'also train the CNN on cpu (minutes per step)', false)
     .option('--profile', "where a CNN training step's time goes, per kernel", false)
     .option('--json', 'the rows as JSON on stdout', false)

@@ -3,7 +3,7 @@
  * to time steps on, and their options parsed by commander with the CLI's own
  * parsers (so `--steps 0x10` is refused here as it is by `mnist-deep train`).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DataSplit } from '../src/data/dataset';
 import { Rng } from '../src/data/rng';
 import { IMAGE_SIZE, NUM_CLASSES } from '../src/data/shapes';
@@ -33,6 +33,10 @@ export const listOf =
   <T>(parse: (value: string) => T) =>
   (value: string): T[] =>
     value.split(',').map(parse);
+
+/** A comma-separated list option whose help shows its default as it would be typed (`a,b`). */
+export const listOption = <T>(flags: string, description: string, parse: (value: string) => T, defaults: T[]) =>
+  new Option(flags, description).argParser(listOf(parse)).default(defaults, defaults.join(','));
 
 /** A commander parser that takes only one of `choices`. */
 export const oneOf =

@@ -21,7 +21,7 @@ import { buildModel, crossEntropy } from '../../src/models';
 import { EngineKind, createEngine } from '../../src/engine';
 import { ADAM } from '../../src/optim';
 import { RECIPE_DEFAULTS } from '../../src/train/config';
-import { listOf, median, parseScriptArgs, randomSplit } from '../common';
+import { listOption, median, parseScriptArgs, randomSplit } from '../common';
 
 /** The tutorial's CNN recipe, which `train` runs by default. */
 const SEED_CNN = RECIPE_DEFAULTS.seed.cnn;
@@ -42,7 +42,7 @@ function parseArgs(argv: string[]): Args {
         .choices(BACKEND_CHOICES.filter((b) => b !== 'auto'))
         .default('webgpu'),
     )
-    .option('--batches <list>', 'batch sizes, comma-separated', listOf(positiveInt), [SEED_CNN.batchSize, 500])
+    .addOption(listOption('--batches <list>', 'batch sizes, comma-separated', positiveInt, [SEED_CNN.batchSize, 500]))
     .option('--steps <n>', 'timed steps per batch size', positiveInt, 30)
     .option('--warmup <n>', 'untimed steps first', nonNegativeInt, 8)
     .option('--json <file>', 'also write the report as JSON');
