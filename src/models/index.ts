@@ -29,12 +29,23 @@ export function buildSoftmax(): LayersModel {
   });
 }
 
+/** The CNN's widths: the filters of conv1 and conv2, the units of fc1. */
+export interface CnnWidths {
+  conv1: number;
+  conv2: number;
+  fc1: number;
+}
+
+export const TUTORIAL_CNN_WIDTHS: CnnWidths = { conv1: 32, conv2: 64, fc1: 1024 };
+
 /**
  * The tutorial CNN: conv 5x5x32 → pool → conv 5x5x64 → pool → dense 1024 →
  * dropout 0.5 → dense 10. Weights truncated-normal σ=0.1, biases 0.1, SAME
- * padding. `seed` makes the initial weights reproducible.
+ * padding. `seed` makes the initial weights reproducible. Other `widths` give
+ * the same layers narrower (tests on Dawn's software adapter, where the
+ * tutorial's widths take a second a step).
  */
-export function buildCnn(seed = 0): LayersModel {
+export function buildCnn(seed = 0, widths: CnnWidths = TUTORIAL_CNN_WIDTHS): LayersModel {
   const tf = loadTf();
   let n = 0;
   const weights = () => tf.initializers.truncatedNormal({ mean: 0, stddev: 0.1, seed: seed * 16 + ++n });
@@ -56,13 +67,13 @@ export function buildCnn(seed = 0): LayersModel {
     name: 'cnn',
     layers: [
       tf.layers.reshape({ inputShape: [IMAGE_SIZE], targetShape: [IMAGE_ROWS, IMAGE_COLS, 1], name: 'reshape' }),
-      conv(32, 'conv1'),
+      conv(widths.conv1, 'conv1'),
       pool('pool1'),
-      conv(64, 'conv2'),
+      conv(widths.conv2, 'conv2'),
       pool('pool2'),
       tf.layers.flatten({ name: 'flatten' }),
       tf.layers.dense({
-        units: 1024,
+        units: widths.fc1,
         activation: 'relu',
         kernelInitializer: weights(),
         biasInitializer: bias(),
