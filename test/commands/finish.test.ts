@@ -13,7 +13,7 @@ const bigTest = join(tmp.dir, 'big');
 before(() => {
   writeDataset(data, 300, 60);
   // Enough images that the closing evaluation of a CNN takes a few seconds.
-  writeDataset(bigTest, 3100, 3000);
+  writeDataset(bigTest, 1100, 1000);
 });
 after(tmp.cleanup);
 
@@ -81,7 +81,7 @@ describe('every run can be finished', () => {
         '--data-dir',
         bigTest,
         '--validation-size',
-        '3000',
+        '1000',
         '--steps',
         '2',
         '--batch-size',
@@ -93,7 +93,7 @@ describe('every run can be finished', () => {
       ],
       { cwd: tmp.dir },
     );
-    // metadata.json without accuracies follows the model; the evaluation of 6,000 images takes seconds.
+    // metadata.json without accuracies follows the model; the evaluation of 2,000 images on wasm takes seconds.
     await waitForFile(join(save, 'metadata.json'));
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGINT');
@@ -106,7 +106,7 @@ describe('every run can be finished', () => {
     assert.equal(accuracy(), undefined);
     const done = await runCli(pasted(hint), { cwd: tmp.dir });
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /test accuracy \d\.\d{4} \(3000 images\)/);
+    assert.match(done.stdout, /test accuracy \d\.\d{4} \(1000 images\)/);
     assert.equal(typeof accuracy(), 'number');
   });
 
