@@ -58,8 +58,8 @@ const STEPS = 4;
 
 /**
  * On webgpu the CNN has the tutorial's layers at a fraction of its widths: on Dawn's software adapter
- * a step of the full CNN takes a second (the kernel tests cover both tile sizes; webgpu-step.test.ts
- * trains the full CNN).
+ * a step of the full CNN takes seconds (the kernel tests cover both tile sizes; webgpu-step.test.ts
+ * checks two steps of the full CNN against wasm).
  */
 const NARROW_CNN = { conv1: 4, conv2: 8, fc1: 32 };
 
