@@ -88,7 +88,8 @@ describe('serve: memory does not grow with clients', () => {
       reader.write(`GET /big HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
       await open(port);
       await open(port); // two that send nothing
-      await new Promise((r) => setTimeout(r, 100));
+      // The next one once the server holds all three.
+      while ((await connections(server)) < 3) await new Promise((r) => setTimeout(r, 5));
       const extra = await open(port);
       assert.ok(await closedWithin(extra, 1_000), 'a connection beyond the cap is closed');
       // The paused client sees no close (it reads nothing); the server's count says it let go.
