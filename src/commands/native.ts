@@ -12,6 +12,7 @@ import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '..
 import { ensureLibraries } from '../native/libraries';
 import { ensureTfjsNode } from '../native/npm';
 import { acquireLock } from '../savedir/lock';
+import { STOP_SIGNALS, StopSignal, exitCodeFor } from '../stop-signals';
 import { statusLine } from '../terminal/status';
 
 export interface NativeOptions {
@@ -24,18 +25,16 @@ export interface NativeOptions {
 
 const say = (line: string) => statusLine().print(process.stderr, line);
 
-/** Undo what a half-done build left if the user interrupts it. */
+/** Undo what a half-done build left if the user interrupts it (or closes the terminal). */
 function onInterrupt(cleanup: () => void): () => void {
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (signal: StopSignal) => {
     cleanup();
     say(`interrupted; the previous setup (if any) is as it was`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(exitCodeFor(signal));
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  for (const signal of STOP_SIGNALS) process.once(signal, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const signal of STOP_SIGNALS) process.off(signal, handler);
   };
 }
 
