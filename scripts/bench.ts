@@ -31,6 +31,7 @@ import { EngineKind, createEngine } from '../src/engine';
 import { loadTf } from '../src/backends';
 import { nonNegativeInt, positiveInt } from '../src/commands/options';
 import { RECIPE_DEFAULTS } from '../src/train/config';
+import { SETTING_DEFAULTS } from '../src/train/settings';
 import { listOption, median, oneOf, parseScriptArgs, randomSplit } from './common';
 
 interface Args {
@@ -128,6 +129,10 @@ async function trainRate(
   };
 }
 
+/** The seed recipe's CNN batch, and a larger one that keeps two cores busier. */
+const CNN_BATCH = RECIPE_DEFAULTS.seed.cnn.batchSize;
+const CNN_BATCHES = [CNN_BATCH, 128];
+
 async function child(backend: BackendName, args: Args): Promise<Row[]> {
   await useBackend(backend);
   const rows: Row[] = [];
@@ -137,8 +142,8 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   };
   const trainCnn = backend !== 'cpu' || args.cpuTrain;
   for (const [batch, threads] of [
-    [50, undefined],
-    [50, 1],
+    [CNN_BATCH, undefined],
+    [CNN_BATCH, 1],
     [128, undefined],
   ] as const) {
     if (!trainCnn) {
@@ -159,7 +164,7 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
     );
   }
   if (backend === 'tensorflow') {
-    for (const batch of [50, 128]) {
+    for (const batch of CNN_BATCHES) {
       const r = await trainRate(backend, 'cnn', batch, args, 1, 'tensor');
       add(
         `cnn train, batch ${batch}, tensor engine`,
@@ -169,30 +174,32 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
       );
     }
     // The flat engine on tensorflow copies every gradient out and the weights back in each step.
-    const r = await trainRate(backend, 'cnn', 50, args, 1, 'flat');
+    const r = await trainRate(backend, 'cnn', CNN_BATCH, args, 1, 'flat');
     add(
-      'cnn train, batch 50, flat engine',
+      `cnn train, batch ${CNN_BATCH}, flat engine`,
       r.rate,
       'examples/s',
       `gradients copied to JavaScript, Adam in JavaScript, weights copied back; ${r.cpuMs.toFixed(0)} CPU ms/step`,
     );
   }
-  if (args.profile && trainCnn) for (const line of await profileStep(backend, 50)) process.stderr.write(line + '\n');
+  if (args.profile && trainCnn)
+    for (const line of await profileStep(backend, CNN_BATCH)) process.stderr.write(line + '\n');
   const evalCount = backend === 'cpu' ? 500 : 10000;
   const model = buildModel('cnn', 1);
   const split = randomSplit(evalCount, 9);
-  await evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split); // warm-up
+  const evalBatch = SETTING_DEFAULTS.evalBatchSize;
+  await evaluate(model, split.count > 1000 ? randomSplit(1000, 3) : split, { batchSize: evalBatch }); // warm-up
   const t0 = performance.now();
-  await evaluate(model, split);
+  await evaluate(model, split, { batchSize: evalBatch });
   add(
     'cnn eval, 1 thread',
     evalCount / ((performance.now() - t0) / 1000),
     'examples/s',
-    `${evalCount} images, batches of 1000`,
+    `${evalCount} images, batches of ${evalBatch}`,
   );
   const threads = evalThreads(backend);
   const t1 = performance.now();
-  await evaluate(model, split, { threads, backend });
+  await evaluate(model, split, { batchSize: evalBatch, threads, backend });
   add(
     'cnn eval',
     evalCount / ((performance.now() - t1) / 1000),
@@ -290,11 +297,11 @@ function anchorRows(args: Args): Row[] | string {
   if (!existsSync(python)) return `no Python with TensorFlow (${python}; set MNIST_DEEP_ANCHOR_PYTHON)`;
   const threads = String(cpus().length);
   const rows: Row[] = [];
-  for (const batch of [50, 128]) {
+  for (const batch of CNN_BATCHES) {
     const cli = [script, '--threads', threads, '--batch', String(batch), '--steps', String(args.steps)];
     let out: string;
     try {
-      out = execFileSync(python, batch === 50 ? [...cli, '--eval'] : cli, { encoding: 'utf8', stdio: 'pipe' });
+      out = execFileSync(python, batch === CNN_BATCH ? [...cli, '--eval'] : cli, { encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
       return `${script} failed: ${(err as Error).message.split('\n')[0]}`;
     }

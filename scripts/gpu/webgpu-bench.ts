@@ -21,6 +21,7 @@ import { buildModel, crossEntropy } from '../../src/models';
 import { EngineKind, createEngine } from '../../src/engine';
 import { ADAM } from '../../src/optim';
 import { RECIPE_DEFAULTS } from '../../src/train/config';
+import { SETTING_DEFAULTS } from '../../src/train/settings';
 import { listOption, median, parseScriptArgs, randomSplit } from '../common';
 
 /** The tutorial's CNN recipe, which `train` runs by default. */
@@ -161,13 +162,16 @@ async function timeTrainer(make: () => Promise<Trainer>, batchSize: number, args
   };
 }
 
+/** Evaluation batches: eval's default. */
+const EVAL_BATCH = SETTING_DEFAULTS.evalBatchSize;
+
+/** Images classified per second, over ten batches after one to warm up. */
 async function evalRate(model: tfl.LayersModel): Promise<number> {
-  const split = randomSplit(1000, 9);
-  const batch = split.slice(0, 1000);
-  await readClasses(model, batch.xs, 1000);
+  const batch = randomSplit(EVAL_BATCH, 9).slice(0, EVAL_BATCH);
+  await readClasses(model, batch.xs, EVAL_BATCH);
   const t0 = performance.now();
-  for (let i = 0; i < 10; i++) await readClasses(model, batch.xs, 1000);
-  return 10_000 / ((performance.now() - t0) / 1000);
+  for (let i = 0; i < 10; i++) await readClasses(model, batch.xs, EVAL_BATCH);
+  return (10 * EVAL_BATCH) / ((performance.now() - t0) / 1000);
 }
 
 /**
@@ -304,7 +308,7 @@ async function main(): Promise<void> {
   const model = buildModel('cnn', 1);
   const evalPerSec = await evalRate(model);
   report.evalExamplesPerSec = evalPerSec;
-  process.stdout.write(`RESULT eval ex_per_s=${evalPerSec.toFixed(0)} (batches of 1000)\n`);
+  process.stdout.write(`RESULT eval ex_per_s=${evalPerSec.toFixed(0)} (batches of ${EVAL_BATCH})\n`);
   const profiles: Record<string, unknown> = {};
   for (const batch of args.batches) {
     const trainer = await engineTrainer(buildModel('cnn', 1), batch, args.backend);

@@ -24,8 +24,8 @@ export interface Evaluation {
 }
 
 export interface EvaluateOptions {
-  /** Examples per batch (default 1000). */
-  batchSize?: number;
+  /** Examples per batch (the run's --eval-batch-size; its default is in train/settings.ts). */
+  batchSize: number;
   /** Threads, this one included (default 1). */
   threads?: number;
   /** The backend for worker threads (default: the active one). */
@@ -67,12 +67,8 @@ async function artifactsOf(model: tfl.LayersModel): Promise<tfl.io.ModelArtifact
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Scores a whole split in batches (never one tensor for all of it), on one or more threads. */
-export async function evaluate(
-  model: tfl.LayersModel,
-  split: DataSplit,
-  opts: EvaluateOptions = {},
-): Promise<Evaluation> {
-  const batchSize = opts.batchSize ?? 1000;
+export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: EvaluateOptions): Promise<Evaluation> {
+  const { batchSize } = opts;
   const batches: Array<[number, number]> = [];
   for (let start = 0; start < split.count; start += batchSize)
     batches.push([start, Math.min(start + batchSize, split.count)]);

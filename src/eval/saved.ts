@@ -24,7 +24,7 @@ export interface EvalOptions {
   dataset?: DatasetName;
   dataDir?: string;
   backend: BackendChoice;
-  evalBatchSize?: number;
+  evalBatchSize: number;
   /** Also write a visual report (HTML) to this file. */
   report?: string;
   /** Also add the evaluation to TensorBoard events: a folder, or `true` for the model's run's. */
