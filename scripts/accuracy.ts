@@ -22,7 +22,7 @@ import { positiveInt } from '../src/commands/options';
 import { MODEL_NAMES, ModelName } from '../src/models/names';
 import { RECIPES, RECIPE_DEFAULTS, RecipeName } from '../src/train/config';
 import { SETTING_DEFAULTS } from '../src/train/settings';
-import { listOption, oneOf, parseScriptArgs } from './common';
+import { jsonLines, listOption, oneOf, parseScriptArgs } from './common';
 
 interface Run {
   id: string;
@@ -109,7 +109,7 @@ function train(run: Run, args: Args, seed: number, saveDir: string): Promise<Row
   return new Promise((done, fail) => {
     const child = execFile(process.execPath, [BIN, ...cli], { maxBuffer: 256 << 20 }, (err, stdout) => {
       if (err) return fail(new Error(`${run.id}: mnist-deep ${cli.join(' ')} failed: ${err.message}`));
-      const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | string>;
+      const result = (jsonLines(stdout).pop() ?? {}) as Record<string, number | string>;
       const steps = Number(result.steps);
       const seconds = Number(result.seconds);
       const examples = steps * Number(result.batchSize);

@@ -16,6 +16,13 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The values of JSON-lines output (our `--json`): one JSON value per line. */
+export const jsonLines = (stdout: string): unknown[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
+
 /**
  * A split of random images, 80% of their pixels zero like MNIST's (81%): dense
  * random pixels drive the softmax model's gradients into denormal floats, which

@@ -21,7 +21,7 @@ import { Rng } from '../src/data/rng';
 import { IMAGE_SIZE } from '../src/data/shapes';
 import { predictProbabilities, topClasses } from '../src/eval/probabilities';
 import { loadModel } from '../src/models/io';
-import { parseScriptArgs } from './common';
+import { jsonLines, parseScriptArgs } from './common';
 import { Rgb, RenderOptions, digitAt, jpegOf, mnistTestSet, pngOf, renderDigit } from './digits';
 
 const BIN = resolve(__dirname, '../../bin/mnist-deep.js');
@@ -136,8 +136,8 @@ async function main(): Promise<void> {
     const byKind = new Map<string, [number, number]>();
     let right = 0;
     let failed = 0;
-    for (const line of r.stdout.trim().split('\n')) {
-      const out = JSON.parse(line) as { file: string; predictions?: Array<{ class: number }>; error?: string };
+    for (const line of jsonLines(r.stdout)) {
+      const out = line as { file: string; predictions?: Array<{ class: number }>; error?: string };
       const pic = pictures.get(out.file);
       if (!pic) throw new Error(`predict named a file we did not write: ${out.file}`);
       const ok = out.predictions?.[0]?.class === pic.label;

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, runCli, spawnCli } from '../helpers/cli';
+import { BIN, jsonResult, runCli, spawnCli } from '../helpers/cli';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
@@ -23,7 +23,6 @@ const errorLine = (stderr: string) =>
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('mnist-deep: error: '));
-const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop() as string);
 /** Runs a hint the tool printed, as pasted: `npx mnist-deep …` is this checkout's bin. */
 const pasted = (hint: string) => hint.replace(/^npx mnist-deep /, '').split(' ');
 
@@ -54,13 +53,13 @@ describe('every run can be finished', () => {
       r.stderr,
       /finishing the run in .*unfinished: training is complete \(step 20 of 20\); saving and evaluating the model/,
     );
-    assert.equal(result(r.stdout).testAccuracy, result(first.stdout).testAccuracy);
+    assert.equal(jsonResult(r.stdout).testAccuracy, jsonResult(first.stdout).testAccuracy);
     assert.deepEqual(readFileSync(join(save, 'weights.bin')), model);
     // Nothing was trained this time: the run's training time is the one its checkpoint kept, not ~0.
     assert.ok(seconds() >= trainedFor, `metadata.json says ${seconds()} s, the run trained for ${trainedFor} s`);
-    assert.ok(result(r.stdout).seconds >= result(first.stdout).seconds);
-    assert.ok(result(r.stdout).examplesPerSec <= result(first.stdout).examplesPerSec * 1.01);
-    assert.ok(result(r.stdout).examplesPerSec > 0);
+    assert.ok(jsonResult(r.stdout).seconds >= jsonResult(first.stdout).seconds);
+    assert.ok(jsonResult(r.stdout).examplesPerSec <= jsonResult(first.stdout).examplesPerSec * 1.01);
+    assert.ok(jsonResult(r.stdout).examplesPerSec > 0);
     const again = await runCli(['train', '--resume', save], { cwd: tmp.dir });
     assert.equal(again.code, 1);
     assert.match(

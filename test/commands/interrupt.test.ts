@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { runCli, spawnCli, jsonLines } from '../helpers/cli';
+import { jsonLines, jsonResult, runCli, spawnCli } from '../helpers/cli';
 import { imagesIdx, tempDir, writeDataset } from '../helpers/fixtures';
 import { startServer } from '../helpers/http';
 
@@ -64,7 +64,7 @@ describe('interruption and resume', () => {
       { cwd: tmp.dir },
     );
     assert.equal(rest.code, 0, rest.stderr);
-    const result = JSON.parse(rest.stdout.trim().split('\n').pop() as string);
+    const result = jsonResult(rest.stdout);
     assert.equal(result.steps, STEPS);
     const resumed = [...stepLosses(first.stdout).filter(([s]) => s < stoppedAt), ...stepLosses(rest.stdout)];
     assert.deepEqual(

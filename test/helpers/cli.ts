@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { jsonLines as parseJsonLines } from '../../scripts/common';
 import { resolve } from 'node:path';
 
 export const BIN = resolve(__dirname, '../../../bin/mnist-deep.js');
@@ -67,6 +68,8 @@ export interface JsonLine {
   backend: string;
   saveDir: string;
   testAccuracy: number;
+  seconds: number;
+  examplesPerSec: number;
   error: string;
   file: string;
   polarity: string;
@@ -74,8 +77,7 @@ export interface JsonLine {
 }
 
 /** The objects of `--json` output: one JSON value per line. */
-export const jsonLines = (stdout: string): JsonLine[] =>
-  stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as JsonLine);
+export const jsonLines = (stdout: string) => parseJsonLines(stdout) as JsonLine[];
+
+/** The last object of `--json` output: the command's result. */
+export const jsonResult = (stdout: string) => jsonLines(stdout).pop() as JsonLine;
