@@ -2,8 +2,8 @@
  * The layers import only downward (docs/architecture.md): nothing below
  * src/commands imports it, the engines import nothing of the training run
  * (src/train) or above, the building parts in src/models import nothing of
- * the engines or above, src/optim is a leaf, and nothing in src/ imports the
- * tests or the scripts. Files stay small: one job each, at most 300 lines.
+ * the engines or above, src/optim is a leaf, nothing in src/ imports the
+ * tests or the scripts, and the scripts import no test code. Files stay small: one job each, at most 300 lines.
  * Read from the sources, so a breach fails here with the file named.
  */
 import { strict as assert } from 'node:assert';
@@ -113,6 +113,16 @@ describe('architecture: small files, no reach outside src', () => {
       violations(() => true, ['../test', '../scripts']),
       [],
     );
+  });
+
+  it('scripts/ import nothing of test/, and of src/commands only the option parsers (they are command-line programs too)', () => {
+    const scripts = resolve(SRC, '../scripts');
+    const breaches = sources(scripts).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith('../test/') || (i.startsWith('commands/') && i !== 'commands/options'))
+        .map((i) => `scripts/${relative(scripts, f)} imports ${i.startsWith('../') ? i.slice(3) : `src/${i}`}`),
+    );
+    assert.deepEqual(breaches, []);
   });
 });
 
