@@ -188,8 +188,10 @@ describe('TensorBoard reads our event files', { skip: tensorboardMissing() }, ()
           }
           // The other groups of tags, closed at first.
           for (const group of ['validation', 'test']) assert.ok(shown.includes(group), group);
-          // Let the charts draw before the picture.
-          await new Promise((r) => setTimeout(r, 2000));
+          // The picture once the charts have their points (no request for 300 ms) and have drawn them
+          // (Plottable draws on animation frames).
+          await page.waitForNetworkIdle({ idleTime: 300 });
+          await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
           const shot = Buffer.from(await page.screenshot({ type: 'png' }));
           mkdirSync(ARTIFACTS, { recursive: true });
           writeFileSync(join(ARTIFACTS, 'tensorboard.png'), shot);
