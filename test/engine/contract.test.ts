@@ -22,7 +22,7 @@ import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
 import { resolveConfig } from '../../src/train/config';
 import type { CosineDecay, OptimizerName } from '../../src/optim';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
-import { webGpuForTests } from '../helpers/webgpu';
+import { NARROW_CNN, webGpuForTests } from '../helpers/webgpu';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -55,13 +55,6 @@ const ON_WEBGPU = process.env.MNIST_DEEP_CONTRACT === 'webgpu';
 const CASES = ALL_CASES.filter((c, i) => i === 0 || (c.backend === 'webgpu') === ON_WEBGPU);
 
 const STEPS = 4;
-
-/**
- * On webgpu the CNN has the tutorial's layers at a fraction of its widths: on Dawn's software adapter
- * a step of the full CNN takes seconds (the kernel tests cover both tile sizes; webgpu-step.test.ts
- * checks two steps of the full CNN against wasm).
- */
-const NARROW_CNN = { conv1: 4, conv2: 8, fc1: 32 };
 
 const MODELS: {
   model: ModelName;

@@ -4,9 +4,8 @@
  * once `close` has written the weights back, steps not read back train the same, `engineKindFor` picks it for
  * webgpu, the tutorial's full-width CNN steps as the tensor engine on wasm does, and a model it cannot
  * build trains on the tensor engine. On a GPU's adapter or Dawn's software one; else it skips saying why.
- * The learning runs use the CNN's layers at narrower widths: on the software adapter a step of the
- * full CNN takes seconds (the tiled kernels' workgroup barriers are slow on llvmpipe), so the full
- * widths take two steps, checked against wasm.
+ * The learning run uses the CNN's layers at narrow widths (NARROW_CNN), and the full widths take
+ * two steps, checked against wasm.
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { accuracyOn } from '../../src/eval/predict';
 import { buildCnn, buildModel } from '../../src/models';
 import { trainLoop } from '../../src/train/trainer';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
-import { webGpuForTests } from '../helpers/webgpu';
+import { NARROW_CNN, webGpuForTests } from '../helpers/webgpu';
 
 const webgpu = webGpuForTests();
 const tmp = tempDir();
@@ -25,8 +24,6 @@ after(tmp.cleanup);
 const fixture = fixtureDatasets(tmp.dir, 400, 50, 0, 5);
 /** Eight training images: a few steps on the same ones show the CNN learning, at a fraction of a step's cost each. */
 const tiny = fixtureDatasets(join(tmp.dir, 'tiny'), 8, 8, 0, 5);
-/** The CNN's layers at an eighth of the tutorial's widths or less (the contract suite's). */
-const NARROW_CNN = { conv1: 4, conv2: 8, fc1: 32 };
 
 describe('the webgpu step engine', { skip: webgpu.missing ?? false }, () => {
   before(async () => {

@@ -1,4 +1,12 @@
 import { SOFTWARE_ENV, probeWebGpu } from '../../src/backends/webgpu';
+import type { CnnWidths } from '../../src/models';
+
+/**
+ * The CNN's layers at an eighth of the tutorial's widths or less, for training on webgpu in tests:
+ * on Dawn's software adapter a step of the full CNN takes seconds (5 s at batch 8 on a 2-core AMD
+ * EPYC). The kernel tests cover both tile sizes; webgpu-step.test.ts checks two full-width steps.
+ */
+export const NARROW_CNN: CnnWidths = { conv1: 4, conv2: 8, fc1: 32 };
 
 export interface WebGpuForTests {
   /** Why webgpu cannot run here at all, or undefined. */
