@@ -131,7 +131,8 @@ async function trainRate(
 
 /** The seed recipe's CNN batch, and a larger one that keeps two cores busier. */
 const CNN_BATCH = RECIPE_DEFAULTS.seed.cnn.batchSize;
-const CNN_BATCHES = [CNN_BATCH, 128];
+const WIDE_BATCH = 128;
+const CNN_BATCHES = [CNN_BATCH, WIDE_BATCH];
 
 async function child(backend: BackendName, args: Args): Promise<Row[]> {
   await useBackend(backend);
@@ -144,7 +145,7 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   for (const [batch, threads] of [
     [CNN_BATCH, undefined],
     [CNN_BATCH, 1],
-    [128, undefined],
+    [WIDE_BATCH, undefined],
   ] as const) {
     if (!trainCnn) {
       add(

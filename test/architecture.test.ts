@@ -3,7 +3,8 @@
  * src/commands imports it, the engines import nothing of the training run
  * (src/train) or above, the building parts in src/models import nothing of
  * the engines or above, src/optim is a leaf, nothing in src/ imports the
- * tests or the scripts, and the scripts import no test code. Files stay small: one job each, at most 300 lines.
+ * tests or the scripts, and the scripts import no test code. Files stay
+ * small: one job each, at most 300 lines.
  * Read from the sources, so a breach fails here with the file named.
  */
 import { strict as assert } from 'node:assert';

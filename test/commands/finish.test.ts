@@ -53,13 +53,14 @@ describe('every run can be finished', () => {
       r.stderr,
       /finishing the run in .*unfinished: training is complete \(step 20 of 20\); saving and evaluating the model/,
     );
-    assert.equal(jsonResult(r.stdout).testAccuracy, jsonResult(first.stdout).testAccuracy);
+    const [finished, trained] = [jsonResult(r.stdout), jsonResult(first.stdout)];
+    assert.equal(finished.testAccuracy, trained.testAccuracy);
     assert.deepEqual(readFileSync(join(save, 'weights.bin')), model);
     // Nothing was trained this time: the run's training time is the one its checkpoint kept, not ~0.
     assert.ok(seconds() >= trainedFor, `metadata.json says ${seconds()} s, the run trained for ${trainedFor} s`);
-    assert.ok(jsonResult(r.stdout).seconds >= jsonResult(first.stdout).seconds);
-    assert.ok(jsonResult(r.stdout).examplesPerSec <= jsonResult(first.stdout).examplesPerSec * 1.01);
-    assert.ok(jsonResult(r.stdout).examplesPerSec > 0);
+    assert.ok(finished.seconds >= trained.seconds);
+    assert.ok(finished.examplesPerSec <= trained.examplesPerSec * 1.01);
+    assert.ok(finished.examplesPerSec > 0);
     const again = await runCli(['train', '--resume', save], { cwd: tmp.dir });
     assert.equal(again.code, 1);
     assert.match(

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { jsonLines as parseJsonLines } from '../../scripts/common';
 import { resolve } from 'node:path';
+import { jsonLines as parseJsonLines } from '../../scripts/common';
 
 export const BIN = resolve(__dirname, '../../../bin/mnist-deep.js');
 
