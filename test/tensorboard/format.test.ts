@@ -235,7 +235,9 @@ describe('the failure rule', () => {
       mkdirSync(dir, { mode: 0o555 });
       assert.throws(
         () => checkLogdir(join(dir, 'run'), '--logdir'),
-        (e: unknown) => e instanceof UserError && e.message === `--logdir ${join(dir, 'run')}: cannot write to ${dir}`,
+        (e: unknown) =>
+          e instanceof UserError &&
+          e.message === `--logdir ${join(dir, 'run')}: cannot write to ${dir}: permission denied`,
       );
     },
   );
