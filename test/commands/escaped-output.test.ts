@@ -28,7 +28,6 @@ function assertEscaped(r: CliResult, what: string): void {
   const mentions = text.split('owned').length - 1;
   assert.ok(mentions > 0, `${what}: the name was printed at all:\n${text}`);
   assert.equal(text.split(SHOWN).length - 1, mentions, `${what}: every mention escaped whole:\n${text}`);
-  // eslint-disable-next-line no-control-regex -- looking for control bytes is the point
   assert.doesNotMatch(text.replace(/\n/g, ''), /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/, what);
 }
 
