@@ -46,6 +46,9 @@ let verbose = false;
  */
 export function reportError(err: unknown): void {
   statusLine().clear();
+  // A relative path (or a default one) in a current folder that was deleted: say so, not uv_cwd.
+  if ((err as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd')
+    err = new UserError('the current folder no longer exists; give absolute paths, or cd to a folder that exists');
   const code = err instanceof UserError ? err.exitCode : 1;
   const say = (line: string) => statusLine().print(process.stderr, line);
   if (verbose && err instanceof Error && err.stack) err.stack.split('\n').forEach(say);

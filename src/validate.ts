@@ -3,9 +3,39 @@
  * file and the first field that is wrong, e.g.
  * `…/checkpoint.json: field config.evalBatchSize: must be greater than 0`.
  */
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { UserError, errorMessage } from './errors';
 import { readTextFile } from './fs/read';
+
+const POSITIVE_INT = 'must be a whole number greater than 0';
+const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
+const POSITIVE_NUMBER = 'must be a number greater than 0';
+
+/** Counts, from an option or a file alike: whole, and no larger than a double holds exactly. */
+export const positiveIntSchema = z
+  .number({ error: POSITIVE_INT })
+  .int({ error: POSITIVE_INT })
+  .positive({ error: POSITIVE_INT })
+  .max(Number.MAX_SAFE_INTEGER, { error: POSITIVE_INT });
+export const nonNegativeIntSchema = z
+  .number({ error: NON_NEGATIVE_INT })
+  .int({ error: NON_NEGATIVE_INT })
+  .nonnegative({ error: NON_NEGATIVE_INT })
+  .max(Number.MAX_SAFE_INTEGER, { error: NON_NEGATIVE_INT });
+export const positiveNumberSchema = z
+  .number({ error: POSITIVE_NUMBER })
+  .positive({ error: POSITIVE_NUMBER })
+  .finite({ error: POSITIVE_NUMBER });
+
+/**
+ * A folder a run recorded in its files (its save dir, data or log folder): train writes each one
+ * resolved, so anything else did not come from a run.
+ */
+export const recordedPathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => isAbsolute(p) && !p.includes('\0'), { error: 'must be an absolute path (as train records it)' });
 
 /** `a.b[2]` for the path ['a', 'b', 2]. */
 export function fieldPath(path: readonly PropertyKey[]): string {

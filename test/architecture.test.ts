@@ -140,3 +140,21 @@ describe('architecture: formatting covers every source folder', () => {
     );
   });
 });
+
+describe('architecture: one printing path', () => {
+  /** Files allowed to write to stdout/stderr directly, and why each is safe. */
+  const DIRECT: Record<string, string> = {
+    'commands/info.ts': 'a JSON line (JSON-escaped)',
+    'native/check.ts': 'a JSON line to its parent process',
+    'backends/webgpu.ts': "a JSON line from the probe's child process",
+    'native/wheel.ts': "the extraction percentage on one \\r line, the archive's name passed through visible()",
+    'native/command.ts': "pip's and the compiler's own output echoed as they print it",
+  };
+
+  it('every other line goes through StatusLine.print (which escapes): no process.stdout/stderr.write', () => {
+    const direct = sources(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => /process\.std(out|err)\.write\(/.test(readFileSync(join(SRC, f), 'utf8')));
+    assert.deepEqual(direct.sort(), Object.keys(DIRECT).sort());
+  });
+});

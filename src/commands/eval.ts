@@ -19,9 +19,13 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
     loadData: commandDataset,
     evaluating: (work) => out.working('evaluating test set', 'images', work),
     reportWritten: (file) => out.say(`report written to ${file}`),
-    eventsWritten: (file) =>
-      (opts.json ? process.stderr : process.stdout).write(`TensorBoard events written to ${displayPath(file)}\n`),
-    warning: (line) => process.stderr.write(`mnist-deep: warning: ${line}\n`),
+    // Through Output like every line: file-supplied text (the folder a model names) is escaped there.
+    eventsWritten: (file) => {
+      const line = `TensorBoard events written to ${displayPath(file)}`;
+      if (opts.json) out.notice(line);
+      else out.say(line);
+    },
+    warning: (line) => out.notice(`mnist-deep: warning: ${line}`),
   });
   noteKernels(out, backend);
   const perClass = perClassAccuracy(result.confusion);

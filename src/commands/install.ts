@@ -7,17 +7,21 @@
  */
 import { nativeDisabled } from '../backends';
 import { errorMessage } from '../errors';
+import { statusLine } from '../terminal/status';
 import { runNative } from './native';
 
 const LATER = 'training will use wasm (about 5× slower); set it up later with `npx mnist-deep native`';
 
 export async function runInstallSetup(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const skip = (why: string): void => {
-    process.stderr.write(`mnist-deep: native backend not set up (${why}); ${LATER}\n`);
+    statusLine().print(process.stderr, `mnist-deep: native backend not set up (${why}); ${LATER}`);
   };
   if (nativeDisabled(env)) return skip('MNIST_DEEP_NATIVE=0');
   if (process.platform !== 'linux') return skip(`no TensorFlow wheel for ${process.platform} here`);
-  process.stderr.write('mnist-deep: setting up the native tensorflow backend (MNIST_DEEP_NATIVE=0 skips this)\n');
+  statusLine().print(
+    process.stderr,
+    'mnist-deep: setting up the native tensorflow backend (MNIST_DEEP_NATIVE=0 skips this)',
+  );
   try {
     await runNative({});
   } catch (err) {

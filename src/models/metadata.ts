@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { DATASET_NAMES, DatasetName, isDatasetName } from '../data/datasets';
 import { UserError } from '../errors';
 import { METADATA_FILE, MODEL_FILE } from '../run-files';
-import { readJsonFile } from '../validate';
+import { nonNegativeIntSchema, readJsonFile, recordedPathSchema, validate } from '../validate';
 import { MODEL_NAMES } from './names';
 
 /** An accuracy, or null where there was nothing to measure (JSON has no NaN). */
@@ -22,8 +22,9 @@ export const MetadataSchema = z
   .object({
     model: z.enum(MODEL_NAMES),
     dataset: z.enum(DATASET_NAMES),
-    steps: z.number().int().nonnegative(),
-    seed: z.number().int().nonnegative().optional(),
+    steps: nonNegativeIntSchema,
+    seed: nonNegativeIntSchema.optional(),
+    logdir: recordedPathSchema.optional(),
     validationAccuracy: accuracy.optional(),
     testAccuracy: accuracy.optional(),
     backend: z.string().optional(),
@@ -38,10 +39,14 @@ export function readMetadataFile(dir: string): Metadata | undefined {
   return existsSync(file) ? readJsonFile(file, MetadataSchema, 1 << 20) : undefined;
 }
 
-/** The run's metadata of a loaded model: model.json's, else metadata.json's (checked), else none. */
-export function savedMetadata(model: tfl.LayersModel, dir: string): Record<string, unknown> | undefined {
+/** What model.json may hold: any of the fields, each checked as in metadata.json (models of other tools hold few). */
+const EmbeddedSchema = z.object({ userDefinedMetadata: MetadataSchema.partial() });
+
+/** The run's metadata of a loaded model: model.json's, else metadata.json's, checked alike; else none. */
+export function savedMetadata(model: tfl.LayersModel, dir: string): Partial<Metadata> | undefined {
   const meta = model.getUserDefinedMetadata();
-  if (meta && typeof meta === 'object') return meta as Record<string, unknown>;
+  if (meta && typeof meta === 'object')
+    return validate(EmbeddedSchema, { userDefinedMetadata: meta }, join(dir, MODEL_FILE)).userDefinedMetadata;
   return readMetadataFile(dir);
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError, errorMessage } from '../errors';
+import { visible } from '../terminal/escape';
 import { Say } from './command';
 import { INCLUDE_PREFIX, MAX_HEADER_BYTES, headerClosure, metadataVersion, writeHeaders } from './headers';
 import { DEFAULT_TF_VERSION, LIBRARIES, Manifest, PINNED_WHEELS } from './layout';
@@ -79,7 +80,8 @@ export async function extractWheel(
   if (found !== version) throw new UserError(`${basename(wheel)}: holds TensorFlow ${found}, not ${version}`);
   mkdirSync(join(out, 'lib'), { recursive: true });
   for (const entry of libs as ZipEntry[]) {
-    const name = basename(entry.name);
+    // A name from the archive: escaped like every printed string (the \r line below bypasses the status line).
+    const name = visible(basename(entry.name));
     await extractWithProgress(wheel, entry, join(out, 'lib', name), say);
     bytes += entry.size;
   }
@@ -89,7 +91,8 @@ export async function extractWheel(
 }
 
 async function extractWithProgress(wheel: string, entry: ZipEntry, dest: string, say: Say): Promise<void> {
-  const name = basename(entry.name);
+  // A name from the archive: escaped like every printed string (the \r line below bypasses the status line).
+  const name = visible(basename(entry.name));
   const tty = process.stderr.isTTY;
   let shown = -1;
   await extractEntry(wheel, entry, dest, (done) => {

@@ -9,12 +9,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
-
-/** The folder as the user would type it (relative to here when inside it). */
-function shown(dir: string): string {
-  const rel = relative(process.cwd(), dir);
-  return rel && !rel.startsWith('..') ? rel : dir;
-}
+import { currentDir, displayPath as shown } from '../fs/paths';
 
 /** Step and total of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
 function unfinished(dir: string): { step: number; steps: number } | undefined {
@@ -33,7 +28,8 @@ function unfinished(dir: string): { step: number; steps: number } | undefined {
 /** Trained model folders beside `dir` (its siblings holding model.json), when they are inside the folder we run in. */
 function trainedNearby(dir: string): string[] {
   const parent = dirname(dir);
-  if (relative(process.cwd(), parent).startsWith('..') || !parent.startsWith(process.cwd())) return [];
+  const cwd = currentDir();
+  if (!cwd || relative(cwd, parent).startsWith('..') || !parent.startsWith(cwd)) return [];
   try {
     return readdirSync(parent, { withFileTypes: true })
       .filter((e) => e.isDirectory() && join(parent, e.name) !== dir && existsSync(join(parent, e.name, MODEL_FILE)))

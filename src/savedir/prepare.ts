@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { removeStaleTemps, writeFileAtomic } from '../fs/atomic';
 import { describeFsError } from '../fs/errors';
-import { nearestFolder } from '../fs/paths';
+import { checkWritableDir } from '../fs/paths';
 import { requireFreeSpace } from '../fs/space';
 import { commandLine } from '../terminal/command-line';
 import { CHECKPOINT_FILE, RUN_COMPANIONS, isRunFile } from '../run-files';
@@ -38,7 +38,7 @@ export interface SaveDir {
 const mib = (bytes: number) => `${(bytes / (1 << 20)).toFixed(bytes < 10 << 20 ? 1 : 0)} MiB`;
 
 function createDir(abs: string, dir: string, option: string): string | undefined {
-  nearestFolder(abs, dir, option);
+  checkWritableDir(dir, option);
   try {
     return mkdirSync(abs, { recursive: true });
   } catch (err) {

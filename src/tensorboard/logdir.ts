@@ -4,9 +4,11 @@
  * new folder `<model>-<YYYYMMDD-HHMMSS>` under ROOT (default `runs`), the way Keras and PyTorch
  * name theirs. Neither: no events (unless a resumed run had them).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UserError } from '../errors';
 import { checkWritableDir } from '../fs/paths';
+import { eventFiles } from './reader';
 
 export const LOGDIR_ENV = 'MNIST_DEEP_LOGDIR';
 export const DEFAULT_LOGDIR_ROOT = 'runs';
@@ -76,13 +78,44 @@ export function runLogdir(option: LogdirOption, current: string | undefined, nam
   return dir;
 }
 
+/** The log folder a model's metadata names (`from`: the file and field), as input to check. */
+export interface RecordedLogdir {
+  dir: string;
+  from: string;
+}
+
+/**
+ * A log folder read from a file is only taken when it is what train left there: an existing
+ * folder holding event files. Anything else (a crafted model naming any path) would make eval
+ * create folders, or write, where no one asked; a one-line error says to name the folder instead.
+ */
+function checkRecordedLogdir({ dir, from }: RecordedLogdir): string {
+  let runFolder: boolean;
+  try {
+    runFolder = statSync(dir).isDirectory() && eventFiles(dir).length > 0;
+  } catch {
+    runFolder = false;
+  }
+  if (!runFolder)
+    throw new UserError(`${from}: ${dir} is not a run's log folder (no event files there)`, {
+      hint: 'name the folder to add the evaluation to: eval --logdir DIR',
+    });
+  return dir;
+}
+
 /**
  * `eval --logdir`: the folder named, or given alone the one the model's run logged to (from its
- * metadata), else a fresh `<model>-eval-<time>`. Checked like a training run's.
+ * metadata, checked: see checkRecordedLogdir), else a fresh `<model>-eval-<time>`. Checked like a
+ * training run's.
  */
-export function evalLogdir(option: LogdirOption, trainedIn: string | undefined, name: string): string | undefined {
+export function evalLogdir(
+  option: LogdirOption,
+  trainedIn: RecordedLogdir | undefined,
+  name: string,
+): string | undefined {
   if (option === undefined) return undefined;
-  const dir = chooseLogdir({ option, current: trainedIn, name: `${name}-eval`, env: process.env[LOGDIR_ENV] });
-  if (dir) checkLogdir(dir, '--logdir');
+  const current = option === true && trainedIn ? checkRecordedLogdir(trainedIn) : undefined;
+  const dir = chooseLogdir({ option, current, name: `${name}-eval`, env: process.env[LOGDIR_ENV] });
+  if (dir) checkLogdir(dir, current ? (trainedIn?.from ?? '--logdir') : '--logdir');
   return dir;
 }

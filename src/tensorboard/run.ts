@@ -4,16 +4,24 @@
  * one-line error before any work); after that, the first failed write (a full disk, …) is said
  * once through `warn` and every later write is skipped, while training goes on.
  */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
+import { displayPath } from '../fs/paths';
 import { SummaryValue, TfEvent } from './proto';
-import { eventFiles, readEventFile } from './reader';
+import { readEventFile } from './reader';
 import { frameRecord } from './tfrecord';
 import { EventFileWriter } from './writer';
 
 export interface RunEventsOptions {
-  /** A resumed training session's first step: the folder's events from here on are dropped (see dropFrom). */
+  /** A resumed training session's first step: its own files' events from here on are dropped (see dropFrom). */
   startStep?: number;
+  /**
+   * The event files in the folder that this run wrote before (names, from its checkpoint): the only
+   * ones trimmed back to `startStep`. Another run's file, or a live one's, is never touched.
+   */
+  ownFiles?: readonly string[];
   /** Says a failure mid-run (one line, once). */
   warn: (line: string) => void;
   /** The option that chose the folder, for error messages. */
@@ -26,15 +34,19 @@ export class RunEvents {
   private constructor(
     private writer: EventFileWriter | undefined,
     private readonly warn: (line: string) => void,
+    /** This run's files in the folder, the new one last (names). */
+    readonly files: readonly string[],
   ) {}
 
   /** Opens a new event file in `dir`; throws a one-line UserError when that cannot be done. */
   static open(dir: string, opts: RunEventsOptions): RunEvents {
-    const { startStep } = opts;
+    const { startStep, warn } = opts;
     const option = opts.option ?? '--logdir';
+    const own = (opts.ownFiles ?? []).filter((name) => existsSync(join(dir, name)));
     try {
-      if (startStep) for (const file of eventFiles(dir)) dropFrom(file, startStep);
-      return new RunEvents(EventFileWriter.create(dir), opts.warn);
+      if (startStep) for (const name of own) dropFrom(join(dir, name), startStep, warn);
+      const writer = EventFileWriter.create(dir);
+      return new RunEvents(writer, warn, [...own, basename(writer.file)]);
     } catch (err) {
       throw new UserError(`${option} ${dir}: ${errorMessage(err)}`);
     }
@@ -85,12 +97,17 @@ const writtenAgain = (event: TfEvent, step: number) => {
 /**
  * Rewrites `file` without the events a run resumed at `step` writes again (those past the step,
  * and the training scalars at it; the evaluation of a finished run at its last step stays, as its
- * checkpoint's model is the same), and without a torn tail. Untouched when nothing is to go.
+ * checkpoint's model is the same). Untouched when nothing is to go, and when a record cannot be
+ * read past: the bytes after it are kept, and the person is told in one line.
  * (TensorFlow marks restarts with SessionLog.START instead, which only its Python reader honours.)
  */
-function dropFrom(file: string, step: number): void {
+function dropFrom(file: string, step: number, warn: (line: string) => void): void {
   const { events, records, problem } = readEventFile(file);
+  if (problem) {
+    warn(`${displayPath(file)}: ${problem}; left as it is (its steps from ${step} on may show twice in TensorBoard)`);
+    return;
+  }
   const keep = events.map((e) => !writtenAgain(e, step));
-  if (!problem && keep.every(Boolean)) return;
+  if (keep.every(Boolean)) return;
   writeFileAtomic(file, Buffer.concat(records.filter((_, i) => keep[i]).map(frameRecord)));
 }

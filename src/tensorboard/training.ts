@@ -31,11 +31,21 @@ export class TrainEvents {
   ) {}
 
   /** Undefined when the run has no log folder; a one-line UserError when it cannot be written. */
-  static start(cfg: TrainConfig, startStep: number, warn: (line: string) => void): TrainEvents | undefined {
+  static start(
+    cfg: TrainConfig,
+    startStep: number,
+    warn: (line: string) => void,
+    ownFiles: readonly string[] = [],
+  ): TrainEvents | undefined {
     if (!cfg.logdir) return undefined;
-    const run = RunEvents.open(cfg.logdir, { startStep, warn });
+    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles });
     run.values(startStep, [settingsText('settings', { ...cfg, version: packageVersion() })]);
     return new TrainEvents(run, cfg);
+  }
+
+  /** The event files this run wrote in its folder (names), for its checkpoint. */
+  get files(): string[] {
+    return [...this.run.files];
   }
 
   /** Where the events go and how to look at them, for the run's opening lines. */

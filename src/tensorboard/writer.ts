@@ -14,6 +14,9 @@ import { frameRecord } from './tfrecord';
 
 export const EVENT_FILE_PREFIX = 'events.out.tfevents.';
 export const FILE_VERSION = 'brain.Event:2';
+/** An event file's name, as a checkpoint may list it: no folder, no control character. */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+export const EVENT_FILE_NAME_PATTERN = /^events\.out\.tfevents\.\d+\.[^/\\\u0000-\u001f\u007f]+$/;
 
 /** TensorBoard's name for an event file begun at `seconds`; `suffix` tells two begun in the same second apart. */
 export function eventFileName(seconds: number, suffix = ''): string {

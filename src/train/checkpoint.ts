@@ -1,14 +1,17 @@
 /**
  * Checkpoints: everything a run needs to continue exactly where it stopped.
  *
- * `checkpoint.json` (settings, step, data order) names a `checkpoint-<step>.bin`
- * (weights, then the optimizer's slots, float32). The .bin is written first and
- * the .json renamed over the old one after it, both atomically; only then is the
- * previous .bin removed. So the folder holds at most the last good checkpoint
- * plus the one being written, and a crash at any moment leaves a usable one.
- * Both files are checked on reading: every field against its schema, the .bin's
- * length against the .json, every number finite.
+ * `checkpoint.json` (settings, step, data order, the SHA-256 of the weights, the
+ * event files the run wrote) names a `checkpoint-<step>.bin` (weights, then the
+ * optimizer's slots, float32). The .bin is written first and the .json renamed
+ * over the old one after it, both atomically; only then is the previous .bin
+ * removed, and a .json that cannot be written takes its new .bin back with it. So
+ * the folder holds the last good pair (plus the one being written), and a crash
+ * or a failed write at any moment leaves a usable one. Both files are checked on
+ * reading: every field against its schema, the .bin's length and hash against the
+ * .json, every number finite.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -17,11 +20,12 @@ import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
 import { CHECKPOINT_BIN_PATTERN, CHECKPOINT_FILE, checkpointBinName } from '../run-files';
-import { readJsonFile } from '../validate';
+import { nonNegativeIntSchema, positiveIntSchema, readJsonFile, recordedPathSchema } from '../validate';
 import { TrainConfig } from './config';
 import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
-import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
+import { EVENT_FILE_NAME_PATTERN } from '../tensorboard/writer';
+import { TrainSettingsSchema } from './settings';
 
 const FORMAT = 'mnist-deep-checkpoint-1';
 /** Optimizer slots per weight: Adam's two moments, none for SGD. */
@@ -36,7 +40,11 @@ export interface Checkpoint {
   seconds?: number;
   weights: Float32Array;
   optimizer: OptimizerState;
+  /** The event files (names in config.logdir) this run wrote: the only ones a resume may trim. */
+  eventFiles?: string[];
 }
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -67,7 +75,12 @@ const DataStateSchema = z
 export const CheckpointJsonSchema = z
   .object({
     format: z.literal(FORMAT, { error: `not an mnist-deep checkpoint (format must be "${FORMAT}")` }),
-    config: TrainSettingsSchema,
+    // The run's folders are recorded resolved: a relative one would depend on where --resume is started.
+    config: TrainSettingsSchema.extend({
+      dataDir: recordedPathSchema.optional(),
+      saveDir: recordedPathSchema,
+      logdir: recordedPathSchema.optional(),
+    }),
     step: nonNegativeIntSchema,
     data: DataStateSchema,
     optimizer: z.object({
@@ -77,6 +90,14 @@ export const CheckpointJsonSchema = z
     }),
     parameters: positiveIntSchema,
     bin: z.string().regex(CHECKPOINT_BIN_PATTERN, { error: 'must be a name like checkpoint-<step>.bin' }),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits' })
+      .optional(),
+    eventFiles: z
+      .array(z.string().regex(EVENT_FILE_NAME_PATTERN, { error: 'must be an event file name' }))
+      .max(10_000)
+      .optional(),
     seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
   })
@@ -98,7 +119,9 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
   bin.set(cp.weights, 0);
   slots.forEach((s, i) => bin.set(s, n * (i + 1)));
   const name = checkpointBinName(cp.step);
-  writeFileAtomic(join(dir, name), new Uint8Array(bin.buffer));
+  const bytes = new Uint8Array(bin.buffer);
+  const isNew = !existsSync(join(dir, name));
+  writeFileAtomic(join(dir, name), bytes);
   const json: CheckpointJson = {
     format: FORMAT,
     config: cp.config,
@@ -107,10 +130,18 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     optimizer: { name: cp.optimizer.name, step: cp.optimizer.step, slots: slots.length },
     parameters: n,
     bin: name,
+    sha256: sha256(bytes),
+    ...(cp.eventFiles && { eventFiles: cp.eventFiles }),
     ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
   };
-  writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
+  try {
+    writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
+  } catch (err) {
+    // Both or neither: a .bin no checkpoint.json names would make the folder neither resumable nor fresh.
+    if (isNew) rmSync(join(dir, name), { force: true });
+    throw err;
+  }
   for (const f of readdirSync(dir)) {
     if (CHECKPOINT_BIN_PATTERN.test(f) && f !== name) rmSync(join(dir, f), { force: true });
   }
@@ -129,6 +160,10 @@ export function readCheckpoint(dir: string): Checkpoint {
   const bytes = readRegularFile(binFile, { maxBytes: expected, why: `the size ${CHECKPOINT_FILE} describes` });
   if (bytes.length !== expected)
     throw new UserError(`${binFile}: ${bytes.length} bytes, expected ${expected} (as ${CHECKPOINT_FILE} describes)`);
+  if (json.sha256 !== undefined && sha256(bytes) !== json.sha256)
+    throw new UserError(
+      `${binFile}: its SHA-256 is not the one ${CHECKPOINT_FILE} records (a .bin of another checkpoint?); refusing to resume from it`,
+    );
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const bad = firstNonFinite(all);
   if (bad >= 0) {
@@ -142,6 +177,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     step: json.step,
     data: json.data,
     ...(json.seconds !== undefined && { seconds: json.seconds }),
+    ...(json.eventFiles && { eventFiles: json.eventFiles }),
     weights: all.subarray(0, n),
     optimizer: {
       name: json.optimizer.name,

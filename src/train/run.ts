@@ -121,7 +121,8 @@ async function trainWithCheckpoints(
     if (firstNonFinite(state.weights) >= 0)
       throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
     const seconds = before === undefined ? undefined : before + (performance.now() - t0) / 1000;
-    writeCheckpoint(cfg.saveDir, { config: cfg, step: stepsDone, data: data.train.getState(), seconds, ...state });
+    const cp = { config: cfg, step: stepsDone, data: data.train.getState(), seconds, eventFiles: events?.files };
+    writeCheckpoint(cfg.saveDir, { ...cp, ...state });
     lastCheckpoint = stepsDone;
   };
   startStepLog(cfg.saveDir, startStep);

@@ -8,27 +8,12 @@ import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { MODEL_NAMES } from '../models/names';
 import { OPTIMIZERS } from '../optim';
+import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../validate';
+
+// The number rules live in validate.ts (metadata and checkpoints share them); the options import them here.
+export { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema };
 
 export const RECIPES = ['seed', 'fast'] as const;
-
-const POSITIVE_INT = 'must be a whole number greater than 0';
-const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
-const POSITIVE_NUMBER = 'must be a number greater than 0';
-
-export const positiveIntSchema = z
-  .number({ error: POSITIVE_INT })
-  .int({ error: POSITIVE_INT })
-  .positive({ error: POSITIVE_INT })
-  .max(Number.MAX_SAFE_INTEGER, { error: POSITIVE_INT });
-export const nonNegativeIntSchema = z
-  .number({ error: NON_NEGATIVE_INT })
-  .int({ error: NON_NEGATIVE_INT })
-  .nonnegative({ error: NON_NEGATIVE_INT })
-  .max(Number.MAX_SAFE_INTEGER, { error: NON_NEGATIVE_INT });
-export const positiveNumberSchema = z
-  .number({ error: POSITIVE_NUMBER })
-  .positive({ error: POSITIVE_NUMBER })
-  .finite({ error: POSITIVE_NUMBER });
 
 /**
  * The defaults that do not depend on the model or the recipe, and which model

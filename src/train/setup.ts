@@ -46,6 +46,9 @@ async function loadData(cfg: TrainConfig, hooks: SetupHooks, resumed: Checkpoint
   const raw = await hooks.loadData(cfg.dataset, cfg.dataDir);
   // Later resumes read the same files, wherever they are started from.
   cfg.dataDir = raw.dir;
+  // Named before --validation-size is measured against it: the file is what is wrong.
+  if (raw.train.labels.count === 0)
+    throw new UserError(`${raw.files.trainLabels}: the training set holds no images; nothing to train on`);
   const data = makeDatasets(raw, cfg.validationSize, cfg.seed);
   if (cfg.batchSize > data.train.count) {
     throw new UserError(`--batch-size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
@@ -70,7 +73,9 @@ export async function setUpRun(
   checkFreeSpace(cfg.saveDir, resumed ? '--resume' : '--save-dir', bytesNeeded(model.countParams(), cfg));
   const { raw, data } = await loadData(cfg, hooks, resumed);
   // The events file stays open until the process ends when training fails; nothing is lost by that.
-  const events = TrainEvents.start(cfg, resumed?.step ?? 0, hooks.warning);
+  // Only the files this run wrote in this folder are its own (a resume may log elsewhere).
+  const own = resumed?.config.logdir === cfg.logdir ? (resumed?.eventFiles ?? []) : [];
+  const events = TrainEvents.start(cfg, resumed?.step ?? 0, hooks.warning, own);
   const engine = await createEngine(
     model,
     { ...cfg, backend: backend.name },

@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, jsonResult, runCli, spawnCli } from '../helpers/cli';
-import { tempDir, writeDataset } from '../helpers/fixtures';
+import { rewriteCheckpointBin, tempDir, writeDataset } from '../helpers/fixtures';
 
 const tmp = tempDir();
 const data = join(tmp.dir, 'data');
@@ -155,7 +155,7 @@ describe('divergence is never saved as a result', () => {
     const bin = join(save, `checkpoint-${step}.bin`);
     // Finite weights so large that the next logits overflow.
     const huge = new Float32Array(readFileSync(bin).length / 4).fill(3e38);
-    writeFileSync(bin, new Uint8Array(huge.buffer));
+    rewriteCheckpointBin(save, huge);
     const r = await runCli(['train', '--resume', save, '--steps', String(step + 5)], { cwd: tmp.dir });
     assert.equal(r.code, 1);
     assert.match(
@@ -189,7 +189,7 @@ describe('divergence is never saved as a result', () => {
     const bin = join(save, 'checkpoint-10.bin');
     const c = new Float32Array(new Uint8Array(readFileSync(bin)).buffer);
     c[3] = -Infinity;
-    writeFileSync(bin, new Uint8Array(c.buffer));
+    rewriteCheckpointBin(save, c);
     const r = await runCli(['train', '--resume', save, '--steps', '12'], { cwd: tmp.dir });
     assert.match(
       errorLine(r.stderr)[0],

@@ -5,9 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkReplaceable, writeFileAtomic } from '../../src/fs/atomic';
+import { checkReplaceable, tempNameFor, writeFileAtomic } from '../../src/fs/atomic';
 import { tempDir } from '../helpers/fixtures';
 import { makeCharDevice, makeFifo } from '../helpers/special';
 
@@ -37,5 +37,19 @@ describe('write policy: only regular files are replaced', () => {
     symlinkSync(target, link);
     writeFileAtomic(link, 'mine');
     assert.equal(readFileSync(target, 'utf8'), 'kept', 'a link is replaced, never written through');
+  });
+});
+
+describe('write policy: temporary names stay within the name limit', () => {
+  it('a legal 250-byte name (and a multi-byte one) is written; the temp name is at most 255 bytes', () => {
+    for (const name of ['r'.repeat(245) + '.html', 'é'.repeat(125) + '.html']) {
+      const file = join(tmp.dir, name);
+      writeFileAtomic(file, 'report');
+      assert.equal(readFileSync(file, 'utf8'), 'report');
+      const temp = basename(tempNameFor(file));
+      assert.ok(Buffer.byteLength(temp) <= 255, `${Buffer.byteLength(temp)} bytes`);
+      assert.match(temp, /\.\d+\.[a-z0-9]{6}\.tmp$/, 'still a temp name stale-temp removal knows');
+      assert.ok(!temp.includes('\ufffd'), 'cut at a whole character');
+    }
   });
 });

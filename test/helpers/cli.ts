@@ -57,6 +57,21 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   return { child, done, waitFor, stdoutText: () => stdout, stderrText: () => stderr };
 }
 
+/** The CLI in a child, in `cwd`, whose files may grow to `kb` KiB only (RLIMIT_FSIZE; Node ignores SIGXFSZ). */
+export function runLimited(kb: number, cwd: string, args: string[]): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.MNIST_DEEP_DATA_DIR;
+  const child = spawn('bash', ['-c', `ulimit -f ${kb} && exec "$@"`, 'bash', process.execPath, BIN, ...args], {
+    cwd,
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
 /** The fields tests read from `--json` lines (train steps and results, evaluations, predictions). */
 export interface JsonLine {
   [field: string]: unknown;

@@ -1,5 +1,6 @@
 /** Small generated IDX fixtures and temporary folders for tests. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -95,4 +96,17 @@ export function fixtureDatasets(
         seed,
       ),
   };
+}
+
+/**
+ * Replaces the numbers of the checkpoint in save dir `dir` with `numbers`, and its recorded
+ * SHA-256 with theirs: a checkpoint as a run that reached those numbers would have written it
+ * (for the checks that come after the hash: finite numbers, divergence).
+ */
+export function rewriteCheckpointBin(dir: string, numbers: Float32Array): void {
+  const json = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { bin: string; sha256?: string };
+  const bytes = new Uint8Array(numbers.buffer, numbers.byteOffset, numbers.byteLength);
+  writeFileSync(join(dir, json.bin), bytes);
+  json.sha256 = createHash('sha256').update(bytes).digest('hex');
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify(json));
 }

@@ -4,7 +4,6 @@
  * after a crash) continues the curves with each step once; the bad cases give one line.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +12,7 @@ import { readStepLog } from '../../src/report/steplog';
 import { TfEvent } from '../../src/tensorboard/proto';
 import { eventFiles, readEventDir, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { BIN, CliResult, spawnCli } from '../helpers/cli';
+import { CliResult, runLimited, spawnCli } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
 import { mnistDataDir } from '../../scripts/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
@@ -257,7 +256,7 @@ describe('bad cases', () => {
     const save = join(tmp.dir, 'limited');
     const logdir = join(tmp.dir, 'runs', 'limited');
     // 1200 logged steps: the event file (~130 bytes a step) passes 136 KiB, the step log (~95) does not.
-    const r = await runLimited(136, [
+    const r = await runLimited(136, tmp.dir, [
       'train',
       '--model',
       'softmax',
@@ -291,18 +290,3 @@ describe('bad cases', () => {
     );
   });
 });
-
-/** The CLI in a child whose files may grow to `kb` KiB only (RLIMIT_FSIZE; Node ignores SIGXFSZ). */
-function runLimited(kb: number, args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.MNIST_DEEP_DATA_DIR;
-  const child = spawn('bash', ['-c', `ulimit -f ${kb} && exec "$@"`, 'bash', process.execPath, BIN, ...args], {
-    cwd: tmp.dir,
-    env,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
-}

@@ -36,6 +36,8 @@ after(tmp.cleanup);
 /** The parts of checkpoint.json the cases change. */
 interface Json {
   step?: unknown;
+  eventFiles?: unknown;
+  sha256?: unknown;
   format?: unknown;
   bin?: unknown;
   parameters?: unknown;
@@ -44,9 +46,10 @@ interface Json {
 }
 
 /** `train --resume` of a copy of the run whose checkpoint.json was changed by `edit`. */
-async function resumeTampered(name: string, edit: (cp: Json) => void) {
+async function resumeTampered(name: string, edit: (cp: Json) => void, alsoDo?: (dir: string) => void) {
   const dir = join(tmp.dir, name);
   cpSync(run, dir, { recursive: true });
+  alsoDo?.(dir);
   const file = join(dir, 'checkpoint.json');
   const cp = JSON.parse(readFileSync(file, 'utf8')) as Json;
   edit(cp);
@@ -102,6 +105,24 @@ describe('checkpoint.json is validated', () => {
       'field format: not an mnist-deep checkpoint (format must be "mnist-deep-checkpoint-1")',
     ],
     ['bin-name', (cp) => (cp.bin = '../model.json'), 'field bin: must be a name like checkpoint-<step>.bin'],
+    // Folders and names read back are input: a run records them resolved, and names only its own files.
+    [
+      'relative-logdir',
+      (cp) => (cp.config.logdir = 'elsewhere'),
+      'field config.logdir: must be an absolute path (as train records it)',
+    ],
+    [
+      'relative-data-dir',
+      (cp) => (cp.config.dataDir = '../data'),
+      'field config.dataDir: must be an absolute path (as train records it)',
+    ],
+    [
+      'event-file-outside',
+      (cp) => (cp.eventFiles = ['../../victim/events.out.tfevents.1.host']),
+      'field eventFiles[0]: must be an event file name',
+    ],
+    ['steps-huge', (cp) => (cp.config.steps = 1e300), 'field config.steps: must be a whole number greater than 0'],
+    ['sha256-form', (cp) => (cp.sha256 = 'abc'), 'field sha256: must be 64 lowercase hex digits'],
   ];
   for (const [name, edit, expected] of cases) {
     it(name, async () => {
@@ -109,6 +130,31 @@ describe('checkpoint.json is validated', () => {
       assert.ok(line.startsWith(`mnist-deep: error: FILE: ${expected}`), line);
     });
   }
+
+  it("another checkpoint's .bin of the same size, copied in, is refused by its SHA-256", async () => {
+    const other = join(tmp.dir, 'other-run');
+    const trained = await runCli(
+      ['train', '--model', 'softmax', '--seed', '5', '--data-dir', data, '--validation-size', '60'].concat([
+        '--steps',
+        '10',
+        '--checkpoint-every',
+        '5',
+        '--save-dir',
+        other,
+      ]),
+      { cwd: tmp.dir },
+    );
+    assert.equal(trained.code, 0, trained.stderr);
+    const line = await resumeTampered(
+      'copied-bin',
+      () => {},
+      (dir) => cpSync(join(other, 'checkpoint-10.bin'), join(dir, 'checkpoint-10.bin')),
+    );
+    assert.equal(
+      line,
+      `mnist-deep: error: ${join(tmp.dir, 'copied-bin', 'checkpoint-10.bin')}: its SHA-256 is not the one checkpoint.json records (a .bin of another checkpoint?); refusing to resume from it`,
+    );
+  });
 
   it('a .bin of the wrong size is named, and nothing was trained', async () => {
     const line = await resumeTampered('parameters', (cp) => (cp.parameters = 5));

@@ -1,0 +1,103 @@
+/**
+ * A resumed run trims back only the event files it wrote (its checkpoint names them): another
+ * run's file in the same folder keeps every byte, a file it cannot read past is left whole with
+ * one line said, and a log folder deleted since is made again.
+ */
+import { strict as assert } from 'node:assert';
+import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { encodeEvent } from '../../src/tensorboard/proto';
+import { eventFiles, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
+import { scalar } from '../../src/tensorboard/summaries';
+import { frameRecord } from '../../src/tensorboard/tfrecord';
+import { EventFileWriter } from '../../src/tensorboard/writer';
+import { readCheckpoint } from '../../src/train/checkpoint';
+import { runInProcess } from '../helpers/in-process';
+import { tempDir, writeDataset } from '../helpers/fixtures';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const data = join(tmp.dir, 'data');
+before(() => writeDataset(data, 300, 60));
+
+/** A finished 20-step softmax run logging every 2 steps to `logdir`. */
+async function trainRun(name: string): Promise<{ save: string; logdir: string }> {
+  const save = join(tmp.dir, name);
+  const logdir = join(tmp.dir, 'runs', name);
+  const r = await runInProcess(
+    ['train', '--model', 'softmax', '--steps', '20', '--checkpoint-every', '10', '--log-every', '2'].concat([
+      '--data-dir',
+      data,
+      '--validation-size',
+      '60',
+      '--save-dir',
+      save,
+      '--logdir',
+      logdir,
+    ]),
+    { cwd: tmp.dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return { save, logdir };
+}
+
+/** Training scalars at `steps`, appended as a run killed after its last checkpoint leaves them. */
+const laterSteps = (steps: number[]) =>
+  Buffer.concat(
+    steps.map((step) => frameRecord(encodeEvent({ wallTime: 1, step, summary: { value: [scalar('train/loss', 1)] } }))),
+  );
+
+const resume = (save: string, steps: number) =>
+  runInProcess(['train', '--resume', save, '--steps', String(steps)], { cwd: tmp.dir });
+
+const lossSteps = (file: string) =>
+  (scalarSeries(readEventFile(file).events).get('train/loss') ?? []).map((p) => p.step);
+
+describe('resume trims only its own event files', () => {
+  it('the checkpoint names the files the run wrote', async () => {
+    const { save, logdir } = await trainRun('named');
+    assert.deepEqual(readCheckpoint(save).eventFiles, readdirSync(logdir));
+  });
+
+  it("another run's file keeps every byte; the run's own loses the steps it trains again", async () => {
+    const { save, logdir } = await trainRun('shared');
+    const [own] = eventFiles(logdir);
+    appendFileSync(own, laterSteps([22, 24]));
+    // Another writer's file in the same folder (another run, or a live one), begun a second later.
+    const other = EventFileWriter.create(logdir, Date.now() + 1000);
+    for (let step = 0; step <= 40; step += 5) other.append({ wallTime: 2, step, summary: { value: [scalar('x', 1)] } });
+    other.close();
+    const before = readFileSync(other.file);
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(other.file), before, "the other run's file is untouched");
+    assert.deepEqual(lossSteps(own), [0, 2, 4, 6, 8, 10, 12, 14, 16, 18], 'steps 22 and 24 trimmed');
+    assert.ok(readCheckpoint(save).eventFiles?.includes(basename(own)));
+    assert.ok(!readCheckpoint(save).eventFiles?.includes(basename(other.file)));
+  });
+
+  it('a file with a bad record is left whole, and the person is told in one line', async () => {
+    const { save, logdir } = await trainRun('flipped');
+    const [own] = eventFiles(logdir);
+    appendFileSync(own, laterSteps([22, 24]));
+    const bytes = readFileSync(own);
+    bytes[200] ^= 0xff; // inside an early record: everything after it cannot be read past
+    writeFileSync(own, bytes);
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(own), bytes, 'no byte dropped');
+    const lines = r.stderr.split('\n').filter((l) => l.includes(basename(own)));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^mnist-deep: warning: .*CRC does not match at byte \d+; left as it is/);
+  });
+
+  it('a log folder deleted since the checkpoint is made again', async () => {
+    const { save, logdir } = await trainRun('deleted');
+    rmSync(logdir, { recursive: true });
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(eventFiles(logdir).length, 1);
+    assert.deepEqual(lossSteps(eventFiles(logdir)[0]), [20, 22, 24, 26, 28]);
+  });
+});
