@@ -13,7 +13,7 @@ import { readStepLog } from '../../src/report/steplog';
 import { TfEvent } from '../../src/tensorboard/proto';
 import { eventFiles, readEventDir, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
 import { readCheckpoint } from '../../src/train/checkpoint';
-import { BIN, CliResult, spawnCli } from '../helpers/cli';
+import { BIN, CliResult, cliEnv, spawnCli } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
 import { mnistDataDir } from '../../scripts/digits';
 import { tempDir, writeDataset } from '../helpers/fixtures';
@@ -294,8 +294,7 @@ describe('bad cases', () => {
 
 /** The CLI in a child whose files may grow to `kb` KiB only (RLIMIT_FSIZE; Node ignores SIGXFSZ). */
 function runLimited(kb: number, args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.MNIST_DEEP_DATA_DIR;
+  const env = cliEnv();
   const child = spawn('bash', ['-c', `ulimit -f ${kb} && exec "$@"`, 'bash', process.execPath, BIN, ...args], {
     cwd: tmp.dir,
     env,
