@@ -95,6 +95,13 @@ function readOwner(file: string): LockOwner | undefined | NotALock {
   }
 }
 
+/** The live run of this host holding `dir`'s lock, if any (a dead one's lock, or another host's, is not one). */
+export function liveOwner(dir: string): LockOwner | undefined {
+  const owner = readOwner(join(dir, LOCK_FILE));
+  if (typeof owner !== 'object' || !('pid' in owner) || owner.host !== thisHost()) return undefined;
+  return processAlive(owner.pid) && pidNowRuns(owner).ours ? owner : undefined;
+}
+
 const describeOwner = (o: LockOwner) => `process ${o.pid} on ${o.host} (\`${o.command}\`, since ${o.startedAt})`;
 
 /** Moves a stale lock aside, but only if it is still the one we judged stale. */

@@ -340,7 +340,7 @@ describe('serve: the command', () => {
     assert.equal(missing.code, 1);
     assert.match(
       missing.stderr,
-      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train one first: npx mnist-deep train --model cnn --save-dir \S+nope\n$/,
+      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train one first: npx mnist-deep train --model cnn --save-dir \S+nope; or a first model in about a minute: npx mnist-deep train --model softmax, then add --model-dir models\/softmax\n$/,
     );
     const notModel = await runCli(['serve', '--model-dir', tmp.dir, '--port', '0']);
     assert.equal(notModel.code, 1);
