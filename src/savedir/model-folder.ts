@@ -70,6 +70,22 @@ function trainedNearby(dir: string): string[] {
   }
 }
 
+/**
+ * The run in a folder without a trained model: "a run is training there now (process 4242, step
+ * 1,200 of 20,000, done in about 8m10s)" or "holds an unfinished run (step 492 of 20,000)";
+ * undefined when there is none (nothing there, or a finished model).
+ */
+export function untrainedRun(modelDir: string): string | undefined {
+  const dir = resolve(modelDir);
+  if (existsSync(join(dir, MODEL_FILE))) return undefined;
+  const live = existsSync(dir) ? liveOwner(dir) : undefined;
+  if (live) return `a run is training there now (process ${live.pid}, ${progressOf(dir)})`;
+  const run = existsSync(dir) ? unfinished(dir) : undefined;
+  return run
+    ? `holds an unfinished run (step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')})`
+    : undefined;
+}
+
 /** Throws the one-line story when `dir` holds no trained model; returns quietly when it does. */
 export function requireTrainedModel(modelDir: string, option = '--model-dir'): void {
   const dir = resolve(modelDir);
@@ -81,17 +97,15 @@ export function requireTrainedModel(modelDir: string, option = '--model-dir'): v
   const live = existsSync(dir) ? liveOwner(dir) : undefined;
   if (live) {
     // No --resume here: the run holds the folder, and a second one would be refused.
-    throw new UserError(
-      `${option} ${name}: a run is training there now (process ${live.pid}, ${progressOf(dir)}), no trained model yet${others}`,
-      { hint: `its model is saved there when it finishes; run this again then` },
-    );
+    throw new UserError(`${option} ${name}: ${untrainedRun(dir)}, no trained model yet${others}`, {
+      hint: `its model is saved there when it finishes; run this again then`,
+    });
   }
-  const run = existsSync(dir) ? unfinished(dir) : undefined;
+  const run = existsSync(dir) ? untrainedRun(dir) : undefined;
   if (run) {
-    throw new UserError(
-      `${option} ${name}: holds an unfinished run (step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}), no trained model yet${others}`,
-      { hint: `finish it with: ${commandLine('train', '--resume', name)}` },
-    );
+    throw new UserError(`${option} ${name}: ${run}, no trained model yet${others}`, {
+      hint: `finish it with: ${commandLine('train', '--resume', name)}`,
+    });
   }
   const model = basename(dir).includes('softmax') ? 'softmax' : 'cnn';
   const train = commandLine('train', '--model', model, '--save-dir', name);
