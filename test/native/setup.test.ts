@@ -137,7 +137,10 @@ describe('native: two setups on one cache', () => {
     await new Promise((resolve) => first.stdout.once('data', resolve));
     // No compiler: the second stops at the build, past the libraries (a full build takes minutes).
     const r = await runCli(['native'], { env: { ...s.env, CXX: join(tmp.dir, 'no-such-compiler') } });
-    assert.match(r.stderr, new RegExp(`waiting for another native setup on this cache to finish \\(process ${first.pid}, `));
+    assert.match(
+      r.stderr,
+      new RegExp(`waiting for another native setup on this cache to finish \\(process ${first.pid}, `),
+    );
     assert.match(r.stderr, /libraries: already in /);
     assert.doesNotMatch(r.stderr, /pip|download/i);
     assert.match(r.stderr, /no C\+\+ compiler found/);
