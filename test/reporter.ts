@@ -1,8 +1,9 @@
 /**
- * `npm test`'s reporter. On a terminal: Node's spec reporter, plus a line each time a test file
- * finishes ("12/85 files, 3m12s: test/commands/terminal.test.js"), since the files run one or
- * two at a time for minutes. Elsewhere (CI set, logs, pipes): TAP, as before, ending with its
- * plain summary (# tests, # pass, # fail).
+ * `npm test`'s reporter. On a terminal: a line each time a test file finishes ("12/85 files,
+ * 3m12s: test/commands/terminal.test.js"), since the files run one or two at a time for minutes;
+ * of Node's spec reporter only the failures, what the tests wrote (less Dawn's warnings about the
+ * software adapter's limits, which every WebGPU test prints) and the summary. Elsewhere (CI set,
+ * logs, pipes): TAP, as before, ending with its plain summary (# tests, # pass, # fail).
  */
 import { relative } from 'node:path';
 import { spec, tap, type TestEvent } from 'node:test/reporters';
@@ -17,19 +18,35 @@ function fileOf(event: TestEvent): string | undefined {
   return data?.file !== undefined && data.name === data.file ? data.file : undefined;
 }
 
+/** Dawn's notes that the software adapter has lower limits than it asks for: true, and said by every WebGPU test. */
+const ADAPTER_WARNING =
+  /maxDynamicUniformBuffersPerPipelineLayout|artificially reduced|^\s*- While (requesting|validating)/;
+
+/** What the spec reporter shows on a terminal: failures, the tests' output, the summary (not each passing test). */
+function shown(event: TestEvent): TestEvent | undefined {
+  if (event.type === 'test:fail' || event.type === 'test:diagnostic') return event;
+  if (event.type !== 'test:stderr' && event.type !== 'test:stdout') return undefined;
+  const message = event.data.message
+    .split('\n')
+    .filter((line) => !ADAPTER_WARNING.test(line))
+    .join('\n');
+  return message.trim() === '' ? undefined : ({ ...event, data: { ...event.data, message } } as TestEvent);
+}
+
 /** Whatever the spec reporter has written so far. */
 function* drain(view: InstanceType<typeof spec>): Generator<string> {
   for (let chunk = view.read() as string | null; chunk !== null; chunk = view.read() as string | null) yield chunk;
 }
 
-/** Spec lines with a progress line per finished file. */
+/** A progress line per finished file, with the spec reporter's failures and summary. */
 async function* specWithProgress(source: AsyncIterable<TestEvent>, start = Date.now()): AsyncGenerator<string> {
   const view = new spec();
   view.setEncoding('utf8');
   const files = new Set<string>();
   let done = 0;
   for await (const event of source) {
-    view.write(event);
+    const kept = shown(event);
+    if (kept) view.write(kept);
     yield* drain(view);
     const file = fileOf(event);
     if (file === undefined) continue;

@@ -57,6 +57,22 @@ function whyNotLoaded(pkg: string, err: unknown): string {
 }
 
 let nativeStatus: BackendStatus | undefined;
+/** Why the native backend did not load, in the user's words: about the package they set up, not its GPU twin. */
+let nativeInWords: string | undefined;
+
+export function inWords(pkg: string, err: unknown): string {
+  const why = whyNotLoaded(pkg, err);
+  if (why.endsWith('is not installed')) return 'its package was not installed (npm ci without optional packages?)';
+  if (why.endsWith('has no native binding built'))
+    return 'it is not set up in this clone (npm ci skipped or failed its setup)';
+  return `its build does not load (${why.slice(pkg.length + ' failed to load: '.length)})`;
+}
+
+/** Why `auto` did not use the native backend, in words, once it has tried; the fix is `native`. */
+export function nativeUnusedBecause(): string {
+  if (nativeDisabled()) return 'MNIST_DEEP_NATIVE=0 turns it off';
+  return nativeInWords ?? 'it is not set up';
+}
 
 /** Loads tfjs-node-gpu or tfjs-node, once; they register the `tensorflow` backend. */
 function loadNative(): BackendStatus {
@@ -81,6 +97,7 @@ function loadNative(): BackendStatus {
       return nativeStatus;
     } catch (err) {
       reasons.push(whyNotLoaded(pkg, err));
+      nativeInWords = inWords(pkg, err);
     }
   }
   nativeStatus = { name: 'tensorflow', ok: false, detail: reasons.join('; ') };

@@ -11,8 +11,10 @@ import { buildBinding, buildGraphAddon, graphAddonCurrent } from '../native/buil
 import { BINDING_DIR, MARKER_FILE, cacheRoot, depsTarget, tfjsNodeDir } from '../native/layout';
 import { ensureLibraries } from '../native/libraries';
 import { ensureTfjsNode } from '../native/npm';
-import { acquireLock } from '../savedir/lock';
+import { acquireLockWaiting } from '../savedir/lock';
+import { formatDuration } from '../terminal/progress';
 import { STOP_SIGNALS, StopSignal, exitCodeFor } from '../stop-signals';
+import { commandLine } from '../terminal/command-line';
 import { statusLine } from '../terminal/status';
 
 export interface NativeOptions {
@@ -21,7 +23,12 @@ export interface NativeOptions {
   tfVersion?: string;
   remove?: boolean;
   verbose?: boolean;
+  /** How long to wait for another setup on the same cache before giving up (default LOCK_WAIT_S). */
+  lockWaitSeconds?: number;
 }
+
+/** A setup takes a few minutes (the wheel's download, two compiles): a second one waits that long and more. */
+const LOCK_WAIT_S = 15 * 60;
 
 const say = (line: string) => statusLine().print(process.stderr, line);
 
@@ -50,8 +57,18 @@ export async function runNative(opts: NativeOptions): Promise<void> {
     );
   }
   mkdirSync(cacheRoot(), { recursive: true });
-  // One setup at a time per cache: a second one refuses in one line instead of failing halfway.
-  const lock = acquireLock(cacheRoot(), 'native: the cache', 'wait for it to end, then run `native` again');
+  // One setup at a time per cache: a second one waits (saying so) and then uses what the first put there.
+  const wait = opts.lockWaitSeconds ?? LOCK_WAIT_S;
+  const lock = await acquireLockWaiting(
+    cacheRoot(),
+    'native: the cache',
+    `waited ${formatDuration(wait)}; when it has ended, run \`${commandLine('native')}\``,
+    wait * 1000,
+    (owner) =>
+      say(
+        `waiting for another native setup on this cache to finish (process ${owner.pid}, since ${owner.startedAt}; up to ${formatDuration(wait)})…`,
+      ),
+  );
   try {
     await setUp(opts);
   } finally {

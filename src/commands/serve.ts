@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { useBackend } from '../backends';
 import { DEFAULT_MODEL_DIRS } from '../train/config';
 import { MODEL_FILE } from '../run-files';
-import { requireTrainedModel } from '../savedir/model-folder';
+import { requireTrainedModel, untrainedRun } from '../savedir/model-folder';
 import { siteRoutes } from '../serve/files';
 import { DEFAULT_HOST, allowedHosts, browseHost, isLoopback, urlHost } from '../serve/hosts';
 import { listen, makeServer } from '../serve/server';
@@ -52,9 +52,18 @@ function openBrowser(url: string): void {
   child.unref();
 }
 
-/** train's default save dirs: the CNN's if there is one, else the (quicker to train) softmax's. */
+/**
+ * train's default save dirs: the CNN's if there is one, else the (quicker to train) softmax's,
+ * saying so when the CNN's folder holds a run that has not finished.
+ */
 function defaultModelDir(): string {
   const found = DEFAULT_MODEL_DIRS.find((d) => existsSync(join(d, MODEL_FILE)));
+  const skipped = found === undefined ? undefined : DEFAULT_MODEL_DIRS.slice(0, DEFAULT_MODEL_DIRS.indexOf(found));
+  for (const dir of skipped ?? []) {
+    const run = untrainedRun(dir);
+    if (run)
+      statusLine().print(process.stderr, `mnist-deep: note: ${dir}: ${run}, no trained model yet; serving ${found}`);
+  }
   return found ?? DEFAULT_MODEL_DIRS[0];
 }
 

@@ -3,8 +3,9 @@
  * run): the notes and the header, the progress bar and the log lines, Ctrl-C
  * and the other stop signals, and the closing results.
  */
-import { BackendStatus } from '../backends';
+import { BackendStatus, nativeDisabled, nativeUnusedBecause } from '../backends';
 import { displayPath } from '../fs/paths';
+import { commandLine } from '../terminal/command-line';
 import { exitCodeFor } from '../stop-signals';
 import { METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE } from '../run-files';
 import { resumeHint } from '../train/resume';
@@ -22,11 +23,12 @@ export interface TrainCommandOptions extends RunOptions {
 
 /** `auto` fell back from the native backend to wasm or cpu: one line on what it costs and how to set native up. */
 function slowerThanNative(backend: BackendStatus): string | undefined {
-  const why = backend.passedOver?.find((r) => r.startsWith('tensorflow: '));
-  if (!why || (backend.name !== 'wasm' && backend.name !== 'cpu')) return undefined;
+  const passed = backend.passedOver?.some((r) => r.startsWith('tensorflow: '));
+  if (!passed || (backend.name !== 'wasm' && backend.name !== 'cpu')) return undefined;
+  const fix = nativeDisabled() ? 'unset MNIST_DEEP_NATIVE' : commandLine('native');
   return (
-    `note: training on ${backend.name}, about 5× slower than the native tensorflow backend ` +
-    `(not used: ${why.slice('tensorflow: '.length)}); \`npx mnist-deep native\` sets it up and says what is missing`
+    `note: training on ${backend.name}, about 5× slower than the native tensorflow backend, ` +
+    `not used because ${nativeUnusedBecause()}; to use it: ${fix}`
   );
 }
 

@@ -15,6 +15,16 @@ export function isHelpOrVersion(err: CommanderError): boolean {
   return NOT_ERRORS.has(err.code) && err.exitCode === 0;
 }
 
+/** Words people type for our commands that are too far from the names for commander's own guess. */
+const SYNONYMS: Record<string, string> = {
+  evaluate: 'eval',
+  evaluation: 'eval',
+  fit: 'train',
+  classify: 'predict',
+  infer: 'predict',
+  server: 'serve',
+};
+
 const sentence = (s: string) => s.charAt(0).toLowerCase() + s.slice(1).replace(/\.$/, '');
 
 /**
@@ -25,7 +35,10 @@ export function toUsageError(err: CommanderError, command: string | undefined): 
   // No command given: commander has just printed the help.
   if (err.code === 'commander.help') return new UsageError('no command given');
   const [first, ...rest] = err.message.replace(/^error: /, '').split('\n');
-  const didYouMean = rest.map((l) => /^\(Did you mean (.*)\?\)$/.exec(l.trim())?.[1]).find(Boolean);
+  const unknown = /^unknown command '(.*)'$/.exec(first)?.[1];
+  const didYouMean =
+    rest.map((l) => /^\(Did you mean (.*)\?\)$/.exec(l.trim())?.[1]).find(Boolean) ??
+    (unknown !== undefined ? SYNONYMS[unknown.toLowerCase()] : undefined);
   let message: string;
   const invalid = /^option '(\S+)[^']*' argument '(.*)' is invalid\. (.*)$/.exec(first);
   const missing = /^option '(\S+)[^']*' argument missing$/.exec(first);

@@ -23,6 +23,17 @@ const LockSchema = z.object({
 });
 export type LockOwner = z.infer<typeof LockSchema>;
 
+/** The refusal when a live run of this host holds the lock: its owner, for a caller that would rather wait. */
+export class LockBusyError extends UserError {
+  constructor(
+    message: string,
+    readonly owner: LockOwner,
+  ) {
+    super(message);
+    this.name = 'LockBusyError';
+  }
+}
+
 export interface SaveDirLock {
   readonly file: string;
   /** Set when a dead run's lock was taken over: who it was. */
@@ -95,6 +106,13 @@ function readOwner(file: string): LockOwner | undefined | NotALock {
   }
 }
 
+/** The live run of this host holding `dir`'s lock, if any (a dead one's lock, or another host's, is not one). */
+export function liveOwner(dir: string): LockOwner | undefined {
+  const owner = readOwner(join(dir, LOCK_FILE));
+  if (typeof owner !== 'object' || !('pid' in owner) || owner.host !== thisHost()) return undefined;
+  return processAlive(owner.pid) && pidNowRuns(owner).ours ? owner : undefined;
+}
+
 const describeOwner = (o: LockOwner) => `process ${o.pid} on ${o.host} (\`${o.command}\`, since ${o.startedAt})`;
 
 /** Moves a stale lock aside, but only if it is still the one we judged stale. */
@@ -157,7 +175,7 @@ export function acquireLock(
     }
     const now = processAlive(owner.pid) ? pidNowRuns(owner) : undefined;
     if (now?.ours) {
-      throw new UserError(`${option} ${dir}: in use by another run, ${describeOwner(owner)}; ${busyAdvice}`);
+      throw new LockBusyError(`${option} ${dir}: in use by another run, ${describeOwner(owner)}; ${busyAdvice}`, owner);
     }
     removeStale(file, owner);
     tookOverFrom = owner;
@@ -187,3 +205,30 @@ function makeLock(
 }
 
 export { describeOwner };
+
+/**
+ * acquireLock, waiting up to `waitMs` while a live run holds the lock: `onWait` is told once, with
+ * that run, so that the wait is never silent. Anything else (a foreign file, a lock of another
+ * host) refuses at once, as acquireLock does.
+ */
+export async function acquireLockWaiting(
+  dir: string,
+  option: string,
+  busyAdvice: string,
+  waitMs: number,
+  onWait: (owner: LockOwner) => void,
+  pollMs = 500,
+): Promise<SaveDirLock> {
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    try {
+      return acquireLock(dir, option, busyAdvice);
+    } catch (err) {
+      if (!(err instanceof LockBusyError) || Date.now() >= deadline) throw err;
+      if (!told) onWait(err.owner);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

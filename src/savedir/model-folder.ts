@@ -7,22 +7,48 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors';
+import { readStepLog } from '../report/steplog';
 import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
 import { currentDir, displayPath as shown } from '../fs/paths';
+import { formatDuration } from '../terminal/progress';
+import { liveOwner } from './lock';
 
-/** Step and total of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
-function unfinished(dir: string): { step: number; steps: number } | undefined {
+/** Step, total and batch size of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
+function unfinished(dir: string): { step: number; steps: number; batchSize?: number } | undefined {
   try {
     const file = join(dir, CHECKPOINT_FILE);
     if (!statSync(file).isFile() || statSync(file).size > 64 << 20) return undefined;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown; config?: { steps?: unknown } };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as {
+      step?: unknown;
+      config?: { steps?: unknown; batchSize?: unknown };
+    };
     const { step } = json;
     const steps = json.config?.steps;
-    return typeof step === 'number' && typeof steps === 'number' ? { step, steps } : undefined;
+    const batchSize = typeof json.config?.batchSize === 'number' ? json.config.batchSize : undefined;
+    return typeof step === 'number' && typeof steps === 'number' ? { step, steps, batchSize } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** "step 1,200 of 20,000, done in about 8m10s" for a run training now, from its step log and checkpoint. */
+function progressOf(dir: string): string {
+  let last: { step: number; examplesPerSec?: number } | undefined;
+  try {
+    last = readStepLog(dir).train.at(-1);
+  } catch {
+    last = undefined;
+  }
+  const run = unfinished(dir);
+  if (!last) return run ? `step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}` : 'starting';
+  if (!run) return `step ${last.step.toLocaleString('en')}`;
+  const left = Math.max(0, run.steps - last.step);
+  const eta =
+    run.batchSize && last.examplesPerSec
+      ? `, done in about ${formatDuration((left * run.batchSize) / last.examplesPerSec)}`
+      : '';
+  return `step ${last.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}${eta}`;
 }
 
 /** Trained model folders beside `dir` (its siblings holding model.json), when they are inside the folder we run in. */
@@ -40,6 +66,22 @@ function trainedNearby(dir: string): string[] {
   }
 }
 
+/**
+ * The run in a folder without a trained model: "a run is training there now (process 4242, step
+ * 1,200 of 20,000, done in about 8m10s)" or "holds an unfinished run (step 492 of 20,000)";
+ * undefined when there is none (nothing there, or a finished model).
+ */
+export function untrainedRun(modelDir: string): string | undefined {
+  const dir = resolve(modelDir);
+  if (existsSync(join(dir, MODEL_FILE))) return undefined;
+  const live = existsSync(dir) ? liveOwner(dir) : undefined;
+  if (live) return `a run is training there now (process ${live.pid}, ${progressOf(dir)})`;
+  const run = existsSync(dir) ? unfinished(dir) : undefined;
+  return run
+    ? `holds an unfinished run (step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')})`
+    : undefined;
+}
+
 /** Throws the one-line story when `dir` holds no trained model; returns quietly when it does. */
 export function requireTrainedModel(modelDir: string, option = '--model-dir'): void {
   const dir = resolve(modelDir);
@@ -48,15 +90,27 @@ export function requireTrainedModel(modelDir: string, option = '--model-dir'): v
   const nearby = trainedNearby(dir);
   const listed = nearby.length > 4 ? [...nearby.slice(0, 4), `${nearby.length - 4} more`] : nearby;
   const others = nearby.length ? `; trained models here: ${listed.join(', ')}` : '';
-  const run = existsSync(dir) ? unfinished(dir) : undefined;
+  const live = existsSync(dir) ? liveOwner(dir) : undefined;
+  if (live) {
+    // No --resume here: the run holds the folder, and a second one would be refused.
+    throw new UserError(`${option} ${name}: ${untrainedRun(dir)}, no trained model yet${others}`, {
+      hint: `its model is saved there when it finishes; run this again then`,
+    });
+  }
+  const run = existsSync(dir) ? untrainedRun(dir) : undefined;
   if (run) {
-    throw new UserError(
-      `${option} ${name}: holds an unfinished run (step ${run.step.toLocaleString('en')} of ${run.steps.toLocaleString('en')}), no trained model yet${others}`,
-      { hint: `finish it with: ${commandLine('train', '--resume', name)}` },
-    );
+    throw new UserError(`${option} ${name}: ${run}, no trained model yet${others}`, {
+      hint: `finish it with: ${commandLine('train', '--resume', name)}`,
+    });
   }
   const model = basename(dir).includes('softmax') ? 'softmax' : 'cnn';
+  const train = commandLine('train', '--model', model, '--save-dir', name);
+  // Nothing trained anywhere near: the one-minute softmax model is the quickest first one.
+  const quickest =
+    model === 'cnn' && !nearby.length
+      ? `; or a first model in about a minute: ${commandLine('train', '--model', 'softmax')}, then add --model-dir models/softmax`
+      : '';
   throw new UserError(`${option} ${name}: ${existsSync(dir) ? 'no trained model there' : 'no such folder'}${others}`, {
-    hint: `train one first: ${commandLine('train', '--model', model, '--save-dir', name)}`,
+    hint: `train one first: ${train}${quickest}`,
   });
 }

@@ -105,7 +105,8 @@ export function openSaveDir(dir: string, opts: SaveDirOptions): SaveDir {
   const created = opts.resume ? undefined : createDir(abs, dir, option);
   let lock: SaveDirLock | undefined;
   try {
-    lock = acquireLock(abs, option);
+    // Resuming a run that a live process trains: another folder is no answer, waiting is.
+    lock = acquireLock(abs, option, opts.resume ? 'it is training that run now; wait for it to end' : undefined);
     const notes: string[] = [];
     if (lock.tookOverFrom)
       notes.push(

@@ -2,8 +2,9 @@
  * The progress bars on the status line, drawn by cli-progress from its format tokens: training
  * steps with speed and ETA, evaluation counts, download bytes. Ours on top of it: the bar sized
  * to the terminal (dropped when too narrow, where cli-progress would cut the ETA off), times
- * written as 3m05s with "…" while unknown, and the training ETA's clock started at the end of
- * the first step, which carries the start-up costs (compiling, loading) that no later step has.
+ * written as 3m05s with "…" while unknown, and the training speed and ETA from the recent rate
+ * (RecentRate), counted from the end of the first step, which carries the start-up costs
+ * (compiling, loading) that no later step has.
  */
 import { Format, type GenericFormatter, type Options, type SingleBar, type TimeFormatter } from 'cli-progress';
 import { visible } from './escape';
@@ -23,6 +24,7 @@ export function formatDuration(seconds: number): string {
 
 /** cli-progress's ETA is a string ('0', 'NULL', 'INF') until it has a rate: "…" then. */
 const formatTime: TimeFormatter = (t) => (typeof t === 'number' && Number.isFinite(t) ? formatDuration(t) : '…');
+const timeLeft = (seconds: number | undefined) => (seconds === undefined ? '…' : formatDuration(seconds));
 
 /**
  * cli-progress's own formatter for `format`, with `[{bar}]` as wide as the line allows
@@ -41,12 +43,10 @@ function fitted(format: string): GenericFormatter {
 
 const BASE: Options = { formatTime, barCompleteChar: '=', barIncompleteChar: ' ', autopadding: true };
 
-/** "step 1200/20000 [====      ]   6%  41 steps/s  ETA 7m45s". */
+/** "step 1200/20000 [====      ]   6%  41 steps/s  ETA 7m45s" (speed and ETA from StepBar's RecentRate). */
 const STEP_BAR: Options = {
   ...BASE,
-  format: fitted('step {value}/{total} [{bar}] {percentage}%  {speed}ETA {eta_formatted}'),
-  // The ETA follows the last 200 steps: log steps (an accuracy pass) and checkpoints are inside each window.
-  etaBuffer: 200,
+  format: fitted('step {value}/{total} [{bar}] {percentage}%  {speed}ETA {left}'),
 };
 
 /** "evaluating test set 3000/10000 images [======    ]  30%". */
@@ -81,13 +81,50 @@ function speed(done: number, seconds: number, unit: (perSecond: number) => strin
 const perSecond = (unit: string) => (rate: number) => `${rate >= 10 ? Math.round(rate) : rate.toFixed(1)} ${unit}/s`;
 
 /**
+ * Units per second lately: an average of each interval's rate weighted by how recent it is (half
+ * of the weight on the last `halfLife` seconds), so that a slow start or a busy minute on a
+ * shared machine fades from the ETA instead of staying in it as in an average since the start.
+ */
+export class RecentRate {
+  private last: { done: number; time: number } | undefined;
+  private rate: number | undefined;
+
+  constructor(private readonly halfLife = 15) {}
+
+  /** `done` units by `now` (ms). Updates within the same millisecond count with the next one. */
+  add(done: number, now: number): void {
+    if (!this.last) {
+      this.last = { done, time: now };
+      return;
+    }
+    const seconds = (now - this.last.time) / 1000;
+    if (!(seconds > 0)) return;
+    const rate = (done - this.last.done) / seconds;
+    const weight = 1 - 0.5 ** (seconds / this.halfLife);
+    this.rate = this.rate === undefined ? rate : this.rate + weight * (rate - this.rate);
+    this.last = { done, time: now };
+  }
+
+  /** Units per second; undefined until two updates lie apart in time. */
+  perSecond(): number | undefined {
+    return this.rate;
+  }
+
+  /** Seconds until `total` at the recent rate; undefined while unknown. */
+  secondsLeft(total: number): number | undefined {
+    if (!this.last || !this.rate || !(this.rate > 0)) return undefined;
+    return Math.max(0, total - this.last.done) / this.rate;
+  }
+}
+
+/**
  * The training bar, from `start` (a resumed run) to `total`. Speed and ETA count this process's
- * steps after the first one only: at the first step's end the bar is started again, which
- * restarts cli-progress's ETA and clock there.
+ * steps after the first one only, at their recent rate.
  */
 export class StepBar {
   private readonly bar: SingleBar | undefined;
-  private since: { done: number; time: number } | undefined;
+  private readonly rate = new RecentRate();
+  private started = false;
 
   constructor(
     status: StatusLine,
@@ -95,19 +132,17 @@ export class StepBar {
     private readonly start: number,
     private readonly unit = 'steps',
   ) {
-    this.bar = status.open(STEP_BAR, total, start, { speed: '' });
+    this.bar = status.open(STEP_BAR, total, start, { speed: '', left: '…' });
   }
 
   update(done: number, now = Date.now()): void {
     if (!this.bar) return;
-    if (this.since === undefined) {
-      if (done <= this.start) return;
-      this.since = { done, time: now };
-      this.bar.start(this.total, done, { speed: '' });
-      return;
-    }
-    const rate = speed(done - this.since.done, (now - this.since.time) / 1000, perSecond(this.unit));
-    this.bar.update(done, { speed: rate });
+    if (!this.started && done <= this.start) return;
+    this.started = true;
+    this.rate.add(done, now);
+    const perSec = this.rate.perSecond();
+    const shown = perSec === undefined ? '' : speed(perSec, 1, perSecond(this.unit));
+    this.bar.update(done, { speed: shown, left: timeLeft(this.rate.secondsLeft(this.total)) });
   }
 }
 

@@ -4,9 +4,11 @@
  * says and what a run without options gets are the same values.
  */
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli';
-import { RECIPE_DEFAULTS, resolveConfig } from '../../src/train/config';
+import { RECIPE_DEFAULTS, defaultSaveDir, resolveConfig } from '../../src/train/config';
 
 const command = (name: string) => {
   const cmd = buildProgram().commands.find((c) => c.name() === name);
@@ -40,5 +42,24 @@ describe('defaults: one source for options, help text and config', () => {
     evalOpts.parseOptions([]);
     assert.equal(evalOpts.opts().modelDir, cfg.saveDir);
     assert.equal(evalOpts.opts().evalBatchSize, cfg.evalBatchSize);
+  });
+});
+
+describe("the README's train commands", () => {
+  it('each saves to its own folder, so that any two can run at once (the TensorBoard one beside the main job)', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+    const lines = [...readme.matchAll(/mnist-deep train (--model \w+[^`#\n]*)/g)].map(([, args]) => args.trim());
+    assert.ok(lines.length >= 3, lines.join('\n'));
+    const folders = lines.map((args) => {
+      const model = /--model (\w+)/.exec(args)![1];
+      return /--save-dir (\S+)/.exec(args)?.[1] ?? defaultSaveDir(model);
+    });
+    // The same command written twice (the Quick start and its figures) is one job, not two.
+    const jobs = new Map(lines.map((args, i) => [args, folders[i]]));
+    const seen = new Map<string, string>();
+    for (const [args, folder] of jobs) {
+      assert.ok(!seen.has(folder), `\`${args}\` and \`${seen.get(folder)}\` both save to ${folder}`);
+      seen.set(folder, args);
+    }
   });
 });

@@ -130,6 +130,7 @@ describe('clear errors for bad options and model folders', () => {
     const cases: Array<[string[], string, string]> = [
       [['train', '--stpes', '3'], "unknown option '--stpes'", 'did you mean --steps?'],
       [['trian'], "unknown command 'trian'", 'did you mean train?'],
+      [['evaluate'], "unknown command 'evaluate'", 'did you mean eval?'],
       [
         ['train', '--model', 'big'],
         '--model big: allowed choices are softmax, cnn',

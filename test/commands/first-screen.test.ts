@@ -120,6 +120,21 @@ describe("the README's global install", () => {
     const missing = shell('mnist-deep predict x.png');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /--model-dir models\/cnn: no such folder/);
-    assert.match(missing.stderr, /hint: train one first: mnist-deep train --model cnn --save-dir models\/cnn$/m);
+    assert.match(
+      missing.stderr,
+      /hint: train one first: mnist-deep train --model cnn --save-dir models\/cnn; or a first model in about a minute: mnist-deep train --model softmax, then add --model-dir models\/softmax$/m,
+    );
+
+    // \`npm test\` with this install first on PATH: the tests' programs still name themselves
+    // \`npx mnist-deep\`, as the tests expect (test/helpers/cli.ts leaves such folders off their PATH).
+    if (!hasScript) return;
+    const userPath = process.env.PATH;
+    process.env.PATH = path;
+    try {
+      const { output } = await runInPty(['eval'], { cwd: home }).done;
+      assert.match(output, /hint: train one first: npx mnist-deep train --model cnn /);
+    } finally {
+      process.env.PATH = userPath;
+    }
   });
 });

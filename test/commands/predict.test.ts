@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, CliResult, runCli, jsonLines } from '../helpers/cli';
+import { BIN, CliResult, cliEnv, runCli, jsonLines } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
 import { RenderOptions, digitAt, jpegOf, mnistDataDir, mnistTestSet, pngOf, renderDigit } from '../../scripts/digits';
 import { tempDir } from '../helpers/fixtures';
@@ -28,7 +28,7 @@ function runCliAs(args: string[], opts: { cwd: string; uid?: number; gid?: numbe
     execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: opts.cwd, uid: opts.uid, gid: opts.gid, env: { ...process.env, ...opts.env }, timeout: 120_000 },
+      { cwd: opts.cwd, uid: opts.uid, gid: opts.gid, env: cliEnv(opts.env), timeout: 120_000 },
       (err, stdout, stderr) =>
         done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     ),

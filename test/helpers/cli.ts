@@ -1,8 +1,28 @@
 import { execFile, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { jsonLines as parseJsonLines } from '../../scripts/common';
 
 export const BIN = resolve(__dirname, '../../../bin/mnist-deep.js');
+
+/**
+ * PATH without the folders that hold a `mnist-deep` command (a global install, `npm link`): the
+ * program then names itself `npx mnist-deep` in its hints, as the tests expect, whatever the user
+ * installed. Tests that want the command on PATH put their own folder there.
+ */
+export function pathWithoutMnistDeep(path = process.env.PATH ?? ''): string {
+  return path
+    .split(delimiter)
+    .filter((dir) => dir === '' || !existsSync(join(dir, 'mnist-deep')))
+    .join(delimiter);
+}
+
+/** The environment a spawned CLI gets: the test's, less what the user's shell set up for mnist-deep. */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}, drop: string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutMnistDeep() };
+  for (const key of ['MNIST_DEEP_DATA_DIR', ...drop]) delete env[key];
+  return Object.assign(env, extra);
+}
 
 export interface CliResult {
   code: number | null;
@@ -18,9 +38,7 @@ export function runCli(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {},
 ): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.MNIST_DEEP_DATA_DIR;
-  Object.assign(env, opts.env);
+  const env = cliEnv(opts.env);
   return new Promise((done) => {
     execFile(
       process.execPath,
@@ -36,9 +54,7 @@ export function runCli(
 
 /** Starts the CLI and lets the test act (e.g. send a signal) while it runs. */
 export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const env = { ...process.env };
-  delete env.MNIST_DEEP_DATA_DIR;
-  Object.assign(env, opts.env);
+  const env = cliEnv(opts.env);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -59,8 +75,7 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
 
 /** The CLI in a child, in `cwd`, whose files may grow to `kb` KiB only (RLIMIT_FSIZE; Node ignores SIGXFSZ). */
 export function runLimited(kb: number, cwd: string, args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
-  delete env.MNIST_DEEP_DATA_DIR;
+  const env = cliEnv();
   const child = spawn('bash', ['-c', `ulimit -f ${kb} && exec "$@"`, 'bash', process.execPath, BIN, ...args], {
     cwd,
     env,

@@ -4,7 +4,7 @@
  * at a 120-column terminal would see it happen.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { BIN } from './cli';
+import { BIN, cliEnv } from './cli';
 
 export const hasScript = spawnSync('script', ['--version']).status === 0;
 
@@ -23,9 +23,7 @@ export function runInPty(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; shellTail?: string } = {},
 ): PtyRun {
-  const env = { ...process.env, TERM: 'xterm-256color' } as NodeJS.ProcessEnv;
-  for (const k of ['MNIST_DEEP_DATA_DIR', 'NO_COLOR', 'CI', 'npm_command']) delete env[k];
-  Object.assign(env, opts.env);
+  const env = cliEnv({ TERM: 'xterm-256color', ...opts.env }, ['NO_COLOR', 'CI', 'npm_command']);
   const command = `stty cols 120 rows 40; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')} ${opts.shellTail ?? ''}`;
   // -q: no start/done lines; -f: flush at once; -e: the command's exit code; /dev/null: no typescript file.
   const child = spawn('script', ['-qfec', command, '/dev/null'], {

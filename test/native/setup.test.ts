@@ -6,7 +6,8 @@
  * libraries `native` put in the user's cache, and skip saying so without them.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -108,5 +109,40 @@ describe('native --remove', () => {
     assert.ok(!existsSync(libs));
     const again = await runCli(['native', '--remove'], { env: s.env });
     assert.equal(again.stdout, 'nothing to remove: the native backend is not set up by mnist-deep\n');
+  });
+});
+
+describe('native: two setups on one cache', () => {
+  it('the second waits for the first, saying so, then uses the libraries the first put in the cache', async (t) => {
+    if (skipped(t)) return;
+    const s = sandbox();
+    const cache = join(s.xdg, 'mnist-deep');
+    const link = join(cache, `tensorflow-${libraries!.manifest.tensorflow}`);
+    rmSync(link);
+    // The first setup: a live process holding the cache's lock; its "build" is the libraries, put in after a moment.
+    const lockModule = join(__dirname, '../../src/savedir/lock.js');
+    const first = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const lock = require(${JSON.stringify(lockModule)}).acquireLock(process.argv[1], 'native: the cache');
+         console.log('locked');
+         setTimeout(() => { require('fs').symlinkSync(process.argv[2], process.argv[3]); lock.release(); }, 2000);`,
+        cache,
+        libraries!.dir,
+        link,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => first.stdout.once('data', resolve));
+    // No compiler: the second stops at the build, past the libraries (a full build takes minutes).
+    const r = await runCli(['native'], { env: { ...s.env, CXX: join(tmp.dir, 'no-such-compiler') } });
+    assert.match(
+      r.stderr,
+      new RegExp(`waiting for another native setup on this cache to finish \\(process ${first.pid}, `),
+    );
+    assert.match(r.stderr, /libraries: already in /);
+    assert.doesNotMatch(r.stderr, /pip|download/i);
+    assert.match(r.stderr, /no C\+\+ compiler found/);
   });
 });

@@ -72,6 +72,14 @@ describe('a stale lock whose PID now runs another program', () => {
       };
       writeFileSync(join(live, LOCK_FILE), JSON.stringify(mine));
       assert.throws(() => acquireLock(live, '--save-dir'), /in use by another run, process \d+/);
+      // --resume of that run: no "use another --save-dir", which makes no sense there.
+      assert.throws(
+        () => openSaveDir(live, { option: '--resume', resume: true, overwrite: false }),
+        (err: Error) =>
+          /^--resume \S+live: in use by another run, process \d+ .*; it is training that run now; wait for it to end$/.test(
+            err.message,
+          ),
+      );
     } finally {
       other.kill();
     }

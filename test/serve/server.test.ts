@@ -304,11 +304,21 @@ describe('serve: the command', () => {
   it('without --model-dir: models/cnn, else models/softmax (where train saves them)', async () => {
     const cwd = join(tmp.dir, 'project');
     await saveModel(buildModel('softmax', 0), join(cwd, 'models', 'softmax'));
+    // An unfinished CNN run: serve says why it takes the softmax model.
+    mkdirSync(join(cwd, 'models', 'cnn'));
+    writeFileSync(
+      join(cwd, 'models', 'cnn', 'checkpoint.json'),
+      JSON.stringify({ step: 40, config: { steps: 20000 } }),
+    );
     const s = await startServe([], { cwd });
     try {
       assert.match(
         s.spawned.stdoutText(),
         /^serving models\/softmax at http:\/\/127\.0\.0\.1:\d+\/ \(Ctrl-C to stop\)\n$/,
+      );
+      assert.equal(
+        s.spawned.stderrText(),
+        'mnist-deep: note: models/cnn: holds an unfinished run (step 40 of 20,000), no trained model yet; serving models/softmax\n',
       );
     } finally {
       await s.stop();
@@ -340,7 +350,7 @@ describe('serve: the command', () => {
     assert.equal(missing.code, 1);
     assert.match(
       missing.stderr,
-      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train one first: npx mnist-deep train --model cnn --save-dir \S+nope\n$/,
+      /^mnist-deep: error: --model-dir \S+nope: no such folder\nmnist-deep: hint: train one first: npx mnist-deep train --model cnn --save-dir \S+nope; or a first model in about a minute: npx mnist-deep train --model softmax, then add --model-dir models\/softmax\n$/,
     );
     const notModel = await runCli(['serve', '--model-dir', tmp.dir, '--port', '0']);
     assert.equal(notModel.code, 1);
