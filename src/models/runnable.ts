@@ -15,17 +15,20 @@ export function endsInSoftmax(model: tfl.LayersModel): boolean {
 const above1 = (v: unknown) => (Array.isArray(v) ? v : [v]).some((n) => typeof n === 'number' && n > 1);
 
 /**
- * Refuses, in one line naming the layer, a model that TensorFlow.js' ops cannot run on `backend`:
- * its conv2d takes strides or a dilation rate above 1, never both (TensorFlow's graph takes both).
+ * Refuses, in one line naming the layer, a model that TensorFlow.js' ops cannot run on `backend`
+ * (or, for `serve`, in the browser): its conv2d takes strides or a dilation rate above 1, never
+ * both (TensorFlow's graph takes both).
  */
-export function requireTfjsRunnable(model: tfl.LayersModel, backend: string): void {
+export function requireTfjsRunnable(model: tfl.LayersModel, backend: string | 'browser'): void {
   for (const layer of model.layers) {
     const c = layer.getConfig();
     if (layer.getClassName() === 'Conv2D' && above1(c.strides) && above1(c.dilationRate)) {
       throw new UserError(
         `layer ${layer.name} (Conv2D): strides ${JSON.stringify(c.strides)} with dilation rate ${JSON.stringify(c.dilationRate)} ` +
-          `cannot run on the ${backend} backend (TensorFlow.js takes one of them above 1, not both); ` +
-          'evaluate it with --backend tensorflow once `mnist-deep native` has built the graph engine',
+          (backend === 'browser'
+            ? "cannot run in the drawing page (the browser's TensorFlow.js takes one of them above 1, not both)"
+            : `cannot run on the ${backend} backend (TensorFlow.js takes one of them above 1, not both); ` +
+              'evaluate it with --backend tensorflow once `mnist-deep native` has built the graph engine'),
       );
     }
   }
