@@ -153,6 +153,8 @@ export function testSplit(raw: RawDataset): DataSplit {
  * validation set, the rest the training set (both given by the run's settings).
  */
 export function makeDatasets(raw: RawDataset, validationSize: number, seed: number): Datasets {
+  // Both splits' files read (and any damage in them reported) before a setting is checked against them.
+  if (!raw.train || !raw.test) throw new Error('a data set without its splits');
   const total = raw.train.labels.count;
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize >= total) {
     throw new UserError(
