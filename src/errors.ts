@@ -31,14 +31,14 @@ export function errorMessage(err: unknown): string {
 }
 
 /**
- * WebAssembly's out-of-memory failures ("memory access out of bounds", "Out of
- * memory") in words: the batch the user chose does not fit wasm's 4 GiB.
+ * Out-of-memory failures in words: WebAssembly's ("memory access out of bounds", "Out of
+ * memory": the batch does not fit wasm's 4 GiB) and TensorFlow's ("OOM when allocating").
  */
 export function explainOutOfMemory(err: unknown, option: string, value: number | undefined): unknown {
   const msg = errorMessage(err);
   if (
     err instanceof UserError ||
-    !/memory access out of bounds|out of memory|Array buffer allocation failed/i.test(msg)
+    !/memory access out of bounds|out of memory|OOM when allocating|Array buffer allocation failed|bad_alloc/i.test(msg)
   )
     return err;
   return new UserError(

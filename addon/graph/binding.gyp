@@ -14,7 +14,11 @@
       '-l:libtensorflow_framework.so.2',
       '-Wl,-rpath,<(tf_dir)/lib',
     ],
-    'cflags_cc': ['-std=c++17'],
+    # Exceptions on (node-gyp turns them off): graph.cc catches what TensorFlow throws
+    # (std::bad_alloc) so that it becomes an error, not an abort.
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions'],
+    'cflags_cc': ['-std=c++17', '-fexceptions'],
     'defines': ['NAPI_VERSION=8'],
   }],
 }

@@ -12,6 +12,7 @@ import { listen, makeServer } from '../serve/server';
 import { commandLine } from '../terminal/command-line';
 import { statusLine } from '../terminal/status';
 import { openModel } from '../models/open';
+import { requireTfjsRunnable } from '../models/runnable';
 import { trapSignals } from './signals';
 
 export interface ServeOptions {
@@ -76,7 +77,12 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   // The same checks as eval's (files, then the model built on the plain cpu backend), so a broken
   // model folder is one clear line now, not a page error later.
   await useBackend('cpu');
-  (await openModel(dir)).dispose();
+  const model = await openModel(dir);
+  try {
+    requireTfjsRunnable(model, 'browser');
+  } finally {
+    model.dispose();
+  }
   const routes = siteRoutes({ modelRoot: realpathSync(dir), modelLabel: modelDir });
   let allowed: ReadonlySet<string> = new Set();
   const server = makeServer(routes, () => allowed);

@@ -39,7 +39,8 @@ export async function ensureDataset(
   opts: EnsureOptions,
 ): Promise<RawDataset & { downloaded: string[] }> {
   const found = locate(name, opts);
-  if (found) return { ...readLocated(name, found), downloaded: [] };
+  // Not spread: the splits are read when first used (see readDataset).
+  if (found) return Object.assign(readLocated(name, found), { downloaded: [] });
   if (opts.dataDir && opts.strictDataDir) throw incompleteDataDir(name, downloadDir(name, opts), opts.dataDir);
 
   const spec = DATASETS[name];
@@ -78,5 +79,5 @@ export async function ensureDataset(
   }
   const files = findAll(spec, dir);
   if (!files) throw new UserError(`${dir}: files still missing after download`);
-  return { ...readDataset(name, dir, files, 'download'), downloaded };
+  return Object.assign(readDataset(name, dir, files, 'download'), { downloaded });
 }

@@ -128,38 +128,72 @@ export interface RawDataset {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/**
- * The files whose bytes are not the canonical ones. Valid IDX files with other
- * bytes are accepted (Debian recompresses Fashion-MNIST); `info` reports them.
- * A file is canonical when its uncompressed bytes, or its `.gz` bytes, match.
- */
-export function nonCanonicalFiles(data: RawDataset): string[] {
-  const content: Record<FileRole, Uint8Array> = {
-    trainImages: data.train.images.bytes,
-    trainLabels: data.train.labels.bytes,
-    testImages: data.test.images.bytes,
-    testLabels: data.test.labels.bytes,
-  };
-  return DATASETS[data.name].files
+/** The split's files whose bytes are not the canonical ones (its uncompressed bytes, or its `.gz` bytes, match). */
+function nonCanonicalSplit(name: DatasetName, files: FoundFiles, split: RawSplit, roles: SplitRoles): string[] {
+  const content = { [roles[0]]: split.images.bytes, [roles[1]]: split.labels.bytes } as Record<FileRole, Uint8Array>;
+  return DATASETS[name].files
+    .filter((f) => roles.includes(f.role))
     .filter((f) => {
-      const path = data.files[f.role];
+      const path = files[f.role];
       if (f.rawSha256 && sha256(content[f.role]) === f.rawSha256) return false;
       return !(path.endsWith('.gz') && sha256(readFileSync(path)) === f.sha256);
     })
-    .map((f) => data.files[f.role]);
+    .map((f) => files[f.role]);
 }
 
-/** Parses and validates the four files found in `dir`. */
-export function readDataset(name: DatasetName, dir: string, files: FoundFiles, source = dir): RawDataset {
-  const split = (imagesFile: string, labelsFile: string): RawSplit => {
-    const images = readImages(imagesFile);
-    const labels = readLabels(labelsFile);
-    checkPair(images, labels, imagesFile, labelsFile);
-    return { images, labels };
+/**
+ * The files whose bytes are not the canonical ones. Valid IDX files with other
+ * bytes are accepted (Debian recompresses Fashion-MNIST); `info` reports them.
+ */
+export function nonCanonicalFiles(data: RawDataset): string[] {
+  return [
+    ...nonCanonicalSplit(data.name, data.files, data.train, TRAIN_ROLES),
+    ...nonCanonicalSplit(data.name, data.files, data.test, TEST_ROLES),
+  ];
+}
+
+type SplitRoles = readonly [FileRole, FileRole];
+const TRAIN_ROLES: SplitRoles = ['trainImages', 'trainLabels'];
+const TEST_ROLES: SplitRoles = ['testImages', 'testLabels'];
+/** How a split is read: `read` parses it; a reader may add checks around it (the npm package's). */
+type SplitReader = (read: () => RawSplit, roles: SplitRoles) => RawSplit;
+
+/**
+ * The four files found in `dir`, each split parsed and validated when first used: `eval` never
+ * reads (or holds) the training set, `train` reads the training split first.
+ */
+export function readDataset(
+  name: DatasetName,
+  dir: string,
+  files: FoundFiles,
+  source = dir,
+  reader: SplitReader = (read) => read(),
+): RawDataset {
+  const lazy = (roles: SplitRoles) => {
+    let split: RawSplit | undefined;
+    return () =>
+      (split ??= reader(() => {
+        const [imagesFile, labelsFile] = [files[roles[0]], files[roles[1]]];
+        const images = readImages(imagesFile);
+        const labels = readLabels(labelsFile);
+        checkPair(images, labels, imagesFile, labelsFile);
+        return { images, labels };
+      }, roles));
   };
-  const train = split(files.trainImages, files.trainLabels);
-  const test = split(files.testImages, files.testLabels);
-  return { name, dir, source, files, train, test };
+  const train = lazy(TRAIN_ROLES);
+  const test = lazy(TEST_ROLES);
+  return {
+    name,
+    dir,
+    source,
+    files,
+    get train() {
+      return train();
+    },
+    get test() {
+      return test();
+    },
+  };
 }
 
 /**
@@ -169,18 +203,20 @@ export function readDataset(name: DatasetName, dir: string, files: FoundFiles, s
 export function readLocated(name: DatasetName, found: Located): RawDataset {
   if (!found.npm) return readDataset(name, found.dir, found.files, found.source);
   const repair = `the ${found.source} is damaged; reinstall it with \`npm ci\``;
-  let data: RawDataset;
-  try {
-    data = readDataset(name, found.dir, found.files, found.source);
-  } catch (err) {
-    throw new UserError(`${errorMessage(err)} (${repair})`);
-  }
-  const bad = nonCanonicalFiles(data);
-  if (bad.length) throw new UserError(`${bad[0]}: SHA-256 differs from the canonical file (${repair})`);
-  return data;
+  return readDataset(name, found.dir, found.files, found.source, (read, roles) => {
+    let split: RawSplit;
+    try {
+      split = read();
+    } catch (err) {
+      throw new UserError(`${errorMessage(err)} (${repair})`);
+    }
+    const bad = nonCanonicalSplit(name, found.files, split, roles);
+    if (bad.length) throw new UserError(`${bad[0]}: SHA-256 differs from the canonical file (${repair})`);
+    return split;
+  });
 }
 
-/** Locates and reads a data set, or explains where it was looked for. */
+/** Locates and reads a whole data set (both splits at once), or explains where it was looked for. */
 export function loadRawDataset(name: DatasetName, opts: LocateOptions): RawDataset {
   const found = locate(name, opts);
   if (!found) {
@@ -188,7 +224,9 @@ export function loadRawDataset(name: DatasetName, opts: LocateOptions): RawDatas
       `${name}: data files not found in ${candidateDirs(name, opts).join(', ')}; run \`mnist-deep download --dataset ${name}\``,
     );
   }
-  return readLocated(name, found);
+  const data = readLocated(name, found);
+  // Both splits read now: any damage is reported here, in the order train, test.
+  return data.train && data.test && data;
 }
 
 export function locateOptionsFromEnv(dataDir?: string): LocateOptions {

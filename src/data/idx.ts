@@ -1,6 +1,7 @@
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError, errorMessage } from '../errors';
 import { readRegularFile } from '../fs/read';
+import { memoryAvailable } from '../memory/available';
 import { IMAGE_COLS, IMAGE_ROWS, NUM_CLASSES } from './shapes';
 
 export const IMAGE_MAGIC = 2051;
@@ -49,6 +50,23 @@ export const imageFileSize: SizeFromHeader = (h) =>
 export const labelFileSize: SizeFromHeader = (h) =>
   h.length >= 8 && word(h, 0) === LABEL_MAGIC ? 8 + word(h, 1) : undefined;
 
+/** Bytes a data file's contents take once read: its bytes, and its pixels as floats for training. */
+const BYTES_HELD_PER_BYTE = 5;
+
+/**
+ * Refuses a file whose header claims more than this process can hold (a small gzip stream can
+ * claim a million images), before it is inflated; `available` is measured unless given (tests).
+ */
+export function requireRoomFor(file: string, bytes: number, available = memoryAvailable()): void {
+  const needed = bytes * BYTES_HELD_PER_BYTE;
+  if (needed <= available) return;
+  const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+  throw new UserError(
+    `${file}: its header describes ${bytes} bytes of data (about ${gb(needed)} once read), ` +
+      `more than the ${gb(available)} of memory this process can have`,
+  );
+}
+
 /** The first bytes of a gzip stream, inflated (a truncated stream is fine here). */
 function peekGunzip(raw: Buffer): Buffer {
   try {
@@ -72,6 +90,7 @@ export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader): Buf
   if (raw.length === 0) throw new UserError(`${file}: file is empty`);
   if (!isGzip(raw)) {
     if (file.endsWith('.gz')) throw new UserError(`${file}: not a gzip file (bad gzip header)`);
+    requireRoomFor(file, raw.length);
     return raw;
   }
   const expected = sizeFromHeader(peekGunzip(raw));
@@ -80,6 +99,7 @@ export function readMaybeGzip(file: string, sizeFromHeader: SizeFromHeader): Buf
       `${file}: its header describes ${expected} bytes, more than any data set of up to ${MAX_IDX_COUNT} images`,
     );
   }
+  if (expected !== undefined) requireRoomFor(file, expected);
   try {
     return gunzipSync(raw, { maxOutputLength: expected ?? MAX_IDX_BYTES });
   } catch (err) {

@@ -11,6 +11,7 @@ import { type BackendName, runsOwnParallelism } from '../backends/choices';
 import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
 import { GraphInference } from '../engine/graph/inference';
+import { requireTfjsRunnable } from '../models/runnable';
 import { WorkerChannel } from '../threads/channel';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 import { readClasses } from './predict';
@@ -89,6 +90,7 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   const workers: WorkerChannel<ToEvalWorker, FromEvalWorker>[] = [];
   // On tensorflow, one TensorFlow graph run per batch (see engine/graph/inference.ts).
   const graph = loadTf().getBackend() === 'tensorflow' ? await GraphInference.create(model) : undefined;
+  if (!graph) requireTfjsRunnable(model, loadTf().getBackend());
   const classify = (xs: Float32Array, n: number) => (graph ? graph.classes(xs, n) : readClasses(model, xs, n));
   try {
     if (helpers > 0) {

@@ -1,8 +1,12 @@
-/** Class probabilities for predict, the report and the page: softmax of the model's logits, in batches, no tensor kept. */
+/**
+ * Class probabilities for predict, the report and the page: softmax of the model's logits (or its
+ * outputs as they are, when its last layer already applies softmax), in batches, no tensor kept.
+ */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { GraphInference } from '../engine/graph/inference';
+import { endsInSoftmax, requireTfjsRunnable } from '../models/runnable';
 
 /** Class probabilities (softmax of the model's logits, dropout off) for n flat images: n x 10, row-major. */
 export async function predictProbabilities(
@@ -26,11 +30,15 @@ export async function predictProbabilities(
       graph.close();
     }
   }
+  requireTfjsRunnable(model, tf.getBackend());
+  // Softmax once: a model whose last layer applies it already gives probabilities.
+  const softmaxInside = endsInSoftmax(model);
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor2d(xs.subarray(start * IMAGE_SIZE, (start + size) * IMAGE_SIZE), [size, IMAGE_SIZE]);
-      return tf.softmax(model.predict(x, { batchSize: size }) as tfl.Tensor2D);
+      const y = model.predict(x, { batchSize: size }) as tfl.Tensor2D;
+      return softmaxInside ? y : tf.softmax(y);
     });
     try {
       // data(), not dataSync(): webgpu in Node has no synchronous read-back.

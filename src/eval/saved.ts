@@ -10,6 +10,8 @@ import { testSplit } from '../data/dataset';
 import { DatasetName } from '../data/datasets';
 import { RawDataset } from '../data/files';
 import { explainOutOfMemory } from '../errors';
+import { requireMemory } from '../memory/available';
+import { batchBytes } from '../models/memory';
 import { datasetOf, savedMetadata } from '../models/metadata';
 import { openModel } from '../models/open';
 import { writeReport } from '../report/build';
@@ -64,6 +66,9 @@ export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): P
   const raw = await hooks.loadData(dataset, opts.dataDir);
   const test = testSplit(raw);
   const how = { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name };
+  // Checked before TensorFlow is asked: under a memory limit it aborts the process instead of failing.
+  const batch = Math.min(opts.evalBatchSize, test.count);
+  requireMemory('--eval-batch-size', opts.evalBatchSize, batchBytes(model, batch, false) * how.threads);
   const result = await hooks
     .evaluating((onProgress) => evaluate(model, test, { ...how, onProgress }))
     .catch((err: unknown) => Promise.reject(explainOutOfMemory(err, '--eval-batch-size', opts.evalBatchSize)));

@@ -103,7 +103,7 @@ export async function rankWrong(
   const wrong: number[] = [];
   for (let i = 0; i < test.count; i++) if (predictions[i] !== test.labels[i]) wrong.push(i);
   const xs = new Float32Array(wrong.length * IMAGE_SIZE);
-  wrong.forEach((idx, k) => xs.set(test.images.subarray(idx * IMAGE_SIZE, (idx + 1) * IMAGE_SIZE), k * IMAGE_SIZE));
+  wrong.forEach((idx, k) => xs.set(test.slice(idx, idx + 1).xs, k * IMAGE_SIZE));
   const probs = await predictProbabilities(model, xs, wrong.length);
   const ranked = wrong
     .map((index, k) => ({ index, k, confidence: probs[k * NUM_CLASSES + predictions[index]] }))

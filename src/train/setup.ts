@@ -10,7 +10,9 @@ import { DatasetName } from '../data/datasets';
 import { RawDataset } from '../data/files';
 import { TrainingEngine, createEngine } from '../engine';
 import { UserError } from '../errors';
+import { requireMemory } from '../memory/available';
 import { buildModel } from '../models';
+import { batchBytes } from '../models/memory';
 import { slotCount } from '../optim';
 import { CHECKPOINT_FILE } from '../run-files';
 import { checkFreeSpace } from '../savedir/prepare';
@@ -72,6 +74,10 @@ export async function setUpRun(
   }
   checkFreeSpace(cfg.saveDir, resumed ? '--resume' : '--save-dir', bytesNeeded(model.countParams(), cfg));
   const { raw, data } = await loadData(cfg, hooks, resumed);
+  // Checked before TensorFlow is asked: under a memory limit it aborts the process instead of failing.
+  requireMemory('--batch-size', cfg.batchSize, batchBytes(model, cfg.batchSize, true));
+  const evalBatch = Math.min(cfg.evalBatchSize, data.test.count);
+  requireMemory('--eval-batch-size', cfg.evalBatchSize, batchBytes(model, evalBatch, false));
   // The events file stays open until the process ends when training fails; nothing is lost by that.
   // Only the files this run wrote in this folder are its own (a resume may log elsewhere).
   const own = resumed?.config.logdir === cfg.logdir ? (resumed?.eventFiles ?? []) : [];

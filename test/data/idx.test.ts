@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { checkPair, parseImages, parseLabels, readImages, readLabels } from '../../src/data/idx';
+import { checkPair, parseImages, parseLabels, readImages, readLabels, requireRoomFor } from '../../src/data/idx';
 import { UserError } from '../../src/errors';
 import { imagesIdx, labelsIdx, tempDir } from '../helpers/fixtures';
 
@@ -105,5 +106,29 @@ describe('IDX parser', () => {
     const f = write('secret', imagesIdx(1));
     chmodSync(f, 0o000);
     assertUserError(() => readImages(f), f, /permission denied/);
+  });
+});
+
+describe('a file claiming more than memory can hold', () => {
+  it('is refused by its header, before inflating, in one line naming the file', () => {
+    assertUserError(
+      () => requireRoomFor('claims.gz', 784_000_016, 1.7e9),
+      'claims.gz',
+      /its header describes 784000016 bytes of data \(about 3\.9 GB once read\), more than the 1\.7 GB of memory this process can have$/,
+    );
+    assert.doesNotThrow(() => requireRoomFor('small.gz', 7_840_016, 1.7e9));
+  });
+
+  const noPrlimit = spawnSync('prlimit', ['--version']).status === 0 ? false : 'needs prlimit (util-linux)';
+  it('a small gzip file whose header claims 1,000,000 images, under a 2.5 GB limit', { skip: noPrlimit }, () => {
+    const header = Buffer.alloc(16 + 784 * 10);
+    [2051, 1_000_000, 28, 28].forEach((v, i) => header.writeUInt32BE(v, i * 4));
+    const file = write('million-images.gz', gzipSync(header));
+    const script = `try { require(${JSON.stringify(require.resolve('../../src/data/idx'))}).readImages(process.argv[1]) } catch (e) { console.log(e.message) }`;
+    const r = spawnSync('prlimit', ['--as=2500000000', process.execPath, '-e', script, file], { encoding: 'utf8' });
+    assert.match(
+      r.stdout,
+      /million-images\.gz: its header describes 784000016 bytes of data \(about 3\.9 GB once read\), more than the [\d.]+ GB of memory/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 /** Class probabilities for predict and the report: rows that sum to one, and no tensor left behind when a read fails. */
+import type * as tfl from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { useBackend } from '../../src/backends';
@@ -39,5 +40,21 @@ describe('predictProbabilities', () => {
       tf.Tensor.prototype.data = read;
     }
     assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('applies softmax once: a model whose last layer has softmax gives its own outputs', async () => {
+    const tf = loadTf();
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [IMAGE_SIZE], units: NUM_CLASSES, activation: 'softmax' })],
+    });
+    // Weights that make one class clearly likelier than the others (softmax twice would flatten it).
+    model.layers[0].setWeights([tf.fill([IMAGE_SIZE, NUM_CLASSES], 0.01), tf.tensor1d([0, 0, 0, 0, 0, 0, 0, 3, 0, 0])]);
+    const xs = images(2);
+    const probs = await predictProbabilities(model, xs, 2);
+    const expected = tf.tidy(() => (model.predict(tf.tensor2d(xs, [2, IMAGE_SIZE])) as tfl.Tensor).dataSync());
+    probs.forEach((p, i) => assert.ok(Math.abs(p - expected[i]) < 1e-6, `value ${i}: ${p} vs ${expected[i]}`));
+    assert.equal(topClasses(probs, 0, 1)[0].class, 7);
+    assert.ok(topClasses(probs, 0, 1)[0].probability > 0.6, 'the most likely class keeps its probability');
+    model.dispose();
   });
 });
