@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
 import { loadGraphApi } from '../native/graph-api';
+import { threadCap, tooSmallForThreads } from '../threads/worth';
 import { LocalEngine } from './local';
 import { Replica, getFlatWeights, trainableVariables } from './replica';
 import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
@@ -18,14 +19,14 @@ export { ENGINE_KINDS, EngineRunError } from './types';
 /**
  * Threads worth using: data-parallel replicas pay off for the CNN on the
  * single-threaded wasm and cpu backends; tfjs-node already uses every core,
- * and the softmax model is too small for the exchange to pay.
+ * and a model too small (../threads/worth.ts) stays on one.
  */
 export function autoThreads(
-  opts: Pick<EngineOptions, 'backend' | 'model' | 'batchSize'>,
+  opts: Pick<EngineOptions, 'backend' | 'batchSize'> & { parameters: number },
   cores = availableParallelism(),
 ): number {
-  if (runsOwnParallelism(opts.backend) || opts.model === 'softmax') return 1;
-  return Math.max(1, Math.min(cores, 4, opts.batchSize));
+  if (runsOwnParallelism(opts.backend) || tooSmallForThreads(opts.parameters)) return 1;
+  return Math.min(threadCap(cores), opts.batchSize);
 }
 
 /**
@@ -60,7 +61,7 @@ export async function createEngine(
       throw new UserError(`the ${kind} engine trains on the ${backend} backend, not ${options.backend}`);
     if (kind === 'webgpu-step' && (options.threads ?? 1) > 1)
       throw new UserError(`--threads ${options.threads}: the webgpu backend trains on the GPU from one thread`);
-    const { UnsupportedLayerError } = await import('./graph/layers');
+    const { UnsupportedLayerError } = await import('./layer-settings');
     try {
       if (kind === 'webgpu-step')
         return await (await import('./webgpu-step')).WebGpuStepEngine.create(model, options, initialState);
@@ -80,7 +81,7 @@ export async function createEngine(
     const { TensorEngine } = await import('./tensor');
     return new TensorEngine(model, options, initialState);
   }
-  const threads = options.threads ?? autoThreads(options);
+  const threads = options.threads ?? autoThreads({ ...options, parameters: model.countParams() });
   if (threads > 1 && options.backend === 'webgpu')
     throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
   if (threads > options.batchSize)

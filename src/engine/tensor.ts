@@ -14,7 +14,7 @@ import { adamOnWebGpu } from '../backends/webgpu-kernels';
 import type { Batch } from '../data/dataset';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
-import { ADAM, learningRateAt, slotCount } from '../optim';
+import { ADAM, adamStepSize, learningRateAt, slotCount } from '../optim';
 import { seedDropout } from './dropout-seed';
 import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
@@ -112,7 +112,7 @@ export class TensorEngine implements TrainingEngine {
   private adam(grads: tfl.NamedTensorMap, lr: number, t: number): void {
     const tf = loadTf();
     const c = this.constants;
-    const rateValue = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+    const rateValue = adamStepSize(lr, t);
     const [ms, vs] = this.slots;
     // On webgpu: three fused kernels per variable instead of a dozen (see backends/webgpu-kernels.ts).
     if (adamOnWebGpu(this.vars, grads, ms, vs, rateValue, BETA1, BETA2, EPSILON)) return;

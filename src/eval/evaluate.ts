@@ -12,6 +12,7 @@ import { loadTf } from '../backends/tf';
 import { DataSplit } from '../data/dataset';
 import { GraphInference } from '../engine/graph/inference';
 import { WorkerChannel } from '../threads/channel';
+import { threadCap, tooSmallForThreads } from '../threads/worth';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 import { readClasses } from './predict';
 
@@ -42,12 +43,9 @@ export interface EvalWorkerSpec {
 export type ToEvalWorker = { xs: Float32Array; n: number };
 export type FromEvalWorker = { type: 'ready' } | { type: 'predictions'; classes: Int32Array };
 
-/** Models too small to be worth a thread's start-up (the softmax model). */
-const MIN_PARAMETERS = 100_000;
-
 /** Threads for evaluation: tfjs-node already uses every core, webgpu the GPU. */
 export function evalThreads(backend: BackendName, cores = availableParallelism()): number {
-  return runsOwnParallelism(backend) ? 1 : Math.max(1, Math.min(cores, 4));
+  return runsOwnParallelism(backend) ? 1 : threadCap(cores);
 }
 
 /** The model as in-memory artifacts, to rebuild it in another thread. */
@@ -72,8 +70,9 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   const batches: Array<[number, number]> = [];
   for (let start = 0; start < split.count; start += batchSize)
     batches.push([start, Math.min(start + batchSize, split.count)]);
-  const helpers =
-    model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
+  const helpers = tooSmallForThreads(model.countParams())
+    ? 0
+    : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
   const results: Int32Array[] = [];
   let done = 0;
   // Worker start-up takes a while: say at once that evaluation has begun.
