@@ -46,6 +46,9 @@ function concat(parts: TensorData[], size: number): Float32Array {
   return out;
 }
 
+/** An error's first line (TensorFlow's messages go on for pages). */
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
 export class GraphEngine implements TrainingEngine {
   readonly kind = 'graph';
   private readonly session: SessionHandle;
@@ -106,7 +109,7 @@ export class GraphEngine implements TrainingEngine {
     const next = this.pending.then(() => this.api.run(this.session, feeds, fetches, targets));
     this.pending = next.catch(() => undefined);
     return next.catch((err: unknown) => {
-      throw new EngineRunError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      throw new EngineRunError(`TensorFlow: ${errorText(err)}`);
     });
   }
 
@@ -150,12 +153,24 @@ export class GraphEngine implements TrainingEngine {
 
   private closed = false;
 
-  /** Frees the session; with `sync`, first copies the weights into the tfjs model. */
+  /**
+   * Frees the session; with `sync`, first copies the weights into the tfjs model. A failed copy is an
+   * error: on a resumed run that was already complete it is the only copy, and the model would be
+   * saved with its initial weights.
+   */
   async close(sync = true): Promise<void> {
     if (this.closed) return;
-    if (sync) await this.exportState().catch(() => undefined);
-    await this.pending;
-    this.closed = true;
-    this.api.closeSession(this.session);
+    try {
+      if (sync)
+        await this.exportState().catch((err: unknown) => {
+          throw new EngineRunError(
+            `the trained weights could not be copied out of the graph engine: ${errorText(err)}`,
+          );
+        });
+    } finally {
+      await this.pending;
+      this.closed = true;
+      this.api.closeSession(this.session);
+    }
   }
 }

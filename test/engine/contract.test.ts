@@ -188,6 +188,29 @@ async function resumeCase(
   }
 }
 
+/**
+ * The first step's loss from `state` with dropout as training has it (the option left out: on), and
+ * with it off: the suite above runs with it off, so this is where an engine that lost its dropout shows.
+ */
+async function lossWithAndWithoutDropout(
+  c: EngineCase,
+  spec: (typeof MODELS)[number],
+  state: () => EngineState,
+): Promise<{ on: number; off: number }> {
+  await useBackend(c.backend);
+  const loss = async (dropout: boolean | undefined) => {
+    const model = spec.build(3);
+    const engine = await createEngine(model, { ...engineOptions(c, spec), dropout }, state());
+    try {
+      return (await engine.step(take(batches[0], spec.batch), 0)).loss;
+    } finally {
+      await engine.close();
+      model.dispose();
+    }
+  };
+  return { on: await loss(undefined), off: await loss(false) };
+}
+
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= TOLERANCE * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
@@ -234,6 +257,16 @@ for (const spec of MODELS) {
         close(await resumeCase(c, spec, run.state, STEPS), run.next, 'a new engine from exportState');
       });
     }
+
+    // The CNN's dropout layer is on while training, on every engine (with rate 0.5 its loss is another).
+    if (spec.model === 'cnn')
+      for (const c of CASES)
+        it(`${c.name}: dropout is on while training (the first loss differs from dropout off)`, async (t) => {
+          if (skipWithoutNative(t, c)) return;
+          const { on, off } = await lossWithAndWithoutDropout(c, spec, start);
+          assert.ok(Number.isFinite(on) && Number.isFinite(off), `losses ${on}, ${off}`);
+          assert.ok(Math.abs(on - off) > 100 * TOLERANCE * Math.abs(off), `dropout on ${on} vs off ${off}`);
+        });
 
     // Across backends through a checkpoint file: tensorflow's engines here, webgpu's step engine in its own process.
     const crossing = ON_WEBGPU ? (['webgpu-step'] as const) : (['tensor', 'graph'] as const);

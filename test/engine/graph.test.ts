@@ -103,6 +103,20 @@ describe('graph engine', () => {
     model.dispose();
   });
 
+  it('a failed final weight copy on close is an error, not the initial weights kept silently', async (t) => {
+    if (missing) return t.skip(missing);
+    const model = buildModel('cnn', 2);
+    const engine = await createEngine(model, OPTIONS);
+    try {
+      await engine.step(batches[0], 0);
+      // The session gone underneath (as a TensorFlow failure would leave it): the copy cannot run.
+      (loadGraphApi().api as GraphApi).closeSession(Reflect.get(engine, 'session'));
+      await assert.rejects(engine.close(), /the trained weights could not be copied out of the graph engine/);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('evaluation through a graph predicts what the tfjs model predicts', async (t) => {
     if (missing) return t.skip(missing);
     const model = buildModel('cnn', 4);
