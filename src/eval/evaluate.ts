@@ -22,6 +22,8 @@ export interface Evaluation {
   examples: number;
   /** The predicted class of every example, in order (the report finds the wrong ones here). */
   predictions: Int32Array;
+  /** Examples each thread scored, this one first: what `threads` changes (the results are the same). */
+  perThread: number[];
 }
 
 export interface EvaluateOptions {
@@ -124,9 +126,11 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   }
   const confusion = emptyConfusion();
   const predictions = new Int32Array(split.count);
+  const perThread = new Array<number>(all).fill(0);
   batches.forEach(([s, e], i) => {
     addToConfusion(confusion, split.labels.subarray(s, e), results[i]);
     predictions.set(results[i], s);
+    perThread[i % all] += e - s;
   });
-  return { accuracy: accuracyOf(confusion), confusion, examples: split.count, predictions };
+  return { accuracy: accuracyOf(confusion), confusion, examples: split.count, predictions, perThread };
 }
