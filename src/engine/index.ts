@@ -1,7 +1,9 @@
 /**
- * `createEngine` picks the training engine for a backend: the tensor engine
- * where the backend computes the whole step itself (tensorflow), the flat-array
- * engine (one thread or data-parallel worker threads) elsewhere.
+ * `createEngine` picks one of the four training engines for a backend: the
+ * graph engine on tensorflow where `native` built the graph addon (else the
+ * tensor engine), the webgpu step engine on webgpu, the flat-array engine (one
+ * thread or data-parallel worker threads) on wasm and cpu; and what the
+ * options ask for instead (`--engine`, `--threads`).
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';

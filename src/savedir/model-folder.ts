@@ -4,11 +4,13 @@
  * or nothing (and the one "train first" hint, for the model the folder's
  * name suggests), plus the trained models beside it. One rule for all three.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors';
 import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
+import { readJsonFileOr } from '../validate';
 
 /** The folder as the user would type it (relative to here when inside it). */
 function shown(dir: string): string {
@@ -16,18 +18,13 @@ function shown(dir: string): string {
   return rel && !rel.startsWith('..') ? rel : dir;
 }
 
+/** The two numbers a hint needs of checkpoint.json (train/checkpoint.ts checks the whole file). */
+const LOOSE_CHECKPOINT = z.object({ step: z.number(), config: z.object({ steps: z.number() }) });
+
 /** Step and total of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
 function unfinished(dir: string): { step: number; steps: number } | undefined {
-  try {
-    const file = join(dir, CHECKPOINT_FILE);
-    if (!statSync(file).isFile() || statSync(file).size > 64 << 20) return undefined;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown; config?: { steps?: unknown } };
-    const { step } = json;
-    const steps = json.config?.steps;
-    return typeof step === 'number' && typeof steps === 'number' ? { step, steps } : undefined;
-  } catch {
-    return undefined;
-  }
+  const json = readJsonFileOr(join(dir, CHECKPOINT_FILE), LOOSE_CHECKPOINT, 64 << 20);
+  return json && { step: json.step, steps: json.config.steps };
 }
 
 /** Trained model folders beside `dir` (its siblings holding model.json), when they are inside the folder we run in. */
