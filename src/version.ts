@@ -1,3 +1,7 @@
+/**
+ * Our version, read from package.json at run time so that it is typed once,
+ * in the file npm reads.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,3 +1,9 @@
+/**
+ * Where a data set's four files are looked for (the folder named alone, else
+ * $MNIST_DEEP_DATA_DIR, ./data, the npm package, the Debian package's
+ * folder), in one order that train, eval and info share, and which of them
+ * hold the canonical bytes.
+ */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,3 +1,8 @@
+/**
+ * The flat engine on one thread: a Replica's gradients, then its optimizer,
+ * with nothing to exchange. Kept apart from parallel.ts so that the one-thread
+ * case, the usual one on wasm for the softmax model, starts no workers.
+ */
 import type { Batch } from '../data/dataset';
 import { Replica } from './replica';
 import type { EngineState, StepResult, TrainingEngine } from './types';

@@ -1,3 +1,9 @@
+/**
+ * The flat engine's building block, one per training thread: the model with
+ * its weights mirrored in one flat Float32Array and a flat optimizer, because
+ * one array is what threads can share, a checkpoint can save and one
+ * JavaScript pass can update (tfjs would dispatch a dozen kernels per weight).
+ */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
