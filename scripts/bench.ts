@@ -23,7 +23,7 @@ import { cpus, homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { useBackend } from '../src/backends';
 import { BACKEND_CHOICES, BackendName } from '../src/backends/choices';
-import { Batch } from '../src/data/dataset';
+import { Batch } from '../src/data/batches';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';

@@ -11,7 +11,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import {

@@ -11,7 +11,7 @@ import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
 import { loadGraphApi } from '../native/graph-api';
 import { threadCap, tooSmallForThreads } from '../threads/worth';
-import { LocalEngine } from './local';
+import { FlatEngine } from './flat';
 import { Replica, getFlatWeights, trainableVariables } from './replica';
 import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
 
@@ -90,7 +90,7 @@ export async function createEngine(
     throw new UserError(`--threads ${threads} is more than the batch size ${options.batchSize}`);
   const replicaOptions = { seed: options.seed, thread: 0, decay: options.decay, dropout: options.dropout };
   if (threads === 1) {
-    return new LocalEngine(
+    return new FlatEngine(
       new Replica(model, options.optimizer, options.learningRate, {
         ...replicaOptions,
         weights: initialState?.weights,
@@ -98,14 +98,14 @@ export async function createEngine(
       }),
     );
   }
-  const { ParallelEngine, sharedState } = await import('./parallel');
+  const { ParallelFlatEngine, sharedState } = await import('./flat-parallel');
   const shared = sharedState(
     initialState?.weights ?? getFlatWeights(trainableVariables(model)),
     options.optimizer,
     initialState?.optimizer,
   );
   const replica = new Replica(model, options.optimizer, options.learningRate, { ...replicaOptions, shared });
-  return ParallelEngine.start(replica, threads, {
+  return ParallelFlatEngine.start(replica, threads, {
     backend: options.backend,
     model: options.model,
     optimizer: options.optimizer,

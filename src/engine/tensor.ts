@@ -11,7 +11,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { adamOnWebGpu } from '../backends/webgpu-kernels';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
 import { ADAM, adamStepSize, learningRateAt, slotCount } from '../optim';

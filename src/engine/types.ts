@@ -6,7 +6,7 @@
 import type * as tfl from '@tensorflow/tfjs';
 import type { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import type { ModelName } from '../models/names';
 import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 

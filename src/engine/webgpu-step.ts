@@ -14,7 +14,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import { adamStepSize, learningRateAt, slotCount } from '../optim';

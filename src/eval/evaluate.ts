@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BackendName, runsOwnParallelism } from '../backends/choices';
 import { loadTf } from '../backends/tf';
-import { DataSplit } from '../data/dataset';
+import { DataSplit } from '../data/batches';
 import { GraphInference } from '../engine/graph/inference';
 import { WorkerChannel } from '../threads/channel';
 import { threadCap, tooSmallForThreads } from '../threads/worth';

@@ -5,7 +5,7 @@
  * graph engine (../engine/graph.ts), whose step is the graph that
  * ../engine/graph/step.ts builds (docs/tutorial.md has the reading order).
  */
-import { Datasets } from '../data/dataset';
+import { Datasets } from '../data/batches';
 import { accuracyOn } from '../eval/predict';
 import type { TrainingEngine } from '../engine/types';
 import { DivergedError } from './diverged';

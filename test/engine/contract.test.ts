@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { loadTf, useBackend } from '../../src/backends';
 import type { BackendName } from '../../src/backends/choices';
-import type { Batch } from '../../src/data/dataset';
+import type { Batch } from '../../src/data/batches';
 import { EngineKind, EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { graphEngineUnavailable } from '../../src/engine/graph';
 import { getFlatWeights, trainableVariables } from '../../src/engine/replica';

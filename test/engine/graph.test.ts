@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
-import type { Batch } from '../../src/data/dataset';
+import type { Batch } from '../../src/data/batches';
 import { EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { graphEngineUnavailable } from '../../src/engine/graph';
 import { GraphBuilder } from '../../src/engine/graph/builder';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import { buildModel } from '../../src/models';
 import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/engine/replica';
-import { ParallelEngine, combineGradients, shardRange, splitCounts } from '../../src/engine/parallel';
+import { ParallelFlatEngine, combineGradients, shardRange, splitCounts } from '../../src/engine/flat-parallel';
 import { autoThreads, createEngine } from '../../src/engine';
 import { MAX_USEFUL_THREADS } from '../../src/threads/worth';
 import { trainLoop } from '../../src/train/trainer';
@@ -42,7 +42,7 @@ describe('data-parallel training', () => {
   it('refuses a replica whose state is not in shared memory', async () => {
     const replica = new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 });
     await assert.rejects(
-      ParallelEngine.start(replica, 2, {
+      ParallelFlatEngine.start(replica, 2, {
         backend: 'wasm',
         model: 'softmax',
         optimizer: 'sgd',
