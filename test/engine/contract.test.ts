@@ -265,7 +265,8 @@ for (const spec of MODELS) {
           if (skipWithoutNative(t, c)) return;
           const { on, off } = await lossWithAndWithoutDropout(c, spec, start);
           assert.ok(Number.isFinite(on) && Number.isFinite(off), `losses ${on}, ${off}`);
-          assert.ok(Math.abs(on - off) > 100 * TOLERANCE * Math.abs(off), `dropout on ${on} vs off ${off}`);
+          // Ten times the engines' own disagreement: no rounding, a mask (1.6% on the narrow CNN, more on the full one).
+          assert.ok(Math.abs(on - off) > 10 * TOLERANCE * Math.abs(off), `dropout on ${on} vs off ${off}`);
         });
 
     // Across backends through a checkpoint file: tensorflow's engines here, webgpu's step engine in its own process.
