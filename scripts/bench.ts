@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { tensorflowKernels, useBackend } from '../src/backends';
 import { ONEDNN_VARIABLE } from '../src/backends/onednn';
 import { BACKEND_CHOICES, BackendName } from '../src/backends/choices';
-import { Batch } from '../src/data/dataset';
+import { Batch } from '../src/data/batches';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';

@@ -4,7 +4,7 @@
  * parsers (so `--steps 0x10` is refused here as it is by `mnist-deep train`).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DataSplit } from '../src/data/dataset';
+import { DataSplit } from '../src/data/batches';
 import { Rng } from '../src/data/rng';
 import { IMAGE_SIZE, NUM_CLASSES } from '../src/data/shapes';
 

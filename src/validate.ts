@@ -67,6 +67,34 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, file: s
   return parsed.data;
 }
 
+/**
+ * A JSON text that fits `schema`, or undefined where it is not JSON or does not fit: for loose
+ * reads whose failure only loses a hint or a guess (a torn log line, a marker of an older build).
+ */
+export function parseJsonOr<S extends z.ZodType>(text: string, schema: S): z.infer<S> | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** As readJsonFile, but undefined where the file is missing, refused, not JSON or does not fit (loose reads). */
+export function readJsonFileOr<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  maxBytes = 16 << 20,
+): z.infer<S> | undefined {
+  let text: string;
+  try {
+    text = readTextFile(file, maxBytes);
+  } catch {
+    return undefined;
+  }
+  return parseJsonOr(text, schema);
+}
+
 /** Reads a JSON file of at most `maxBytes` (a regular file only) and validates it. */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S, maxBytes = 16 << 20): z.infer<S> {
   const text = readTextFile(file, maxBytes);

@@ -127,6 +127,26 @@ describe('architecture: small files, no reach outside src', () => {
   });
 });
 
+/** Files that parse JSON themselves: the lock tells "not JSON" from "not a lock"; the webgpu probe reads its own child's lines. */
+const OWN_JSON_PARSE = ['validate.ts', 'savedir/lock.ts', 'backends/webgpu.ts'];
+
+describe('architecture: promises the docs make about every file', () => {
+  it('every file in src/ opens with a comment saying why it exists', () => {
+    const bare = sources(SRC)
+      .filter((f) => !readFileSync(f, 'utf8').startsWith('/**'))
+      .map((f) => `src/${relative(SRC, f)}`);
+    assert.deepEqual(bare, []);
+  });
+
+  it('JSON is parsed through src/validate.ts (schemas), but in the listed files', () => {
+    const raw = sources(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => !OWN_JSON_PARSE.includes(f) && /JSON\.parse\(/.test(readFileSync(join(SRC, f), 'utf8')))
+      .map((f) => `src/${f}`);
+    assert.deepEqual(raw, []);
+  });
+});
+
 describe('architecture: formatting covers every source folder', () => {
   it(".prettierignore's folders are anchored at the root (models/ alone would skip src/models)", () => {
     const folders = readFileSync(resolve(SRC, '../.prettierignore'), 'utf8')

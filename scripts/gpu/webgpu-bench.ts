@@ -15,7 +15,7 @@ import { installWebGpu, probeWebGpu } from '../../src/backends/webgpu';
 import { useOwnWebGpuKernels } from '../../src/backends/webgpu-kernels';
 import { BACKEND_CHOICES, BackendName } from '../../src/backends/choices';
 import { nonNegativeInt, positiveInt } from '../../src/commands/options';
-import { Batch } from '../../src/data/dataset';
+import { Batch } from '../../src/data/batches';
 import { readClasses } from '../../src/eval/predict';
 import { buildModel, crossEntropy } from '../../src/models';
 import { EngineKind, createEngine } from '../../src/engine';

@@ -16,8 +16,10 @@
  * them, and the user's terminal stays clean.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { readJsonFileOr } from '../validate';
 
 /** What Dawn tells of the adapter it picked (WebGPU's GPUAdapterInfo). */
 export interface GpuAdapterInfo {
@@ -45,7 +47,7 @@ function webgpuPackage(): { dir: string; version: string } | undefined {
   } catch {
     return undefined;
   }
-  const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? '?';
+  const version = readJsonFileOr(manifest, z.object({ version: z.string() }), 1 << 20)?.version ?? '?';
   return { dir: dirname(manifest), version };
 }
 

@@ -1,3 +1,8 @@
+/**
+ * The data set as a command needs it, with download progress on stderr and the
+ * origin named in header lines: the words around src/data, kept here so that
+ * src/data prints nothing.
+ */
 import { DatasetName } from '../data/datasets';
 import { ensureDataset } from '../data/ensure';
 import { RawDataset, locateOptionsFromEnv } from '../data/files';

@@ -1,3 +1,7 @@
+/**
+ * `mnist-deep download`: fetches a data set ahead of time (for offline use),
+ * verified like the downloads train makes on its own.
+ */
 import { DatasetName } from '../data/datasets';
 import { ensureDataset } from '../data/ensure';
 import { locateOptionsFromEnv } from '../data/files';

@@ -1,3 +1,8 @@
+/**
+ * `mnist-deep info`: what this machine offers (backends and why one is
+ * missing, threads, data sets found, the native setup), so that a person can
+ * see why `auto` chose what it chose before training.
+ */
 import { nativeVerboseOn, probeBackends, tensorflowKernels, tfVersion } from '../backends';
 import { graphEngineUnavailable } from '../engine/graph';
 import { DATASET_NAMES } from '../data/datasets';

@@ -1,3 +1,8 @@
+/**
+ * The output conventions of every command in one place: results on stdout (JSON
+ * lines with --json), notices and the status line on stderr, so that a script
+ * piping stdout never receives a progress bar.
+ */
 import { nativeVerboseOn, tensorflowKernels } from '../backends';
 import { CountBar, StepBar } from '../terminal/progress';
 import { StatusLine, statusLine } from '../terminal/status';

@@ -1,3 +1,8 @@
+/**
+ * `mnist-deep serve`: the drawing page for a saved model. Finds the model
+ * (train's default save dirs), starts the server of src/serve and opens the
+ * browser; the page and its guarded file reads live below, in src/serve.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';

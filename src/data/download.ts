@@ -1,3 +1,8 @@
+/**
+ * Downloads that leave nothing half-written: the bytes go to a temporary file,
+ * hashed as they come, cut off past the published size, and renamed into place
+ * only when the SHA-256 matches; a signal removes the partial file.
+ */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import * as http from 'node:http';

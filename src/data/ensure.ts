@@ -1,3 +1,9 @@
+/**
+ * The one entry to a data set for the commands: use it where it is found,
+ * else download what is missing. A folder the user named must hold it,
+ * because training silently on other data than the one asked for is worse
+ * than an error.
+ */
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors';

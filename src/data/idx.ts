@@ -1,3 +1,9 @@
+/**
+ * The IDX format of MNIST's four files (magic, counts, then bytes), plain or
+ * gzipped. Sizes are checked against the header before anything is read or
+ * inflated, because a data file is input: a wrong or hostile one is a
+ * one-line error naming it, never an allocation of what its header claims.
+ */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { UserError, errorMessage } from '../errors';
 import { readRegularFile } from '../fs/read';

@@ -1,14 +1,14 @@
 /**
- * tfjs' dropout draws its masks from a generator seeded by Math.random, and
- * offers no other hook. We point Math.random at our own PRNG and reseed it
- * from (seed, step, thread) before every gradient computation, so that a run
- * repeats exactly, and a resumed run repeats the uninterrupted one, with no
- * random state to save.
+ * tfjs' dropout layer draws its mask from a generator seeded by the layer's
+ * `seed` setting (by Math.random when it has none). Before each gradient
+ * computation we give every Dropout layer of the model a seed drawn from
+ * (seed, step, thread), and take it back afterwards: a run repeats exactly, a
+ * resumed run repeats the uninterrupted one with no random state to save, and
+ * nothing else in the process (temporary file names) follows the training
+ * seed, as it did when we replaced Math.random.
  */
+import type * as tfl from '@tensorflow/tfjs';
 import { Rng } from '../data/rng';
-
-const rng = new Rng(0);
-let installed = false;
 
 /** A 32-bit mix of the three numbers (splitmix-style). */
 export function mixSeed(seed: number, step: number, thread: number): number {
@@ -21,10 +21,25 @@ export function mixSeed(seed: number, step: number, thread: number): number {
   return h;
 }
 
-export function seedDropout(seed: number, step: number, thread: number): void {
-  if (!installed) {
-    Math.random = () => rng.next();
-    installed = true;
+/** tfjs types the layer's seed private; it is read at every call, which is what we need. */
+type SeededLayer = { seed?: number };
+
+/**
+ * Runs `compute` with the model's Dropout layers seeded for (seed, step, thread), in layer order
+ * (the draws the generator that replaced Math.random made, so that masks and checkpoints carry over).
+ */
+export function withDropoutSeeds<T>(
+  model: tfl.LayersModel,
+  where: { seed: number; step: number; thread: number },
+  compute: () => T,
+): T {
+  const layers = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as SeededLayer[];
+  const rng = new Rng(mixSeed(where.seed, where.step, where.thread));
+  for (const layer of layers) layer.seed = rng.next();
+  try {
+    return compute();
+  } finally {
+    // A seed left behind would be saved in model.json and fix every later mask.
+    for (const layer of layers) layer.seed = undefined;
   }
-  rng.state = mixSeed(seed, step, thread);
 }

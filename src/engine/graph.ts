@@ -11,7 +11,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import {
@@ -46,6 +46,9 @@ function concat(parts: TensorData[], size: number): Float32Array {
   }
   return out;
 }
+
+/** An error's first line (TensorFlow's messages go on for pages). */
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
 export class GraphEngine implements TrainingEngine {
   readonly kind = 'graph';
@@ -112,7 +115,7 @@ export class GraphEngine implements TrainingEngine {
     const next = this.pending.then(() => this.api.run(this.session, feeds, fetches, targets, runOptions));
     this.pending = next.catch(() => undefined);
     return next.catch((err: unknown) => {
-      throw new EngineRunError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      throw new EngineRunError(`TensorFlow: ${errorText(err)}`);
     });
   }
 
@@ -162,12 +165,24 @@ export class GraphEngine implements TrainingEngine {
 
   private closed = false;
 
-  /** Frees the session; with `sync`, first copies the weights into the tfjs model. */
+  /**
+   * Frees the session; with `sync`, first copies the weights into the tfjs model. A failed copy is an
+   * error: on a resumed run that was already complete it is the only copy, and the model would be
+   * saved with its initial weights.
+   */
   async close(sync = true): Promise<void> {
     if (this.closed) return;
-    if (sync) await this.exportState().catch(() => undefined);
-    await this.pending;
-    this.closed = true;
-    this.api.closeSession(this.session);
+    try {
+      if (sync)
+        await this.exportState().catch((err: unknown) => {
+          throw new EngineRunError(
+            `the trained weights could not be copied out of the graph engine: ${errorText(err)}`,
+          );
+        });
+    } finally {
+      await this.pending;
+      this.closed = true;
+      this.api.closeSession(this.session);
+    }
   }
 }

@@ -1,14 +1,17 @@
 /**
- * `createEngine` picks the training engine for a backend: the tensor engine
- * where the backend computes the whole step itself (tensorflow), the flat-array
- * engine (one thread or data-parallel worker threads) elsewhere.
+ * `createEngine` picks one of the four training engines for a backend: the
+ * graph engine on tensorflow where `native` built the graph addon (else the
+ * tensor engine), the webgpu step engine on webgpu, the flat-array engine (one
+ * thread or data-parallel worker threads) on wasm and cpu; and what the
+ * options ask for instead (`--engine`, `--threads`).
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
 import { BackendName, runsOwnParallelism } from '../backends/choices';
 import { UserError } from '../errors';
 import { loadGraphApi } from '../native/graph-api';
-import { LocalEngine } from './local';
+import { threadCap, tooSmallForThreads } from '../threads/worth';
+import { FlatEngine } from './flat';
 import { Replica, getFlatWeights, trainableVariables } from './replica';
 import type { EngineKind, EngineOptions, EngineState, TrainingEngine } from './types';
 
@@ -18,14 +21,14 @@ export { ENGINE_KINDS, EngineRunError } from './types';
 /**
  * Threads worth using: data-parallel replicas pay off for the CNN on the
  * single-threaded wasm and cpu backends; tfjs-node already uses every core,
- * and the softmax model is too small for the exchange to pay.
+ * and a model too small (../threads/worth.ts) stays on one.
  */
 export function autoThreads(
-  opts: Pick<EngineOptions, 'backend' | 'model' | 'batchSize'>,
+  opts: Pick<EngineOptions, 'backend' | 'batchSize'> & { parameters: number },
   cores = availableParallelism(),
 ): number {
-  if (runsOwnParallelism(opts.backend) || opts.model === 'softmax') return 1;
-  return Math.max(1, Math.min(cores, 4, opts.batchSize));
+  if (runsOwnParallelism(opts.backend) || tooSmallForThreads(opts.parameters)) return 1;
+  return Math.min(threadCap(cores), opts.batchSize);
 }
 
 /**
@@ -60,7 +63,7 @@ export async function createEngine(
       throw new UserError(`the ${kind} engine trains on the ${backend} backend, not ${options.backend}`);
     if (kind === 'webgpu-step' && (options.threads ?? 1) > 1)
       throw new UserError(`--threads ${options.threads}: the webgpu backend trains on the GPU from one thread`);
-    const { UnsupportedLayerError } = await import('./graph/layers');
+    const { UnsupportedLayerError } = await import('./layer-settings');
     try {
       if (kind === 'webgpu-step')
         return await (await import('./webgpu-step')).WebGpuStepEngine.create(model, options, initialState);
@@ -80,14 +83,14 @@ export async function createEngine(
     const { TensorEngine } = await import('./tensor');
     return new TensorEngine(model, options, initialState);
   }
-  const threads = options.threads ?? autoThreads(options);
+  const threads = options.threads ?? autoThreads({ ...options, parameters: model.countParams() });
   if (threads > 1 && options.backend === 'webgpu')
     throw new UserError(`--threads ${threads}: the webgpu backend trains on the GPU from one thread`);
   if (threads > options.batchSize)
     throw new UserError(`--threads ${threads} is more than the batch size ${options.batchSize}`);
   const replicaOptions = { seed: options.seed, thread: 0, decay: options.decay, dropout: options.dropout };
   if (threads === 1) {
-    return new LocalEngine(
+    return new FlatEngine(
       new Replica(model, options.optimizer, options.learningRate, {
         ...replicaOptions,
         weights: initialState?.weights,
@@ -95,14 +98,14 @@ export async function createEngine(
       }),
     );
   }
-  const { ParallelEngine, sharedState } = await import('./parallel');
+  const { ParallelFlatEngine, sharedState } = await import('./flat-parallel');
   const shared = sharedState(
     initialState?.weights ?? getFlatWeights(trainableVariables(model)),
     options.optimizer,
     initialState?.optimizer,
   );
   const replica = new Replica(model, options.optimizer, options.learningRate, { ...replicaOptions, shared });
-  return ParallelEngine.start(replica, threads, {
+  return ParallelFlatEngine.start(replica, threads, {
     backend: options.backend,
     model: options.model,
     optimizer: options.optimizer,

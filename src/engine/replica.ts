@@ -1,3 +1,9 @@
+/**
+ * The flat engine's building block, one per training thread: the model with
+ * its weights mirrored in one flat Float32Array and a flat optimizer, because
+ * one array is what threads can share, a checkpoint can save and one
+ * JavaScript pass can update (tfjs would dispatch a dozen kernels per weight).
+ */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
@@ -5,7 +11,7 @@ import { UserError } from '../errors';
 import { crossEntropy } from '../models';
 import { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 import { FlatOptimizer, makeOptimizer } from '../optim/flat';
-import { seedDropout } from './dropout-seed';
+import { withDropoutSeeds } from './dropout-seed';
 import type { EngineState } from './types';
 
 /** The model's trainable variables, in a fixed order. */
@@ -137,9 +143,11 @@ export class Replica {
     n: number,
     out?: Float32Array,
   ): { loss: number; grads: Float32Array } {
-    seedDropout(this.opts.seed, step, this.opts.thread);
     const target = out ?? (this.gradBuffer ??= new Float32Array(this.weights.length));
-    return flatGradients(this.model, this.vars, xs, ys, n, this.opts.dropout !== false, target);
+    const { seed, thread } = this.opts;
+    return withDropoutSeeds(this.model, { seed, step, thread }, () =>
+      flatGradients(this.model, this.vars, xs, ys, n, this.opts.dropout !== false, target),
+    );
   }
 
   /** One optimizer update with these gradients, then the model's variables follow. */

@@ -11,11 +11,11 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { adamOnWebGpu } from '../backends/webgpu-kernels';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { crossEntropy } from '../models';
-import { ADAM, learningRateAt, slotCount } from '../optim';
-import { seedDropout } from './dropout-seed';
+import { ADAM, adamStepSize, learningRateAt, slotCount } from '../optim';
+import { withDropoutSeeds } from './dropout-seed';
 import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 
@@ -80,21 +80,22 @@ export class TensorEngine implements TrainingEngine {
 
   async step(batch: Batch, step: number): Promise<StepResult> {
     const tf = loadTf();
-    seedDropout(this.options.seed, step, 0);
     const lr = learningRateAt(this.options, this.optimizerStep);
     const t = this.optimizerStep + 1;
-    const loss = tf.tidy(() => {
-      const x = tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE]);
-      const y = tf.tensor2d(batch.ys, [batch.size, NUM_CLASSES]);
-      const training = this.options.dropout !== false;
-      const { value, grads } = tf.variableGrads(
-        () => crossEntropy(y, this.model.apply(x, { training }) as tfl.Tensor),
-        this.vars,
-      );
-      if (this.options.optimizer === 'adam') this.adam(grads, lr, t);
-      else this.sgd(grads, lr);
-      return value;
-    });
+    const loss = withDropoutSeeds(this.model, { seed: this.options.seed, step, thread: 0 }, () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE]);
+        const y = tf.tensor2d(batch.ys, [batch.size, NUM_CLASSES]);
+        const training = this.options.dropout !== false;
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(y, this.model.apply(x, { training }) as tfl.Tensor),
+          this.vars,
+        );
+        if (this.options.optimizer === 'adam') this.adam(grads, lr, t);
+        else this.sgd(grads, lr);
+        return value;
+      }),
+    );
     this.optimizerStep = t;
     try {
       return { loss: (await loss.data())[0] };
@@ -112,7 +113,7 @@ export class TensorEngine implements TrainingEngine {
   private adam(grads: tfl.NamedTensorMap, lr: number, t: number): void {
     const tf = loadTf();
     const c = this.constants;
-    const rateValue = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+    const rateValue = adamStepSize(lr, t);
     const [ms, vs] = this.slots;
     // On webgpu: three fused kernels per variable instead of a dozen (see backends/webgpu-kernels.ts).
     if (adamOnWebGpu(this.vars, grads, ms, vs, rateValue, BETA1, BETA2, EPSILON)) return;

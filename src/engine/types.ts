@@ -1,12 +1,12 @@
 /**
  * The training-engine interface: what the training loop and the train command
- * use, whatever trains underneath (flat arrays on one or several threads for
- * wasm/cpu, tensors for tensorflow and other backends with gradients).
+ * use, whatever of the four engines trains underneath (see ENGINE_KINDS), so
+ * that the loop never knows where the weights live.
  */
 import type * as tfl from '@tensorflow/tfjs';
 import type { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import type { ModelName } from '../models/names';
 import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
 

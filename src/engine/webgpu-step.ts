@@ -14,12 +14,12 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
-import type { Batch } from '../data/dataset';
+import type { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
-import { ADAM, learningRateAt, slotCount } from '../optim';
+import { adamStepSize, learningRateAt, slotCount } from '../optim';
 import { mixSeed } from './dropout-seed';
-import { UnsupportedLayerError } from './graph/layers';
+import { UnsupportedLayerError } from './layer-settings';
 import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
 import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 import { Gpu, GpuBuffer, GpuDevice } from './webgpu/gpu';
@@ -199,8 +199,7 @@ export class WebGpuStepEngine implements TrainingEngine {
       const net = await this.network(batch.size);
       const t = this.optimizerStep + 1;
       const lr = learningRateAt(this.options, this.optimizerStep);
-      const rate =
-        this.options.optimizer === 'adam' ? (lr * Math.sqrt(1 - ADAM.beta2 ** t)) / (1 - ADAM.beta1 ** t) : lr;
+      const rate = this.options.optimizer === 'adam' ? adamStepSize(lr, t) : lr;
       const key = this.options.dropout === false ? 0 : mixSeed(this.options.seed, step, 0);
       this.gpu.writeUniform(this.params.step, { rate, key }, ['rate']);
       const out = await this.run(net, batch, true, readLoss);

@@ -1,10 +1,10 @@
-/** A worker thread of ParallelEngine: one replica of the model and optimizer. */
+/** A worker thread of ParallelFlatEngine: one replica of the model and optimizer. */
 import { useBackend } from '../backends';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { buildModel } from '../models';
 import { serveWorker } from '../threads/channel';
 import { Replica } from './replica';
-import { FromWorker, ReplicaSpec, ToWorker, combineGradients, shardRange } from './parallel';
+import { FromWorker, ReplicaSpec, ToWorker, combineGradients, shardRange } from './flat-parallel';
 
 serveWorker<ReplicaSpec, ToWorker, FromWorker>(async (spec) => {
   await useBackend(spec.backend);

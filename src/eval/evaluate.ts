@@ -9,10 +9,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type BackendName, runsOwnParallelism } from '../backends/choices';
 import { loadTf } from '../backends/tf';
-import { DataSplit } from '../data/dataset';
+import { DataSplit } from '../data/batches';
 import { GraphInference } from '../engine/graph/inference';
 import { requireTfjsRunnable } from '../models/runnable';
 import { WorkerChannel } from '../threads/channel';
+import { threadCap, tooSmallForThreads } from '../threads/worth';
 import { ConfusionMatrix, accuracyOf, addToConfusion, emptyConfusion } from './metrics';
 import { readClasses } from './predict';
 
@@ -22,6 +23,8 @@ export interface Evaluation {
   examples: number;
   /** The predicted class of every example, in order (the report finds the wrong ones here). */
   predictions: Int32Array;
+  /** Examples each thread scored, this one first: what `threads` changes (the results are the same). */
+  perThread: number[];
 }
 
 export interface EvaluateOptions {
@@ -43,12 +46,9 @@ export interface EvalWorkerSpec {
 export type ToEvalWorker = { xs: Float32Array; n: number };
 export type FromEvalWorker = { type: 'ready' } | { type: 'predictions'; classes: Int32Array };
 
-/** Models too small to be worth a thread's start-up (the softmax model). */
-const MIN_PARAMETERS = 100_000;
-
 /** Threads for evaluation: tfjs-node already uses every core, webgpu the GPU. */
 export function evalThreads(backend: BackendName, cores = availableParallelism()): number {
-  return runsOwnParallelism(backend) ? 1 : Math.max(1, Math.min(cores, 4));
+  return runsOwnParallelism(backend) ? 1 : threadCap(cores);
 }
 
 /** The model as in-memory artifacts, to rebuild it in another thread. */
@@ -73,8 +73,9 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   const batches: Array<[number, number]> = [];
   for (let start = 0; start < split.count; start += batchSize)
     batches.push([start, Math.min(start + batchSize, split.count)]);
-  const helpers =
-    model.countParams() < MIN_PARAMETERS ? 0 : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
+  const helpers = tooSmallForThreads(model.countParams())
+    ? 0
+    : Math.max(0, Math.min(opts.threads ?? 1, batches.length) - 1);
   const results: Int32Array[] = [];
   let done = 0;
   // Worker start-up takes a while: say at once that evaluation has begun.
@@ -127,9 +128,11 @@ export async function evaluate(model: tfl.LayersModel, split: DataSplit, opts: E
   }
   const confusion = emptyConfusion();
   const predictions = new Int32Array(split.count);
+  const perThread = new Array<number>(all).fill(0);
   batches.forEach(([s, e], i) => {
     addToConfusion(confusion, split.labels.subarray(s, e), results[i]);
     predictions.set(results[i], s);
+    perThread[i % all] += e - s;
   });
-  return { accuracy: accuracyOf(confusion), confusion, examples: split.count, predictions };
+  return { accuracy: accuracyOf(confusion), confusion, examples: split.count, predictions, perThread };
 }

@@ -1,3 +1,8 @@
+/**
+ * A model's predicted classes and its accuracy on a batch, with dropout off:
+ * the small helpers that the training loop's log line, eval and predict
+ * share, with the asynchronous read that webgpu in Node needs.
+ */
 import type * as tfl from '@tensorflow/tfjs';
 import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE } from '../data/shapes';

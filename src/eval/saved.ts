@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice, BackendName } from '../backends/choices';
-import { testSplit } from '../data/dataset';
+import { testSplit } from '../data/batches';
 import { DatasetName } from '../data/datasets';
 import { RawDataset } from '../data/files';
 import { explainOutOfMemory } from '../errors';

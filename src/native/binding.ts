@@ -3,9 +3,11 @@
  * libraries, setting a working binding aside during a rebuild, the marker that
  * says what it was built against, and the check that loads it in a child.
  */
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors';
+import { parseJsonOr, readJsonFileOr } from '../validate';
 import { run } from './command';
 import { BINDING_DIR, BINDING_FILE, MARKER_FILE, QUIET_FILE, depsTarget } from './layout';
 
@@ -70,24 +72,22 @@ export function writeMarker(pkg: string, m: Marker): void {
 
 /** The binding is ours, built against `libs`, and its deps link points there. */
 export function builtAgainst(pkg: string, libs: string): boolean {
-  try {
-    const m = JSON.parse(readFileSync(join(pkg, BINDING_DIR, MARKER_FILE), 'utf8')) as Partial<Marker>;
-    return (
-      m.libraries === libs &&
-      depsTarget(pkg) === libs &&
-      [BINDING_FILE, QUIET_FILE].every((f) => existsSync(join(pkg, BINDING_DIR, f)))
-    );
-  } catch {
-    return false;
-  }
+  const m = readJsonFileOr(join(pkg, BINDING_DIR, MARKER_FILE), z.object({ libraries: z.string() }), 1 << 20);
+  return (
+    m?.libraries === libs &&
+    depsTarget(pkg) === libs &&
+    [BINDING_FILE, QUIET_FILE].every((f) => existsSync(join(pkg, BINDING_DIR, f)))
+  );
 }
 
-export interface CheckResult {
-  ok: boolean;
-  tensorflow?: string;
-  maxDiff?: number;
-  error?: string;
-}
+/** What check.js prints as its last line. */
+const CHECK_RESULT = z.object({
+  ok: z.boolean(),
+  tensorflow: z.string().optional(),
+  maxDiff: z.number().optional(),
+  error: z.string().optional(),
+});
+export type CheckResult = z.infer<typeof CHECK_RESULT>;
 
 /** Loads the binding in a child process (a bad library may crash it) and checks a convolution gradient against wasm. */
 export async function checkBinding(verbose: boolean): Promise<CheckResult> {
@@ -101,9 +101,5 @@ export async function checkBinding(verbose: boolean): Promise<CheckResult> {
     .reverse()
     .find((l) => l.startsWith('{'));
   if (!line) return { ok: false, error: `exit ${r.code}: ${r.output.trim().split('\n').pop() ?? ''}` };
-  try {
-    return JSON.parse(line) as CheckResult;
-  } catch {
-    return { ok: false, error: line };
-  }
+  return parseJsonOr(line, CHECK_RESULT) ?? { ok: false, error: line };
 }

@@ -1,5 +1,5 @@
 /**
- * The graph addon's interface (addon/graph.cc), typed, and its loading.
+ * The graph addon's interface (addon/graph/graph.cc), typed, and its loading.
  * TensorFlow's C API for graphs: ops with typed attributes, symbolic
  * gradients, sessions, and runs on libuv's thread pool.
  */

@@ -5,9 +5,11 @@
  * `lib/napi-v8/tfjs_binding.node` we build. Read-only helpers, used by `info`
  * and the backend loader as well as by `native`.
  */
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { readJsonFileOr } from '../validate';
 
 export const TFJS_NODE = '@tensorflow/tfjs-node';
 
@@ -32,7 +34,7 @@ export const MARKER_FILE = 'mnist-deep-native.json';
 export const MANIFEST_FILE = 'manifest.json';
 /** Our loader addon (addon/quiet.cc), built beside the binding. */
 export const QUIET_FILE = 'mnist-deep-quiet.node';
-/** Our graph addon (addon/graph.cc: TensorFlow's C API for graphs), built beside the binding. */
+/** Our graph addon (addon/graph/graph.cc: TensorFlow's C API for graphs), built beside the binding. */
 export const GRAPH_FILE = 'mnist-deep-graph.node';
 
 /** `$XDG_CACHE_HOME/mnist-deep`, else `~/.cache/mnist-deep`. */
@@ -54,16 +56,20 @@ export interface Manifest {
   createdAt: string;
 }
 
+const MANIFEST = z.object({
+  tensorflow: z.string(),
+  source: z.string(),
+  sha256: z.string().optional(),
+  bytes: z.number(),
+  // Not needed to use the setup: a manifest without it still stands.
+  createdAt: z.string().catch(''),
+});
+
 export function readManifest(dir: string): Manifest | undefined {
-  try {
-    const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as Partial<Manifest>;
-    if (typeof m.tensorflow !== 'string' || typeof m.source !== 'string' || typeof m.bytes !== 'number')
-      return undefined;
-    if (!LIBRARIES.every((l) => existsSync(join(dir, 'lib', l)))) return undefined;
-    return m as Manifest;
-  } catch {
-    return undefined;
-  }
+  // A manifest that does not fit is an older or broken setup: set up again.
+  const m = readJsonFileOr(join(dir, MANIFEST_FILE), MANIFEST, 1 << 20);
+  if (!m || !LIBRARIES.every((l) => existsSync(join(dir, 'lib', l)))) return undefined;
+  return m;
 }
 
 /** This package's root (dist/src/native → root). */

@@ -5,7 +5,7 @@
  * runs on every thread and backend, and the state is three arrays that a
  * checkpoint can save.
  */
-import { ADAM, CosineDecay, OptimizerName, OptimizerState, learningRateAt } from '.';
+import { ADAM, CosineDecay, OptimizerName, OptimizerState, adamStepSize, learningRateAt } from '.';
 
 export interface FlatOptimizer {
   readonly name: OptimizerName;
@@ -67,7 +67,7 @@ export class Adam implements FlatOptimizer {
     const lr = learningRateAt(this, this.step);
     this.step++;
     const { beta1: b1, beta2: b2, epsilon: eps, m, v } = this;
-    const lrT = (lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
+    const lrT = adamStepSize(lr, this.step, { beta1: b1, beta2: b2 });
     const c1 = 1 - b1;
     const c2 = 1 - b2;
     for (let j = from; j < to; j++) {

@@ -11,6 +11,14 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 /**
+ * TF 1 Adam's bias-corrected step size lr_t = lr·√(1-β₂ᵗ)/(1-β₁ᵗ) for update `t` (1-based): the one
+ * home of the formula for every engine that computes it outside TensorFlow's graph.
+ */
+export function adamStepSize(lr: number, t: number, { beta1, beta2 }: { beta1: number; beta2: number } = ADAM): number {
+  return (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+}
+
+/**
  * TF's CosineDecay: the learning rate falls along half a cosine from its
  * initial value to `finalFraction` of it over `steps`, then stays there.
  */

@@ -1,7 +1,7 @@
 /** Gathers a report's facts from a model, its test evaluation, its metadata and step log, and writes report.html. */
 import type * as tfl from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
-import { DataSplit } from '../data/dataset';
+import { DataSplit } from '../data/batches';
 import { DATASETS, DatasetName } from '../data/datasets';
 import { IMAGE_COLS, IMAGE_ROWS, IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import type { Evaluation } from '../eval/evaluate';

@@ -7,9 +7,11 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';
 import { STEP_LOG_FILE } from '../run-files';
+import { parseJsonOr } from '../validate';
 
 /** A line per logged step is about 100 bytes: a million steps logged is 100 MB. */
 const MAX_STEP_LOG_BYTES = 256 << 20;
@@ -34,14 +36,9 @@ export interface TrainingCurve {
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function parseLine(line: string): StepRecord | ValidationRecord | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return undefined; // a line torn by a crash mid-write
-  }
-  if (!v || typeof v !== 'object') return undefined;
-  const o = v as Record<string, unknown>;
+  // undefined: a line torn by a crash mid-write.
+  const o = parseJsonOr(line, z.record(z.string(), z.unknown()));
+  if (!o) return undefined;
   if (!isNumber(o.step) || o.step < 0) return undefined;
   if (isNumber(o.validationAccuracy)) return { step: o.step, validationAccuracy: o.validationAccuracy };
   if (isNumber(o.loss) && isNumber(o.trainAccuracy)) {

@@ -4,32 +4,28 @@
  * or nothing (and the one "train first" hint, for the model the folder's
  * name suggests), plus the trained models beside it. One rule for all three.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors';
 import { readStepLog } from '../report/steplog';
 import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
 import { currentDir, displayPath as shown } from '../fs/paths';
 import { formatDuration } from '../terminal/progress';
+import { readJsonFileOr } from '../validate';
 import { liveOwner } from './lock';
+
+/** The numbers a hint needs of checkpoint.json (train/checkpoint.ts checks the whole file). */
+const LOOSE_CHECKPOINT = z.object({
+  step: z.number(),
+  config: z.object({ steps: z.number(), batchSize: z.number().optional() }),
+});
 
 /** Step, total and batch size of an unfinished run's checkpoint, read loosely (the full checks run on --resume). */
 function unfinished(dir: string): { step: number; steps: number; batchSize?: number } | undefined {
-  try {
-    const file = join(dir, CHECKPOINT_FILE);
-    if (!statSync(file).isFile() || statSync(file).size > 64 << 20) return undefined;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as {
-      step?: unknown;
-      config?: { steps?: unknown; batchSize?: unknown };
-    };
-    const { step } = json;
-    const steps = json.config?.steps;
-    const batchSize = typeof json.config?.batchSize === 'number' ? json.config.batchSize : undefined;
-    return typeof step === 'number' && typeof steps === 'number' ? { step, steps, batchSize } : undefined;
-  } catch {
-    return undefined;
-  }
+  const json = readJsonFileOr(join(dir, CHECKPOINT_FILE), LOOSE_CHECKPOINT, 64 << 20);
+  return json && { step: json.step, steps: json.config.steps, batchSize: json.config.batchSize };
 }
 
 /** "step 1,200 of 20,000, done in about 8m10s" for a run training now, from its step log and checkpoint. */

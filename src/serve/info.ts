@@ -1,7 +1,9 @@
 /** What the page shows about the model: from its metadata, with class names from our data set table. */
+import { z } from 'zod';
 import { DATASETS, DatasetName } from '../data/datasets';
 import { METADATA_FILE, MODEL_FILE, REPORT_FILE } from '../run-files';
 import { Metadata, metadataOrUnknown } from '../models/metadata';
+import { parseJsonOr } from '../validate';
 import { readModelFile } from './model-files';
 
 export interface PageInfo {
@@ -21,12 +23,7 @@ export interface PageInfo {
 function readJsonObject(root: string, name: string): Record<string, unknown> | undefined {
   const bytes = readModelFile(root, name);
   if (!bytes) return undefined;
-  try {
-    const json: unknown = JSON.parse(bytes.toString('utf8'));
-    return json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonOr(bytes.toString('utf8'), z.record(z.string(), z.unknown()));
 }
 
 /** As eval and predict read it (see models/metadata.ts), through the server's guarded file reads. */

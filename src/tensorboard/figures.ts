@@ -1,6 +1,6 @@
 /** What a run's event file says about it: the settings, a logged step, an evaluation. */
 import type * as tfl from '@tensorflow/tfjs';
-import type { DataSplit } from '../data/dataset';
+import type { DataSplit } from '../data/batches';
 import type { Evaluation } from '../eval/evaluate';
 import { perClassAccuracy } from '../eval/metrics';
 import { flattenSettings, rankWrong } from '../report/build';

@@ -4,7 +4,7 @@
  * after the start never reach the run (see RunEvents).
  */
 import type * as tfl from '@tensorflow/tfjs';
-import type { DataSplit } from '../data/dataset';
+import type { DataSplit } from '../data/batches';
 import { dirname } from 'node:path';
 import { DATASETS } from '../data/datasets';
 import type { Evaluation } from '../eval/evaluate';

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DataState } from '../data/dataset';
+import { DataState } from '../data/batches';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { readRegularFile } from '../fs/read';

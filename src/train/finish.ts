@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendName } from '../backends/choices';
-import type { Datasets } from '../data/dataset';
+import type { Datasets } from '../data/batches';
 import { explainOutOfMemory } from '../errors';
 import { Evaluation, evalThreads, evaluate } from '../eval/evaluate';
 import { saveModel } from '../models/io';
@@ -19,7 +19,7 @@ import { appendStepLog } from '../report/steplog';
 import { CHECKPOINT_FILE, REPORT_FILE, checkpointBinName } from '../run-files';
 import type { TrainEvents } from '../tensorboard/training';
 import { TrainConfig } from './config';
-import { RunTime, buildMetadata } from './metadata';
+import { RunTime, buildMetadata } from './build-metadata';
 
 /** Examples scored so far, of all. */
 export type EvalProgress = (done: number, total: number) => void;

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Datasets } from '../data/dataset';
+import { Datasets } from '../data/batches';
 import { UserError } from '../errors';
 import { displayPath } from '../fs/paths';
 import { readMetadataFile } from '../models/metadata';

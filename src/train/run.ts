@@ -17,7 +17,7 @@ import { Checkpoint, writeCheckpoint } from './checkpoint';
 import { TrainConfig, capThreads } from './config';
 import { DivergedError, divergence } from './diverged';
 import { FinishHooks, Finished, finishRun } from './finish';
-import { runTime } from './metadata';
+import { runTime } from './build-metadata';
 import { RunOptions, openRun, resumeHint } from './resume';
 import { RunParts, SetupHooks, setUpRun } from './setup';
 import { StepLog, TrainSummary, trainLoop } from './trainer';

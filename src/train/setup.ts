@@ -5,7 +5,7 @@
  * engine, started from the checkpoint's weights and optimizer state.
  */
 import { BackendStatus, useBackend } from '../backends';
-import { Datasets, makeDatasets } from '../data/dataset';
+import { Datasets, makeDatasets } from '../data/batches';
 import { DatasetName } from '../data/datasets';
 import { RawDataset } from '../data/files';
 import { TrainingEngine, createEngine } from '../engine';

@@ -1,4 +1,11 @@
-import { Datasets } from '../data/dataset';
+/**
+ * The tutorial's training loop, kept apart from what a run sets up around it
+ * (run.ts, setup.ts) so that it reads like the tutorial's for loop. What
+ * `engine.step` runs by default: createEngine in ../engine/index.ts picks the
+ * graph engine (../engine/graph.ts), whose step is the graph that
+ * ../engine/graph/step.ts builds (docs/tutorial.md has the reading order).
+ */
+import { Datasets } from '../data/batches';
 import { accuracyOn } from '../eval/predict';
 import type { TrainingEngine } from '../engine/types';
 import { DivergedError } from './diverged';

@@ -198,5 +198,16 @@ describe('webgpu backend: training and evaluation', { skip: target.missing ?? fa
     });
     assert.equal(e.code, 0, e.stderr);
     assert.equal(JSON.parse(e.stdout).testAccuracy, result.testAccuracy);
+    // The accuracy itself from an independent computation: the saved model scored by wasm's kernels, not
+    // webgpu's (one image of 150 may fall the other way where two logits are within float rounding).
+    const w = await runCli(['eval', '--backend', 'wasm', '--model-dir', save, '--data-dir', data, '--json'], {
+      cwd: tmp.dir,
+    });
+    assert.equal(w.code, 0, w.stderr);
+    const independent = JSON.parse(w.stdout).testAccuracy;
+    assert.ok(
+      Math.abs(independent - result.testAccuracy) <= 1 / 150 + 1e-9,
+      `${independent} vs ${result.testAccuracy}`,
+    );
   });
 });

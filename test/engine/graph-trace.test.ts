@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { useBackend } from '../../src/backends';
 import { ONEDNN_VARIABLE, preferOneDnn } from '../../src/backends/onednn';
-import type { Batch } from '../../src/data/dataset';
+import type { Batch } from '../../src/data/batches';
 import { createEngine } from '../../src/engine';
 import { GraphEngine, graphEngineUnavailable } from '../../src/engine/graph';
 import { buildModel } from '../../src/models';

@@ -10,7 +10,7 @@ import type * as tfl from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
-import type { Batch } from '../../src/data/dataset';
+import type { Batch } from '../../src/data/batches';
 import { EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { graphEngineUnavailable } from '../../src/engine/graph';
 import { GraphBuilder } from '../../src/engine/graph/builder';
@@ -101,6 +101,20 @@ describe('graph engine', () => {
       'conv1/kernel changed',
     );
     model.dispose();
+  });
+
+  it('a failed final weight copy on close is an error, not the initial weights kept silently', async (t) => {
+    if (missing) return t.skip(missing);
+    const model = buildModel('cnn', 2);
+    const engine = await createEngine(model, OPTIONS);
+    try {
+      await engine.step(batches[0], 0);
+      // The session gone underneath (as a TensorFlow failure would leave it): the copy cannot run.
+      (loadGraphApi().api as GraphApi).closeSession(Reflect.get(engine, 'session'));
+      await assert.rejects(engine.close(), /the trained weights could not be copied out of the graph engine/);
+    } finally {
+      model.dispose();
+    }
   });
 
   it('evaluation through a graph predicts what the tfjs model predicts', async (t) => {

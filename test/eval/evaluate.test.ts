@@ -12,14 +12,21 @@ before(async () => {
 });
 
 describe('evaluation on threads', () => {
-  it('gives exactly the single-thread confusion matrix, whatever the thread count', async () => {
+  it('deals the batches out to the threads asked for, with exactly the single-thread results', async () => {
     const model = buildModel('cnn', 4);
     const split = randomSplit(1100, 8);
     const one = await evaluate(model, split, { batchSize: 250 });
+    assert.deepEqual(one.perThread, [1100]);
     for (const threads of [2, 3]) {
       const many = await evaluate(model, split, { batchSize: 250, threads, backend: 'wasm' });
+      // What the option changes: batch i (of 5, the last 100 images) is scored by thread i % threads.
+      const expected = Array.from({ length: threads }, (_, t) =>
+        [0, 1, 2, 3, 4].filter((i) => i % threads === t).reduce((n, i) => n + (i === 4 ? 100 : 250), 0),
+      );
+      assert.deepEqual(many.perThread, expected, `${threads} threads`);
+      // What it must not change.
       assert.deepEqual(many.confusion, one.confusion, `${threads} threads`);
-      assert.equal(many.accuracy, one.accuracy);
+      assert.deepEqual(many.predictions, one.predictions);
       assert.equal(many.examples, 1100);
     }
   });
@@ -27,10 +34,9 @@ describe('evaluation on threads', () => {
   it('stays on this thread for small models and for tfjs-node', async () => {
     const split = randomSplit(300, 8);
     const softmax = buildModel('softmax');
-    assert.deepEqual(
-      (await evaluate(softmax, split, { batchSize: 100, threads: 4, backend: 'wasm' })).confusion,
-      (await evaluate(softmax, split, { batchSize: 100 })).confusion,
-    );
+    const asked = await evaluate(softmax, split, { batchSize: 100, threads: 4, backend: 'wasm' });
+    assert.deepEqual(asked.perThread, [300]);
+    assert.deepEqual(asked.confusion, (await evaluate(softmax, split, { batchSize: 100 })).confusion);
     assert.equal(evalThreads('tensorflow', 8), 1);
     assert.equal(evalThreads('webgpu', 8), 1);
     assert.equal(evalThreads('wasm', 2), 2);

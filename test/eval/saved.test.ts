@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { useBackend } from '../../src/backends';
-import { testSplit } from '../../src/data/dataset';
+import { testSplit } from '../../src/data/batches';
 import { ensureDataset } from '../../src/data/ensure';
 import { evaluateSaved } from '../../src/eval/saved';
 import { buildModel } from '../../src/models';

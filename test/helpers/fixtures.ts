@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Datasets, makeDatasets } from '../../src/data/dataset';
+import { Datasets, makeDatasets } from '../../src/data/batches';
 import { loadRawDataset } from '../../src/data/files';
 import { Rng } from '../../src/data/rng';
 

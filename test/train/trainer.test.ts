@@ -6,7 +6,7 @@ import { resolveConfig } from '../../src/train/config';
 import { evaluate } from '../../src/eval/evaluate';
 import { trainLoop } from '../../src/train/trainer';
 import { Replica } from '../../src/engine/replica';
-import { LocalEngine } from '../../src/engine/local';
+import { FlatEngine } from '../../src/engine/flat';
 import type { TrainingEngine } from '../../src/engine/types';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 
@@ -40,7 +40,7 @@ describe('training', () => {
     const d = data();
     const model = buildModel('softmax');
     const logs: number[] = [];
-    const engine = new LocalEngine(new Replica(model, 'sgd', 0.5, { seed: 1, thread: 0 }));
+    const engine = new FlatEngine(new Replica(model, 'sgd', 0.5, { seed: 1, thread: 0 }));
     const summary = await trainLoop(
       engine,
       d,
@@ -59,7 +59,7 @@ describe('training', () => {
     const tf = loadTf();
     const d = data();
     const model = buildModel('cnn', 2);
-    const engine = new LocalEngine(new Replica(model, 'adam', 1e-3, { seed: 1, thread: 0 }));
+    const engine = new FlatEngine(new Replica(model, 'adam', 1e-3, { seed: 1, thread: 0 }));
     await trainLoop(engine, d, { steps: 2, batchSize: 16, logEvery: 1 });
     const before = tf.memory().numTensors;
     const summary = await trainLoop(engine, d, { steps: 30, batchSize: 16, logEvery: 5 });
@@ -72,7 +72,7 @@ describe('training', () => {
 
   it('asks for the loss only where it is logged, checkpointed or last; a NaN it asked for stops the run', async () => {
     const d = data();
-    const engine: TrainingEngine = new LocalEngine(
+    const engine: TrainingEngine = new FlatEngine(
       new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 }),
     );
     // The real engine, recording what the loop asks of it, and answering unread where it may (as a GPU engine does).

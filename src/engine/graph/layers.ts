@@ -5,44 +5,14 @@
  * setting this builder does not know is a one-line error naming it.
  */
 import type * as tfl from '@tensorflow/tfjs';
-import { UserError } from '../../errors';
 import { DT, Output } from '../../native/graph-api';
+import { LayerConfig as Config, Refuse, layerSettings } from '../layer-settings';
 import { GraphBuilder, GraphVariable, f32 } from './builder';
 
-type Config = Record<string, unknown>;
-
-export class UnsupportedLayerError extends UserError {}
-
-function unsupported(layer: tfl.layers.Layer, what: string): never {
-  throw new UnsupportedLayerError(
-    `the graph engine cannot build layer ${layer.name} (${layer.getClassName()}): ${what}`,
-  );
-}
-
-/** A (height, width) setting; `fail` says why not (the webgpu step engine names itself). */
-export function pair(
-  layer: tfl.layers.Layer,
-  config: Config,
-  key: string,
-  fail: (layer: tfl.layers.Layer, what: string) => never = unsupported,
-): [number, number] {
-  const v = config[key];
-  const arr = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(arr) || arr.length !== 2 || !arr.every((n) => typeof n === 'number'))
-    fail(layer, `${key} ${JSON.stringify(v)}`);
-  return [arr[0] as number, arr[1] as number];
-}
-
-function padding(layer: tfl.layers.Layer, config: Config): string {
-  const p = config.padding;
-  if (p !== 'same' && p !== 'valid') unsupported(layer, `padding ${String(p)}`);
-  return p.toUpperCase();
-}
-
-function channelsLast(layer: tfl.layers.Layer, config: Config): void {
-  if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast')
-    unsupported(layer, `data format ${String(config.dataFormat)}`);
-}
+const settings = layerSettings('graph engine');
+const { pair, channelsLast } = settings;
+const unsupported: Refuse = settings.refuse;
+const padding = (layer: tfl.layers.Layer, config: Config) => settings.padding(layer, config).toUpperCase();
 
 export interface ForwardOptions {
   /** Dropout on (training) or off (evaluation). */
@@ -63,12 +33,7 @@ export function forward(
   options: ForwardOptions,
 ): Output {
   const index = new Map(model.trainableWeights.map((w, i) => [w.name, i]));
-  const weightOf = (layer: tfl.layers.Layer, k: number): Output => {
-    const w = layer.trainableWeights[k];
-    const i = w && index.get(w.name);
-    if (i === undefined) unsupported(layer, `weight ${k} is not trainable`);
-    return weights[i];
-  };
+  const weightOf = (layer: tfl.layers.Layer, k: number): Output => weights[settings.weightIndex(layer, k, index)];
   let x = input;
   for (const layer of model.layers) x = layerOps(g, layer, x, weightOf, options);
   return x;
@@ -119,9 +84,7 @@ function outputShape(layer: tfl.layers.Layer): number[] {
 
 function biasAndActivation(g: GraphBuilder, layer: tfl.layers.Layer, config: Config, x: Output, w: WeightOf): Output {
   let y = config.useBias === false ? x : g.op('BiasAdd', [x, w(layer, 1)], [f32], [], `${layer.name}/bias`);
-  const activation = config.activation;
-  if (activation === 'relu') y = g.op('Relu', [y], [f32], [], `${layer.name}/relu`);
-  else if (activation !== 'linear' && activation !== undefined) unsupported(layer, `activation ${String(activation)}`);
+  if (settings.relu(layer, config)) y = g.op('Relu', [y], [f32], [], `${layer.name}/relu`);
   return y;
 }
 
@@ -152,8 +115,7 @@ function dense(g: GraphBuilder, layer: tfl.layers.Layer, config: Config, x: Outp
 
 /** tf.nn.dropout: keep each unit with probability 1 - rate, scaled by 1 / (1 - rate). */
 function dropout(g: GraphBuilder, layer: tfl.layers.Layer, config: Config, x: Output, seed?: Output): Output {
-  const rate = config.rate;
-  if (typeof rate !== 'number' || rate < 0 || rate >= 1) unsupported(layer, `rate ${String(rate)}`);
+  const rate = settings.dropoutRate(layer, config);
   if (rate === 0) return x;
   if (!seed) unsupported(layer, 'no dropout seed');
   const shape = g.op('Shape', [x], [f32, ['out_type', 'type', DT.int32]], [], `${layer.name}/shape`);

@@ -7,10 +7,8 @@
  * trains on the tensor engine).
  */
 import type * as tfl from '@tensorflow/tfjs';
-import { UnsupportedLayerError, pair as graphPair } from '../graph/layers';
+import { LayerConfig as Config, Refuse, UnsupportedLayerError, layerSettings } from '../layer-settings';
 import { ConvGeometry, PoolGeometry, outputAndPad } from './geometry';
-
-type Config = Record<string, unknown>;
 
 /** Indices into model.trainableWeights. */
 interface Weights {
@@ -24,13 +22,11 @@ export type Node =
   | { kind: 'dense'; name: string; relu: boolean; weights: Weights; inSize: number; outSize: number }
   | { kind: 'dropout'; name: string; rate: number; inSize: number; outSize: number };
 
-function unsupported(layer: tfl.layers.Layer, what: string): never {
-  throw new UnsupportedLayerError(
-    `the webgpu step engine cannot build layer ${layer.name} (${layer.getClassName()}): ${what}`,
-  );
-}
-
-const pair = (layer: tfl.layers.Layer, config: Config, key: string) => graphPair(layer, config, key, unsupported);
+const settings = layerSettings('webgpu step engine');
+const { pair, relu: reluOf } = settings;
+const unsupported: Refuse = settings.refuse;
+const checkChannelsLast = settings.channelsLast;
+const paddingOf = settings.padding;
 
 /** A layer's shape without the batch dimension. */
 function shapeOf(layer: tfl.layers.Layer, s: unknown): number[] {
@@ -48,30 +44,8 @@ function inputShapeOf(layer: tfl.layers.Layer): unknown {
 
 const product = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-function checkChannelsLast(layer: tfl.layers.Layer, config: Config): void {
-  if (config.dataFormat !== undefined && config.dataFormat !== 'channelsLast')
-    unsupported(layer, `data format ${String(config.dataFormat)}`);
-}
-
-function paddingOf(layer: tfl.layers.Layer, config: Config): 'same' | 'valid' {
-  const p = config.padding;
-  if (p !== 'same' && p !== 'valid') unsupported(layer, `padding ${String(p)}`);
-  return p;
-}
-
-function reluOf(layer: tfl.layers.Layer, config: Config): boolean {
-  const a = config.activation;
-  if (a !== 'relu' && a !== 'linear' && a !== undefined) unsupported(layer, `activation ${String(a)}`);
-  return a === 'relu';
-}
-
 function weightsOf(layer: tfl.layers.Layer, config: Config, index: Map<string, number>): Weights {
-  const at = (k: number): number => {
-    const w = layer.trainableWeights[k];
-    const i = w && index.get(w.name);
-    if (i === undefined) unsupported(layer, `weight ${k} is not trainable`);
-    return i;
-  };
+  const at = (k: number): number => settings.weightIndex(layer, k, index);
   return { kernel: at(0), bias: config.useBias === false ? undefined : at(1) };
 }
 
@@ -147,9 +121,7 @@ function nodeOf(layer: tfl.layers.Layer, index: Map<string, number>): Node | und
         outSize,
       };
     case 'Dropout': {
-      const rate = config.rate;
-      if (typeof rate !== 'number' || rate < 0 || rate >= 1) unsupported(layer, `rate ${String(rate)}`);
-      return { kind: 'dropout', name, rate, inSize, outSize };
+      return { kind: 'dropout', name, rate: settings.dropoutRate(layer, config), inSize, outSize };
     }
     default:
       return unsupported(layer, 'unknown layer class');

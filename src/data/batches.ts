@@ -1,3 +1,10 @@
+/**
+ * The data as the tutorial's `read_data_sets` gives it: pixels scaled to
+ * [0, 1], one-hot labels, the validation set cut from the start of the
+ * training images, and batches in an order reshuffled every epoch. The order
+ * and position are a few numbers, so a checkpoint saves them and a resumed
+ * run sees the batches the uninterrupted one would have.
+ */
 import { UserError } from '../errors';
 import { DatasetName } from './datasets';
 import { RawDataset } from './files';

@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import { buildModel } from '../../src/models';
 import { Replica, flatGradients, getFlatWeights, trainableVariables } from '../../src/engine/replica';
-import { ParallelEngine, combineGradients, shardRange, splitCounts } from '../../src/engine/parallel';
+import { ParallelFlatEngine, combineGradients, shardRange, splitCounts } from '../../src/engine/flat-parallel';
 import { autoThreads, createEngine } from '../../src/engine';
+import { MAX_USEFUL_THREADS } from '../../src/threads/worth';
 import { trainLoop } from '../../src/train/trainer';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { maxRelDiff } from '../helpers/compare';
@@ -22,11 +23,12 @@ describe('data-parallel training', () => {
   it('splits batches evenly', () => {
     assert.deepEqual(splitCounts(50, 2), [25, 25]);
     assert.deepEqual(splitCounts(7, 3), [3, 2, 2]);
-    assert.equal(autoThreads({ backend: 'tensorflow', model: 'cnn', batchSize: 50 }, 8), 1);
-    assert.equal(autoThreads({ backend: 'webgpu', model: 'cnn', batchSize: 50 }, 8), 1);
-    assert.equal(autoThreads({ backend: 'wasm', model: 'softmax', batchSize: 50 }, 8), 1);
-    assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 50 }, 2), 2);
-    assert.equal(autoThreads({ backend: 'wasm', model: 'cnn', batchSize: 3 }, 8), 3);
+    assert.equal(autoThreads({ backend: 'tensorflow', parameters: 3_274_634, batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'webgpu', parameters: 3_274_634, batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'wasm', parameters: 7850, batchSize: 50 }, 8), 1);
+    assert.equal(autoThreads({ backend: 'wasm', parameters: 3_274_634, batchSize: 50 }, 2), 2);
+    assert.equal(autoThreads({ backend: 'wasm', parameters: 3_274_634, batchSize: 3 }, 8), 3);
+    assert.equal(autoThreads({ backend: 'wasm', parameters: 3_274_634, batchSize: 50 }, 8), MAX_USEFUL_THREADS);
     assert.deepEqual(
       [0, 1, 2].map((t) => shardRange(10, 3, t)),
       [
@@ -40,7 +42,7 @@ describe('data-parallel training', () => {
   it('refuses a replica whose state is not in shared memory', async () => {
     const replica = new Replica(buildModel('softmax'), 'sgd', 0.5, { seed: 1, thread: 0 });
     await assert.rejects(
-      ParallelEngine.start(replica, 2, {
+      ParallelFlatEngine.start(replica, 2, {
         backend: 'wasm',
         model: 'softmax',
         optimizer: 'sgd',

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { DataSplit, makeDatasets, oneHot, scalePixels } from '../../src/data/dataset';
+import { DataSplit, makeDatasets, oneHot, scalePixels } from '../../src/data/batches';
 import { IMAGE_SIZE } from '../../src/data/shapes';
 import { RawDataset } from '../../src/data/files';
 import { parseImages, parseLabels } from '../../src/data/idx';

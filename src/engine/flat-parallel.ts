@@ -16,7 +16,7 @@
  * step s's gradients while a slower one still reads step s-1's.
  */
 import { join } from 'node:path';
-import { Batch } from '../data/dataset';
+import { Batch } from '../data/batches';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { WorkerChannel } from '../threads/channel';
 import { OptimizerName, OptimizerState, slotCount } from '../optim';
@@ -97,7 +97,7 @@ export function sharedState(weights: Float32Array, optimizer: OptimizerName, sta
 type WorkerReplica = WorkerChannel<ToWorker, FromWorker>;
 
 /** The flat-array engine on several threads (see the top of this file). */
-export class ParallelEngine implements TrainingEngine {
+export class ParallelFlatEngine implements TrainingEngine {
   readonly kind = 'flat';
   private readonly views: Float32Array[][];
   private readonly sum: Float32Array;
@@ -129,7 +129,7 @@ export class ParallelEngine implements TrainingEngine {
     replica: Replica,
     threads: number,
     spec: Pick<ReplicaSpec, 'backend' | 'model' | 'optimizer' | 'learningRate' | 'decay' | 'seed' | 'dropout'>,
-  ): Promise<ParallelEngine> {
+  ): Promise<ParallelFlatEngine> {
     const state = replica.optimizer.getState();
     if (!(replica.weights.buffer instanceof SharedArrayBuffer))
       throw new Error('parallel training needs the replica built on sharedState()');
@@ -158,7 +158,7 @@ export class ParallelEngine implements TrainingEngine {
       await Promise.all(workers.map((w) => w.close()));
       throw err;
     }
-    return new ParallelEngine(replica, workers, grads);
+    return new ParallelFlatEngine(replica, workers, grads);
   }
 
   async step(batch: Batch, step: number): Promise<StepResult> {
