@@ -12,7 +12,14 @@ import { VERSION_PATTERN } from '../native/libraries';
 import { NUM_CLASSES } from '../data/shapes';
 import { MODEL_NAMES, ModelName } from '../models/names';
 import { CHECKPOINT_EVERY, Hyper, RECIPES, RECIPE_DEFAULTS } from '../train/config';
-import { SETTING_DEFAULTS, nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
+import {
+  SETTING_DEFAULTS,
+  nonNegativeIntSchema,
+  nonNegativeNumberSchema,
+  positiveIntSchema,
+  positiveNumberSchema,
+} from '../train/settings';
+import { describeSchedule } from '../optim';
 
 /**
  * Numbers as people write them in decimal: counts and ports are digits only
@@ -37,6 +44,7 @@ function fromSchema(schema: z.ZodType<number>, form: RegExp = DECIMAL_INT): (val
 export const positiveInt = fromSchema(positiveIntSchema);
 export const nonNegativeInt = fromSchema(nonNegativeIntSchema);
 export const positiveFloat = fromSchema(positiveNumberSchema, DECIMAL_NUMBER);
+export const nonNegativeFloat = fromSchema(nonNegativeNumberSchema, DECIMAL_NUMBER);
 
 /** A file or folder name: an empty one (an unset shell variable) must not fall back to a default. */
 export function pathArg(value: string): string {
@@ -131,7 +139,7 @@ export function recipeDefaults(show: (h: Hyper) => string): string {
 /** A learning rate as people write it (0.5, 1e-4), with the recipe's decay. */
 export function showRate(h: Hyper): string {
   const rate = h.learningRate < 0.01 ? h.learningRate.toExponential() : String(h.learningRate);
-  return h.decay ? `${rate}, cosine-decayed to ${Math.round(h.decay.finalFraction * 1000) / 10}%` : rate;
+  return h.decay ? `${rate}, ${describeSchedule(h.decay)}` : rate;
 }
 
 /** The checkpoint interval's defaults for help text ("default: cnn 1000, softmax 0"). */

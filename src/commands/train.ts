@@ -5,6 +5,7 @@
  */
 import { BackendStatus } from '../backends';
 import { displayPath } from '../fs/paths';
+import { describeSchedule } from '../optim';
 import { exitCodeFor } from '../stop-signals';
 import { METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE } from '../run-files';
 import { resumeHint } from '../train/resume';
@@ -48,7 +49,7 @@ function sayHeader(out: Output, s: RunStart): void {
         `(${s.counts.train} train / ${s.counts.validation} validation / ${s.counts.test} test) from ${dataOrigin(s.raw)}`,
     );
     out.say(
-      `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
+      `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` ${describeSchedule(cfg.decay)}` : ''}, ` +
         `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${s.backend}${PREPARED_STEP[s.engine.kind] ?? ''}, ` +
         plural(s.engine.threads, 'thread'),
     );

@@ -8,7 +8,7 @@ import type { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
 import type { Batch } from '../data/dataset';
 import type { ModelName } from '../models/names';
-import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
+import type { LearningRateSchedule, OptimizerName, OptimizerState } from '../optim';
 
 /** A step the engine could not run (TensorFlow's session failed mid-run): one line, the run may resume. */
 export class EngineRunError extends UserError {}
@@ -27,7 +27,7 @@ export interface EngineOptions {
   optimizer: OptimizerName;
   /** The initial learning rate; with `decay`, step s uses `learningRateAt(options, s)`. */
   learningRate: number;
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
   /** Seeds dropout masks (with the step and the thread). */
   seed: number;
   batchSize: number;

@@ -10,22 +10,7 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 /** TF 1's AdamOptimizer (the tutorial's): lr_t = lr·√(1-β₂ᵗ)/(1-β₁ᵗ); w -= lr_t·m/(√v + ε). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
-/**
- * TF's CosineDecay: the learning rate falls along half a cosine from its
- * initial value to `finalFraction` of it over `steps`, then stays there.
- */
-export interface CosineDecay {
-  steps: number;
-  finalFraction: number;
-}
-
-/** The learning rate of training step `step` (0-based), as TF's schedules compute it. */
-export function learningRateAt(h: { learningRate: number; decay?: CosineDecay }, step: number): number {
-  if (!h.decay) return h.learningRate;
-  const { steps, finalFraction } = h.decay;
-  const cosine = 0.5 * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps));
-  return h.learningRate * ((1 - finalFraction) * cosine + finalFraction);
-}
+export * from './schedule';
 
 /** What a checkpoint keeps of an optimizer. */
 export interface OptimizerState {

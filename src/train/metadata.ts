@@ -46,7 +46,7 @@ export function buildMetadata(cfg: TrainConfig, result: MetadataResults) {
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
       learningRate: cfg.learningRate,
-      ...(cfg.decay && { learningRateDecay: { kind: 'cosine', ...cfg.decay } }),
+      ...(cfg.decay && { learningRateDecay: cfg.decay }),
       validationSize: cfg.validationSize,
     },
     seed: cfg.seed,

@@ -7,13 +7,14 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { MODEL_NAMES } from '../models/names';
-import { OPTIMIZERS } from '../optim';
+import { DECAY_KINDS, OPTIMIZERS } from '../optim';
 
 export const RECIPES = ['seed', 'fast'] as const;
 
 const POSITIVE_INT = 'must be a whole number greater than 0';
 const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
 const POSITIVE_NUMBER = 'must be a number greater than 0';
+const NON_NEGATIVE_NUMBER = 'must be a number, 0 or more';
 
 export const positiveIntSchema = z
   .number({ error: POSITIVE_INT })
@@ -29,6 +30,10 @@ export const positiveNumberSchema = z
   .number({ error: POSITIVE_NUMBER })
   .positive({ error: POSITIVE_NUMBER })
   .finite({ error: POSITIVE_NUMBER });
+export const nonNegativeNumberSchema = z
+  .number({ error: NON_NEGATIVE_NUMBER })
+  .nonnegative({ error: NON_NEGATIVE_NUMBER })
+  .finite({ error: NON_NEGATIVE_NUMBER });
 
 /**
  * The defaults that do not depend on the model or the recipe, and which model
@@ -57,7 +62,16 @@ export const TrainSettingsSchema = z.object({
   batchSize: positiveIntSchema,
   optimizer: z.enum(OPTIMIZERS),
   learningRate: positiveNumberSchema,
-  decay: z.object({ steps: positiveIntSchema, finalFraction: z.number().min(0).max(1) }).optional(),
+  decay: z
+    .object({
+      // Checkpoints from before schedules had a kind were cosine.
+      kind: z.enum(DECAY_KINDS).default('cosine'),
+      steps: positiveIntSchema,
+      finalFraction: z.number().min(0).max(1),
+      warmupSteps: nonNegativeIntSchema.optional(),
+      stepEvery: positiveIntSchema.optional(),
+    })
+    .optional(),
   logEvery: positiveIntSchema,
   evalBatchSize: positiveIntSchema,
   validationSize: nonNegativeIntSchema,
