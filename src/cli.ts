@@ -11,7 +11,7 @@ import { MODEL_NAMES } from './models/names';
 import { DEFAULT_TF_VERSION } from './native/layout';
 import { DEFAULT_HOST } from './serve/hosts';
 import { DATASET_NAMES } from './data/datasets';
-import { LR_SCHEDULES, OPTIMIZERS } from './optim';
+import { OPTIMIZERS } from './optim';
 import { DEFAULT_MODEL_DIRS, RECIPES, defaultSaveDir } from './train/config';
 import { SETTING_DEFAULTS } from './train/settings';
 import { setNativeVerbose } from './backends';
@@ -30,9 +30,10 @@ import {
   portNumber,
   tfVersionArg,
   positiveFloat,
-  nonNegativeFloat,
   positiveInt,
   recipeDefaults,
+  scheduleOptions,
+  validationOptions,
   showRate,
   topCount,
 } from './commands/options';
@@ -148,19 +149,10 @@ export function buildProgram(): Command {
       new Option('--optimizer <name>', `optimizer (${recipeDefaults((h) => h.optimizer)})`).choices(OPTIMIZERS),
     )
     .option('--learning-rate <x>', `learning rate (${recipeDefaults(showRate)})`, positiveFloat)
-    .addOption(
-      new Option(
-        '--lr-schedule <name>',
-        "learning-rate schedule, as TF's CosineDecay, PiecewiseConstantDecay, ExponentialDecay (default: the recipe's)",
-      ).choices(LR_SCHEDULES),
-    )
-    .option(
-      '--lr-final <x>',
-      'the learning rate the schedule ends at (default: cosine 0, step and exponential 1% of --learning-rate)',
-      nonNegativeFloat,
-    )
-    .option('--lr-step-every <n>', 'step schedule: steps between the drops of the rate', positiveInt)
-    .option('--warmup-steps <n>', 'cosine schedule: a linear warmup from 0 over the first n steps', nonNegativeInt)
+    .addOption(scheduleOptions.lrSchedule())
+    .addOption(scheduleOptions.lrFinal())
+    .addOption(scheduleOptions.lrStepEvery())
+    .addOption(scheduleOptions.warmupSteps())
     .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, SETTING_DEFAULTS.logEvery)
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
     .option(
@@ -169,6 +161,7 @@ export function buildProgram(): Command {
       nonNegativeInt,
       SETTING_DEFAULTS.validationSize,
     )
+    .addOption(validationOptions.validateEvery())
     .option(
       '--seed <n>',
       'seed for weight initialisation, data order and dropout masks',

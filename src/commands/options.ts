@@ -19,7 +19,7 @@ import {
   positiveIntSchema,
   positiveNumberSchema,
 } from '../train/settings';
-import { describeSchedule } from '../optim';
+import { LR_SCHEDULES, describeSchedule } from '../optim';
 
 /**
  * Numbers as people write them in decimal: counts and ports are digits only
@@ -145,3 +145,32 @@ export function showRate(h: Hyper): string {
 /** The checkpoint interval's defaults for help text ("default: cnn 1000, softmax 0"). */
 export const checkpointDefaults = () =>
   `default: ${perModel(Object.keys(CHECKPOINT_EVERY) as ModelName[], (m) => String(CHECKPOINT_EVERY[m]))}`;
+
+/** `train`'s learning-rate schedule options (src/optim/schedule.ts says which schedule uses which). */
+export const scheduleOptions = {
+  lrSchedule: () =>
+    new Option(
+      '--lr-schedule <name>',
+      "learning-rate schedule, as TF's CosineDecay, PiecewiseConstantDecay, ExponentialDecay (default: the recipe's)",
+    ).choices(LR_SCHEDULES),
+  lrFinal: () =>
+    new Option(
+      '--lr-final <x>',
+      'the learning rate the schedule ends at (default: cosine 0, step and exponential 1% of --learning-rate)',
+    ).argParser(nonNegativeFloat),
+  lrStepEvery: () =>
+    new Option('--lr-step-every <n>', 'step schedule: steps between the drops of the rate').argParser(positiveInt),
+  warmupSteps: () =>
+    new Option('--warmup-steps <n>', 'cosine schedule: a linear warmup from 0 over the first n steps').argParser(
+      nonNegativeInt,
+    ),
+};
+
+/** `train`'s options for watching the validation split as training goes. */
+export const validationOptions = {
+  validateEvery: () =>
+    new Option(
+      '--validate-every <n>',
+      'measure validation loss and accuracy every n steps, 0 only at the end (default: once an epoch, rounded to --log-every)',
+    ).argParser(nonNegativeInt),
+};

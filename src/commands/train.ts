@@ -104,6 +104,12 @@ function runHooks(out: Output, stop: { trap?: SignalTrap }): RunHooks {
       );
       out.emit({ event: 'step', ...log });
     },
+    onValidation: (v) => {
+      out.say(
+        `step ${v.step}, validation accuracy ${v.validationAccuracy.toFixed(4)} (loss ${v.validationLoss.toFixed(4)})`,
+      );
+      out.emit({ event: 'validation', ...v });
+    },
     shouldStop: () => stop.trap?.received !== undefined,
     trainingEnded: async () => {
       out.stopProgress();

@@ -29,7 +29,7 @@ import { feedsFrom, flatSize } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
-import { EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
+import { BatchScore, EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
 
 /** Why the graph engine cannot run here (undefined: it can). */
 export function graphEngineUnavailable(): string | undefined {
@@ -120,6 +120,12 @@ export class GraphEngine implements TrainingEngine {
   async step(batch: Batch): Promise<StepResult> {
     const [loss] = await this.run(this.batchFeeds(batch), [this.g.loss], [this.g.train]);
     return { loss: loss[0] };
+  }
+
+  /** The batch's loss and accuracy with dropout off, in the graph from the current weights (no copy to JavaScript). */
+  async evaluate(batch: Batch): Promise<BatchScore> {
+    const [loss, acc] = await this.run(this.batchFeeds(batch), [this.g.evalLoss, this.g.accuracy], []);
+    return { loss: loss[0], accuracy: acc[0] };
   }
 
   /** The batch accuracy with dropout off, from the current weights. */

@@ -52,6 +52,12 @@ export interface StepResult {
   unread?: true;
 }
 
+/** A batch scored with dropout off. */
+export interface BatchScore {
+  loss: number;
+  accuracy: number;
+}
+
 export interface TrainingEngine {
   readonly kind: EngineKind;
   /**
@@ -70,6 +76,8 @@ export interface TrainingEngine {
   step(batch: Batch, step: number, readLoss?: boolean): Promise<StepResult>;
   /** The batch's accuracy with dropout off, where the engine computes it itself (else from `model`). */
   accuracy?(batch: Batch): Promise<number>;
+  /** The batch's mean cross-entropy and accuracy with dropout off, where the engine computes them itself (else from `model`). */
+  evaluate?(batch: Batch): Promise<BatchScore>;
   /** A copy of the weights and optimizer state (read from the backend only now). */
   exportState(): Promise<EngineState>;
   close(): Promise<void>;

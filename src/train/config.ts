@@ -79,6 +79,8 @@ export interface TrainConfig extends Hyper {
   threads?: number;
   /** Write a checkpoint every this many steps; 0 never. */
   checkpointEvery: number;
+  /** Measure the validation split every this many steps (0: only at the end); absent: once an epoch (see validation.ts). */
+  validateEvery?: number;
   /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
   logdir?: string;
 }
@@ -97,6 +99,14 @@ function resolveSchedule(opts: TrainOptions, d: Hyper, learningRate: number, ste
   const made = makeSchedule({ schedule, lrFinal, lrStepEvery, warmupSteps }, learningRate, steps, fromRecipe);
   if (made.error) throw new UsageError(made.error);
   return made.schedule;
+}
+
+/** --validate-every as given; measuring needs a validation split. */
+function validation(opts: TrainOptions): number | undefined {
+  const every = opts.validateEvery;
+  if (every && opts.validationSize === 0)
+    throw new UsageError(`--validate-every ${every}: there is no validation split to measure (--validation-size 0)`);
+  return opts.validationSize === 0 ? 0 : every;
 }
 
 /** Fills in the recipe's values for the model; any option given overrides them. */
@@ -126,6 +136,7 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     saveDir: opts.saveDir ?? defaultSaveDir(model),
     threads: opts.threads,
     checkpointEvery: opts.checkpointEvery ?? CHECKPOINT_EVERY[model],
+    ...(validation(opts) !== undefined && { validateEvery: validation(opts) }),
   };
 }
 

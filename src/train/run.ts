@@ -21,6 +21,7 @@ import { runTime } from './metadata';
 import { RunOptions, openRun, resumeHint } from './resume';
 import { RunParts, SetupHooks, setUpRun } from './setup';
 import { StepLog, TrainSummary, trainLoop } from './trainer';
+import { ValidationLog, epochInterval, validate } from './validation';
 
 /** What the person is told when training starts (or, with nothing left to train, finishing). */
 export interface RunStart {
@@ -43,6 +44,8 @@ export interface RunHooks extends SetupHooks {
   onStep(stepsDone: number): void;
   /** Every `logEvery` steps (already in steps.jsonl and the events). */
   onLog(log: StepLog): void;
+  /** Every `validateEvery` steps (already in steps.jsonl and the events). */
+  onValidation?(v: ValidationLog): void;
   /** Asked after every step, and once more after the last checkpoint: stop at a checkpoint? */
   shouldStop(): boolean;
   /** The loop and its last checkpoint are done (or failed): let pending signals arrive. */
@@ -71,6 +74,7 @@ async function train(cfg: TrainConfig, hooks: RunHooks, resumed: Checkpoint | un
   const { engine, data, events } = parts;
   if (engine.note) hooks.note(engine.note);
   const startStep = resumed?.step ?? 0;
+  cfg.validateEvery ??= cfg.validationSize > 0 ? epochInterval(data.train.count, cfg.batchSize, cfg.logEvery) : 0;
   hooks.started({
     cfg,
     startStep,
@@ -131,7 +135,20 @@ async function trainWithCheckpoints(
       appendStepLog(cfg.saveDir, log);
       events?.step(log);
     };
-    const hooksOfLoop = { onStep: hooks.onStep, onLog, onCheckpoint: checkpoint, shouldStop: hooks.shouldStop };
+    const onValidate = async (stepsDone: number) => {
+      const score = await validate(engine, data.validation, cfg.evalBatchSize);
+      const v = { step: stepsDone, validationLoss: score.loss, validationAccuracy: score.accuracy };
+      hooks.onValidation?.(v);
+      appendStepLog(cfg.saveDir, v);
+      events?.validation(v);
+    };
+    const hooksOfLoop = {
+      onStep: hooks.onStep,
+      onLog,
+      onValidate,
+      onCheckpoint: checkpoint,
+      shouldStop: hooks.shouldStop,
+    };
     const summary = await trainLoop(engine, data, cfg, hooksOfLoop, startStep);
     if (summary.stopped) await checkpoint(summary.stepsDone);
     // Training is done: a last checkpoint, so that a run cut short from here on can be finished

@@ -81,4 +81,5 @@ export const TrainSettingsSchema = z.object({
   threads: positiveIntSchema.optional(),
   checkpointEvery: nonNegativeIntSchema,
   logdir: z.string().min(1).optional(),
+  validateEvery: nonNegativeIntSchema.optional(),
 });

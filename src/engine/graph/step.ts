@@ -31,6 +31,8 @@ export interface StepGraph {
   train: OpHandle;
   /** The batch accuracy with dropout off (needs `xs` and `ys`). */
   accuracy: Output;
+  /** The batch's mean cross-entropy with dropout off (needs `xs` and `ys`). */
+  evalLoss: Output;
   /** Softmax probabilities with dropout off (needs `xs`). */
   probabilities: Output;
   weights: GraphVariable[];
@@ -89,7 +91,9 @@ export function buildStepGraph(api: GraphApi, model: tfl.LayersModel, o: StepGra
   );
   const probabilities = g.op('Softmax', [evalLogits], [f32], [], 'probabilities');
   const accuracy = batchAccuracy(g, evalLogits, ys);
-  return { builder: g, xs, ys, loss, train, accuracy, probabilities, weights, slots, counter };
+  const evalCrossEntropy = g.op('SoftmaxCrossEntropyWithLogits', [evalLogits, ys], [f32]);
+  const evalLoss = g.op('Mean', [evalCrossEntropy, g.ints([0])], [f32, ['Tidx', 'type', DT.int32]], [], 'eval_loss');
+  return { builder: g, xs, ys, loss, train, accuracy, evalLoss, probabilities, weights, slots, counter };
 }
 
 /** ResourceApplyAdam is TF 1's AdamOptimizer update; β₁ᵗ and β₂ᵗ come from the counter (t = step + 1). */
