@@ -162,6 +162,8 @@ export function buildProgram(): Command {
       SETTING_DEFAULTS.validationSize,
     )
     .addOption(validationOptions.validateEvery())
+    .addOption(validationOptions.keep())
+    .addOption(validationOptions.earlyStop())
     .option(
       '--seed <n>',
       'seed for weight initialisation, data order and dropout masks',
@@ -215,6 +217,7 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(backendOption())
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
+    .addOption(validationOptions.split())
     .addOption(jsonOption())
     .option(
       '--report <file>',

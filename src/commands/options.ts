@@ -13,6 +13,7 @@ import { NUM_CLASSES } from '../data/shapes';
 import { MODEL_NAMES, ModelName } from '../models/names';
 import { CHECKPOINT_EVERY, Hyper, RECIPES, RECIPE_DEFAULTS } from '../train/config';
 import {
+  KEEP_CHOICES,
   SETTING_DEFAULTS,
   nonNegativeIntSchema,
   nonNegativeNumberSchema,
@@ -166,11 +167,34 @@ export const scheduleOptions = {
     ),
 };
 
-/** `train`'s options for watching the validation split as training goes. */
+/** `eval --split`'s choices (eval/saved.ts's EvalSplit). */
+const EVAL_SPLITS = ['test', 'validation'] as const;
+
+/** `train`'s options for watching the validation split as training goes (and `eval --split`). */
 export const validationOptions = {
   validateEvery: () =>
     new Option(
       '--validate-every <n>',
       'measure validation loss and accuracy every n steps, 0 only at the end (default: once an epoch, rounded to --log-every)',
     ).argParser(nonNegativeInt),
+  keep: () =>
+    new Option(
+      '--keep <which>',
+      "the model saved: the last step's weights (the tutorial's) or the best validation accuracy's",
+    )
+      .choices(KEEP_CHOICES)
+      .default('last'),
+  earlyStop: () =>
+    new Option(
+      '--early-stop <p>',
+      'stop when validation accuracy has not improved for p validations (then save and evaluate as usual)',
+    ).argParser(positiveInt),
+  /** `eval --split`: the test split, or the validation split the model was trained beside. */
+  split: () =>
+    new Option(
+      '--split <name>',
+      "evaluate on the test split, or on the validation split held out of the model's training set",
+    )
+      .choices(EVAL_SPLITS)
+      .default('test'),
 };

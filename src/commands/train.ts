@@ -127,8 +127,20 @@ function sayOutcome(out: Output, outcome: RunOutcome): void {
     out.emit({ event: 'interrupted', step, saveDir });
     return;
   }
-  const { result, summary } = outcome;
+  const { result, summary, stoppedEarly } = outcome;
   const fmt = (x: number) => x.toFixed(4);
+  if (stoppedEarly) {
+    const { step, best, sinceBest } = stoppedEarly;
+    out.say(
+      `stopped early at step ${step}: validation accuracy has not improved for ${sinceBest} validations` +
+        (best ? ` (best ${fmt(best.validationAccuracy)} at step ${best.step})` : ''),
+    );
+    out.emit({ event: 'stoppedEarly', step, sinceBest, ...(best && { best }) });
+  }
+  if (result.kept)
+    out.say(
+      `kept the weights of step ${result.kept.step} (validation accuracy ${fmt(result.kept.validationAccuracy)})`,
+    );
   out.say(
     result.validationAccuracy !== null
       ? `validation accuracy ${fmt(result.validationAccuracy)}`

@@ -21,6 +21,7 @@ import { readJsonFile } from '../validate';
 import { TrainConfig } from './config';
 import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
+import type { WatchState } from './keep';
 import { TrainSettingsSchema, nonNegativeIntSchema, positiveIntSchema } from './settings';
 
 const FORMAT = 'mnist-deep-checkpoint-1';
@@ -36,7 +37,14 @@ export interface Checkpoint {
   seconds?: number;
   weights: Float32Array;
   optimizer: OptimizerState;
+  /** The validations seen (--keep best, --early-stop): the best and the count since (absent before them). */
+  validation?: WatchState;
 }
+
+const WatchStateSchema = z.object({
+  best: z.object({ step: nonNegativeIntSchema, validationAccuracy: z.number().min(0).max(1) }).optional(),
+  sinceBest: nonNegativeIntSchema,
+});
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -79,6 +87,7 @@ export const CheckpointJsonSchema = z
     bin: z.string().regex(CHECKPOINT_BIN_PATTERN, { error: 'must be a name like checkpoint-<step>.bin' }),
     seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
+    validation: WatchStateSchema.optional(),
   })
   .superRefine((j, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -109,6 +118,7 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     bin: name,
     ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
+    ...(cp.validation && { validation: cp.validation }),
   };
   writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
   for (const f of readdirSync(dir)) {
@@ -142,6 +152,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     step: json.step,
     data: json.data,
     ...(json.seconds !== undefined && { seconds: json.seconds }),
+    ...(json.validation && { validation: json.validation }),
     weights: all.subarray(0, n),
     optimizer: {
       name: json.optimizer.name,

@@ -11,7 +11,7 @@ import type { ModelName } from '../models';
 import { MODEL_NAMES } from '../models/names';
 import { UsageError } from '../errors';
 import { type LearningRateSchedule, type OptimizerName, type ScheduleChoice, makeSchedule } from '../optim';
-import { RECIPES, SETTING_DEFAULTS } from './settings';
+import { KeepChoice, RECIPES, SETTING_DEFAULTS } from './settings';
 
 export { RECIPES };
 
@@ -81,6 +81,10 @@ export interface TrainConfig extends Hyper {
   checkpointEvery: number;
   /** Measure the validation split every this many steps (0: only at the end); absent: once an epoch (see validation.ts). */
   validateEvery?: number;
+  /** `best`: the best validation's weights become the model; absent: the last step's. */
+  keep?: KeepChoice;
+  /** Stop when the validation accuracy has not improved for this many validations. */
+  earlyStop?: number;
   /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
   logdir?: string;
 }
@@ -106,6 +110,13 @@ function validation(opts: TrainOptions): number | undefined {
   const every = opts.validateEvery;
   if (every && opts.validationSize === 0)
     throw new UsageError(`--validate-every ${every}: there is no validation split to measure (--validation-size 0)`);
+  const off = opts.validationSize === 0 ? '--validation-size 0' : every === 0 ? '--validate-every 0' : undefined;
+  const needs = [
+    opts.keep === 'best' && '--keep best',
+    opts.earlyStop !== undefined && `--early-stop ${opts.earlyStop}`,
+  ];
+  for (const option of needs)
+    if (option && off) throw new UsageError(`${option}: needs validations during training, and ${off} turns them off`);
   return opts.validationSize === 0 ? 0 : every;
 }
 
@@ -137,6 +148,8 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     threads: opts.threads,
     checkpointEvery: opts.checkpointEvery ?? CHECKPOINT_EVERY[model],
     ...(validation(opts) !== undefined && { validateEvery: validation(opts) }),
+    ...(opts.keep === 'best' && { keep: 'best' as const }),
+    ...(opts.earlyStop !== undefined && { earlyStop: opts.earlyStop }),
   };
 }
 

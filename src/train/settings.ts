@@ -10,6 +10,9 @@ import { MODEL_NAMES } from '../models/names';
 import { DECAY_KINDS, OPTIMIZERS } from '../optim';
 
 export const RECIPES = ['seed', 'fast'] as const;
+/** `--keep`: the last step's weights become the model (the tutorial's), or the best validation's. */
+export const KEEP_CHOICES = ['last', 'best'] as const;
+export type KeepChoice = (typeof KEEP_CHOICES)[number];
 
 const POSITIVE_INT = 'must be a whole number greater than 0';
 const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
@@ -82,4 +85,6 @@ export const TrainSettingsSchema = z.object({
   checkpointEvery: nonNegativeIntSchema,
   logdir: z.string().min(1).optional(),
   validateEvery: nonNegativeIntSchema.optional(),
+  keep: z.enum(KEEP_CHOICES).optional(),
+  earlyStop: positiveIntSchema.optional(),
 });
