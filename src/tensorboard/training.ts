@@ -55,9 +55,11 @@ export class TrainEvents {
 
   step(log: StepLog): void {
     const values = stepScalars(log, this.cfg);
-    // With validation on, the batch's accuracy and loss also go under the tags the validation run
-    // uses, so that TensorBoard draws the two curves on one chart.
-    if (this.cfg.validateEvery) values.push(scalar('accuracy', log.trainAccuracy), scalar('loss', log.loss));
+    // With validations in the run, the batch's accuracy and loss also go under the tags the
+    // validation run uses, so that TensorBoard draws the two curves on one chart.
+    const { validateEvery, steps } = this.cfg;
+    if (validateEvery && validateEvery <= steps)
+      values.push(scalar('accuracy', log.trainAccuracy), scalar('loss', log.loss));
     this.run.values(log.step, values);
   }
 
