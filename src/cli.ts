@@ -32,6 +32,8 @@ import {
   positiveFloat,
   positiveInt,
   recipeDefaults,
+  scheduleOptions,
+  validationOptions,
   showRate,
   topCount,
 } from './commands/options';
@@ -150,6 +152,10 @@ export function buildProgram(): Command {
       new Option('--optimizer <name>', `optimizer (${recipeDefaults((h) => h.optimizer)})`).choices(OPTIMIZERS),
     )
     .option('--learning-rate <x>', `learning rate (${recipeDefaults(showRate)})`, positiveFloat)
+    .addOption(scheduleOptions.lrSchedule())
+    .addOption(scheduleOptions.lrFinal())
+    .addOption(scheduleOptions.lrStepEvery())
+    .addOption(scheduleOptions.warmupSteps())
     .option('--log-every <n>', 'report training accuracy every n steps', positiveInt, SETTING_DEFAULTS.logEvery)
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
     .option(
@@ -158,6 +164,9 @@ export function buildProgram(): Command {
       nonNegativeInt,
       SETTING_DEFAULTS.validationSize,
     )
+    .addOption(validationOptions.validateEvery())
+    .addOption(validationOptions.keep())
+    .addOption(validationOptions.earlyStop())
     .option(
       '--seed <n>',
       'seed for weight initialisation, data order and dropout masks',
@@ -211,6 +220,7 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(backendOption())
     .option('--eval-batch-size <n>', 'examples per evaluation batch', positiveInt, SETTING_DEFAULTS.evalBatchSize)
+    .addOption(validationOptions.split())
     .addOption(jsonOption())
     .option(
       '--report <file>',

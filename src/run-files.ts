@@ -11,6 +11,8 @@ export const CHECKPOINT_FILE = 'checkpoint.json';
 export const checkpointBinName = (step: number) => `checkpoint-${step}.bin`;
 /** Any checkpoint's .bin: `checkpoint-<step>.bin`. */
 export const CHECKPOINT_BIN_PATTERN = /^checkpoint-\d+\.bin$/;
+/** `--keep best`: the weights of the best validation so far, flat, beside the checkpoint (see train/keep.ts). */
+export const BEST_WEIGHTS_FILE = 'best-weights.bin';
 /** The saved model: TF.js layers format, its weights beside it (see models/io.ts). */
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -23,7 +25,7 @@ export const REPORT_FILE = 'report.html';
 export const LOCK_FILE = 'mnist-deep.lock';
 
 /** Files that hold a run's work: a fresh run refuses a save dir holding any of them. */
-export const RUN_FILES = [CHECKPOINT_FILE, MODEL_FILE, WEIGHTS_FILE, METADATA_FILE];
+export const RUN_FILES = [CHECKPOINT_FILE, MODEL_FILE, WEIGHTS_FILE, METADATA_FILE, BEST_WEIGHTS_FILE];
 /** Files that only describe a run (its curve, its report): replaced along with it. */
 export const RUN_COMPANIONS = [STEP_LOG_FILE, REPORT_FILE];
 

@@ -11,6 +11,7 @@ import { readTextFile } from './fs/read';
 const POSITIVE_INT = 'must be a whole number greater than 0';
 const NON_NEGATIVE_INT = 'must be a whole number, 0 or more';
 const POSITIVE_NUMBER = 'must be a number greater than 0';
+const NON_NEGATIVE_NUMBER = 'must be a number, 0 or more';
 
 /** Counts, from an option or a file alike: whole, and no larger than a double holds exactly. */
 export const positiveIntSchema = z
@@ -27,6 +28,10 @@ export const positiveNumberSchema = z
   .number({ error: POSITIVE_NUMBER })
   .positive({ error: POSITIVE_NUMBER })
   .finite({ error: POSITIVE_NUMBER });
+export const nonNegativeNumberSchema = z
+  .number({ error: NON_NEGATIVE_NUMBER })
+  .nonnegative({ error: NON_NEGATIVE_NUMBER })
+  .finite({ error: NON_NEGATIVE_NUMBER });
 
 /**
  * A folder a run recorded in its files (its save dir, data or log folder): train writes each one

@@ -15,9 +15,10 @@ export interface EvalCommandOptions extends EvalOptions {
 
 export async function runEval(opts: EvalCommandOptions): Promise<void> {
   const out = new Output(Boolean(opts.json));
-  const { dir, dataset, raw, backend, result } = await evaluateSaved(opts, {
+  const split = opts.split ?? 'test';
+  const { dir, dataset, raw, backend, result, keptStep } = await evaluateSaved(opts, {
     loadData: commandDataset,
-    evaluating: (work) => out.working('evaluating test set', 'images', work),
+    evaluating: (work) => out.working(`evaluating ${split} set`, 'images', work),
     reportWritten: (file) => out.say(`report written to ${file}`),
     // Through Output like every line: file-supplied text (the folder a model names) is escaped there.
     eventsWritten: (file) => {
@@ -32,7 +33,8 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
 
   if (opts.json) {
     out.emit({
-      testAccuracy: result.accuracy,
+      ...(split === 'validation' ? { validationAccuracy: result.accuracy } : { testAccuracy: result.accuracy }),
+      ...(keptStep !== undefined && { keptStep }),
       perClassAccuracy: perClass,
       confusionMatrix: result.confusion,
       examples: result.examples,
@@ -43,8 +45,9 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
   // MNIST's class names are its digits: each class printed once; Fashion-MNIST's as "0 T-shirt/top".
   const labels = DATASETS[dataset].classNames.map((n, i) => (n === String(i) ? n : `${i} ${n}`));
   const width = Math.max(...labels.map((n) => n.length));
-  out.say(`${dir} on ${dataset} test set from ${dataOrigin(raw)} (${result.examples} images), backend ${backend}`);
-  out.say(`test accuracy ${result.accuracy.toFixed(4)}`);
+  out.say(`${dir} on ${dataset} ${split} set from ${dataOrigin(raw)} (${result.examples} images), backend ${backend}`);
+  if (keptStep !== undefined) out.say(`the weights of step ${keptStep}, the best validation accuracy (--keep best)`);
+  out.say(`${split} accuracy ${result.accuracy.toFixed(4)}`);
   out.say('');
   out.say('per-class accuracy:');
   perClass.forEach((acc, i) =>

@@ -12,7 +12,15 @@ import { VERSION_PATTERN } from '../native/libraries';
 import { NUM_CLASSES } from '../data/shapes';
 import { MODEL_NAMES, ModelName } from '../models/names';
 import { CHECKPOINT_EVERY, Hyper, RECIPES, RECIPE_DEFAULTS } from '../train/config';
-import { SETTING_DEFAULTS, nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../train/settings';
+import {
+  KEEP_CHOICES,
+  SETTING_DEFAULTS,
+  nonNegativeIntSchema,
+  nonNegativeNumberSchema,
+  positiveIntSchema,
+  positiveNumberSchema,
+} from '../train/settings';
+import { LR_SCHEDULES, describeSchedule } from '../optim';
 
 /**
  * Numbers as people write them in decimal: counts and ports are digits only
@@ -37,6 +45,7 @@ function fromSchema(schema: z.ZodType<number>, form: RegExp = DECIMAL_INT): (val
 export const positiveInt = fromSchema(positiveIntSchema);
 export const nonNegativeInt = fromSchema(nonNegativeIntSchema);
 export const positiveFloat = fromSchema(positiveNumberSchema, DECIMAL_NUMBER);
+export const nonNegativeFloat = fromSchema(nonNegativeNumberSchema, DECIMAL_NUMBER);
 
 /** A file or folder name: an empty one (an unset shell variable) must not fall back to a default. */
 export function pathArg(value: string): string {
@@ -131,9 +140,61 @@ export function recipeDefaults(show: (h: Hyper) => string): string {
 /** A learning rate as people write it (0.5, 1e-4), with the recipe's decay. */
 export function showRate(h: Hyper): string {
   const rate = h.learningRate < 0.01 ? h.learningRate.toExponential() : String(h.learningRate);
-  return h.decay ? `${rate}, cosine-decayed to ${Math.round(h.decay.finalFraction * 1000) / 10}%` : rate;
+  return h.decay ? `${rate}, ${describeSchedule(h.decay)}` : rate;
 }
 
 /** The checkpoint interval's defaults for help text ("default: cnn 1000, softmax 0"). */
 export const checkpointDefaults = () =>
   `default: ${perModel(Object.keys(CHECKPOINT_EVERY) as ModelName[], (m) => String(CHECKPOINT_EVERY[m]))}`;
+
+/** `train`'s learning-rate schedule options (src/optim/schedule.ts says which schedule uses which). */
+export const scheduleOptions = {
+  lrSchedule: () =>
+    new Option(
+      '--lr-schedule <name>',
+      "learning-rate schedule, as TF's CosineDecay, PiecewiseConstantDecay, ExponentialDecay (default: the recipe's)",
+    ).choices(LR_SCHEDULES),
+  lrFinal: () =>
+    new Option(
+      '--lr-final <x>',
+      'the learning rate the schedule ends at (default: cosine 0, step and exponential 1% of --learning-rate)',
+    ).argParser(nonNegativeFloat),
+  lrStepEvery: () =>
+    new Option('--lr-step-every <n>', 'step schedule: steps between the drops of the rate').argParser(positiveInt),
+  warmupSteps: () =>
+    new Option('--warmup-steps <n>', 'cosine schedule: a linear warmup from 0 over the first n steps').argParser(
+      nonNegativeInt,
+    ),
+};
+
+/** `eval --split`'s choices (eval/saved.ts's EvalSplit). */
+const EVAL_SPLITS = ['test', 'validation'] as const;
+
+/** `train`'s options for watching the validation split as training goes (and `eval --split`). */
+export const validationOptions = {
+  validateEvery: () =>
+    new Option(
+      '--validate-every <n>',
+      'measure validation loss and accuracy every n steps, 0 only at the end (default: once an epoch, rounded to --log-every)',
+    ).argParser(nonNegativeInt),
+  keep: () =>
+    new Option(
+      '--keep <which>',
+      "the model saved: the last step's weights (the tutorial's) or the best validation accuracy's",
+    )
+      .choices(KEEP_CHOICES)
+      .default('last'),
+  earlyStop: () =>
+    new Option(
+      '--early-stop <p>',
+      'stop when validation accuracy has not improved for p validations (then save and evaluate as usual)',
+    ).argParser(positiveInt),
+  /** `eval --split`: the test split, or the validation split the model was trained beside. */
+  split: () =>
+    new Option(
+      '--split <name>',
+      "evaluate on the test split, or on the validation split held out of the model's training set",
+    )
+      .choices(EVAL_SPLITS)
+      .default('test'),
+};

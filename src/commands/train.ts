@@ -6,6 +6,7 @@
 import { BackendStatus, nativeDisabled, nativeUnusedBecause } from '../backends';
 import { displayPath } from '../fs/paths';
 import { commandLine } from '../terminal/command-line';
+import { describeSchedule } from '../optim';
 import { exitCodeFor } from '../stop-signals';
 import { METADATA_FILE, MODEL_FILE, REPORT_FILE, WEIGHTS_FILE } from '../run-files';
 import { resumeHint } from '../train/resume';
@@ -50,7 +51,7 @@ function sayHeader(out: Output, s: RunStart): void {
         `(${s.counts.train} train / ${s.counts.validation} validation / ${s.counts.test} test) from ${dataOrigin(s.raw)}`,
     );
     out.say(
-      `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` cosine-decayed to ${cfg.decay.finalFraction * 100}%` : ''}, ` +
+      `  with ${cfg.optimizer} ${cfg.learningRate}${cfg.decay ? ` ${describeSchedule(cfg.decay)}` : ''}, ` +
         `batch ${cfg.batchSize}, ${cfg.steps} steps, backend ${s.backend}${PREPARED_STEP[s.engine.kind] ?? ''}, ` +
         plural(s.engine.threads, 'thread'),
     );
@@ -106,6 +107,12 @@ function runHooks(out: Output, stop: { trap?: SignalTrap }): RunHooks {
       );
       out.emit({ event: 'step', ...log });
     },
+    onValidation: (v) => {
+      out.say(
+        `step ${v.step}, validation accuracy ${v.validationAccuracy.toFixed(4)} (loss ${v.validationLoss.toFixed(4)})`,
+      );
+      out.emit({ event: 'validation', ...v });
+    },
     shouldStop: () => stop.trap?.received !== undefined,
     trainingEnded: async () => {
       out.stopProgress();
@@ -123,8 +130,20 @@ function sayOutcome(out: Output, outcome: RunOutcome): void {
     out.emit({ event: 'interrupted', step, saveDir });
     return;
   }
-  const { result, summary } = outcome;
+  const { result, summary, stoppedEarly } = outcome;
   const fmt = (x: number) => x.toFixed(4);
+  if (stoppedEarly) {
+    const { step, best, sinceBest } = stoppedEarly;
+    out.say(
+      `stopped early at step ${step}: validation accuracy has not improved for ${sinceBest} validations` +
+        (best ? ` (best ${fmt(best.validationAccuracy)} at step ${best.step})` : ''),
+    );
+    out.emit({ event: 'stoppedEarly', step, sinceBest, ...(best && { best }) });
+  }
+  if (result.kept)
+    out.say(
+      `kept the weights of step ${result.kept.step} (validation accuracy ${fmt(result.kept.validationAccuracy)})`,
+    );
   out.say(
     result.validationAccuracy !== null
       ? `validation accuracy ${fmt(result.validationAccuracy)}`

@@ -30,7 +30,7 @@ import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';
 import { OpTime, opTimes, traceRunOptions } from './graph/trace';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
-import { EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
+import { BatchScore, EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
 
 /** Why the graph engine cannot run here (undefined: it can). */
 export function graphEngineUnavailable(): string | undefined {
@@ -135,6 +135,12 @@ export class GraphEngine implements TrainingEngine {
   async traceStep(batch: Batch): Promise<{ loss: number; ops: OpTime[] }> {
     const out = await this.run(this.batchFeeds(batch), [this.g.loss], [this.g.train], traceRunOptions());
     return { loss: out[0][0], ops: opTimes(out[1] as Uint8Array) };
+  }
+
+  /** The batch's loss and accuracy with dropout off, in the graph from the current weights (no copy to JavaScript). */
+  async evaluate(batch: Batch): Promise<BatchScore> {
+    const [loss, acc] = await this.run(this.batchFeeds(batch), [this.g.evalLoss, this.g.accuracy], []);
+    return { loss: loss[0], accuracy: acc[0] };
   }
 
   /** The batch accuracy with dropout off, from the current weights. */

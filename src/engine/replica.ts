@@ -9,7 +9,7 @@ import { loadTf } from '../backends/tf';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 import { UserError } from '../errors';
 import { crossEntropy } from '../models';
-import { CosineDecay, OptimizerName, OptimizerState } from '../optim';
+import { LearningRateSchedule, OptimizerName, OptimizerState } from '../optim';
 import { FlatOptimizer, makeOptimizer } from '../optim/flat';
 import { withDropoutSeeds } from './dropout-seed';
 import type { EngineState } from './types';
@@ -102,7 +102,7 @@ export interface ReplicaOptions {
   /** Use these arrays, as they are, for weights and optimizer state. */
   shared?: SharedState;
   /** The learning rate's schedule, if it is not constant. */
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
   /** false: no dropout. */
   dropout?: boolean;
 }

@@ -8,7 +8,7 @@ import type { BackendName } from '../backends/choices';
 import { UserError } from '../errors';
 import type { Batch } from '../data/batches';
 import type { ModelName } from '../models/names';
-import type { CosineDecay, OptimizerName, OptimizerState } from '../optim';
+import type { LearningRateSchedule, OptimizerName, OptimizerState } from '../optim';
 
 /** A step the engine could not run (TensorFlow's session failed mid-run): one line, the run may resume. */
 export class EngineRunError extends UserError {}
@@ -27,7 +27,7 @@ export interface EngineOptions {
   optimizer: OptimizerName;
   /** The initial learning rate; with `decay`, step s uses `learningRateAt(options, s)`. */
   learningRate: number;
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
   /** Seeds dropout masks (with the step and the thread). */
   seed: number;
   batchSize: number;
@@ -52,6 +52,12 @@ export interface StepResult {
   unread?: true;
 }
 
+/** A batch scored with dropout off. */
+export interface BatchScore {
+  loss: number;
+  accuracy: number;
+}
+
 export interface TrainingEngine {
   readonly kind: EngineKind;
   /**
@@ -70,6 +76,8 @@ export interface TrainingEngine {
   step(batch: Batch, step: number, readLoss?: boolean): Promise<StepResult>;
   /** The batch's accuracy with dropout off, where the engine computes it itself (else from `model`). */
   accuracy?(batch: Batch): Promise<number>;
+  /** The batch's mean cross-entropy and accuracy with dropout off, where the engine computes them itself (else from `model`). */
+  evaluate?(batch: Batch): Promise<BatchScore>;
   /** A copy of the weights and optimizer state (read from the backend only now). */
   exportState(): Promise<EngineState>;
   close(): Promise<void>;

@@ -21,7 +21,7 @@ import { adamStepSize, learningRateAt, slotCount } from '../optim';
 import { mixSeed } from './dropout-seed';
 import { UnsupportedLayerError } from './layer-settings';
 import { checkStateFits, parameterCount, setFlatWeights, trainableVariables } from './replica';
-import type { EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
+import type { BatchScore, EngineOptions, EngineState, StepResult, TrainingEngine } from './types';
 import { Gpu, GpuBuffer, GpuDevice } from './webgpu/gpu';
 import { Network, Parameters, layoutOf } from './webgpu/network';
 import { Node, planOf } from './webgpu/plan';
@@ -205,6 +205,15 @@ export class WebGpuStepEngine implements TrainingEngine {
       const out = await this.run(net, batch, true, readLoss);
       this.optimizerStep = t;
       return out ? { loss: out[0] } : { loss: NaN, unread: true };
+    });
+  }
+
+  /** The batch's loss and accuracy with dropout off, through the same prepared forward pass. */
+  evaluate(batch: Batch): Promise<BatchScore> {
+    return this.serial(async () => {
+      const net = await this.network(batch.size);
+      const [loss, correct] = (await this.run(net, batch, false)) as Float32Array;
+      return { loss, accuracy: correct / batch.size };
     });
   }
 

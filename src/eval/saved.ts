@@ -6,10 +6,10 @@
 import { resolve } from 'node:path';
 import { useBackend } from '../backends';
 import { BackendChoice, BackendName } from '../backends/choices';
-import { testSplit } from '../data/batches';
+import { DataSplit, makeDatasets, testSplit } from '../data/batches';
 import { DatasetName } from '../data/datasets';
 import { RawDataset } from '../data/files';
-import { explainOutOfMemory } from '../errors';
+import { UserError, explainOutOfMemory } from '../errors';
 import { requireMemory } from '../memory/available';
 import { batchBytes } from '../models/memory';
 import { datasetOf, savedMetadata } from '../models/metadata';
@@ -21,7 +21,11 @@ import { writeEvalEvents } from '../tensorboard/evaluation';
 import { LogdirOption, evalLogdir } from '../tensorboard/logdir';
 import { Evaluation, evalThreads, evaluate } from './evaluate';
 
+export type EvalSplit = 'test' | 'validation';
+
 export interface EvalOptions {
+  /** Default: test. */
+  split?: EvalSplit;
   modelDir: string;
   dataset?: DatasetName;
   dataDir?: string;
@@ -51,6 +55,19 @@ export interface SavedEvaluation {
   raw: RawDataset;
   backend: BackendName;
   result: Evaluation;
+  /** --keep best: the step whose weights the model holds, from its metadata. */
+  keptStep?: number;
+}
+
+/** The validation split the model was trained beside: the first `hyperParameters.validationSize` training images. */
+function validationSplit(raw: RawDataset, meta: Record<string, unknown> | undefined, dir: string): DataSplit {
+  const hyper = meta?.hyperParameters as { validationSize?: unknown } | undefined;
+  const size = hyper?.validationSize;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0)
+    throw new UserError(
+      `--split validation: the model in ${dir} has no validation split in its metadata (trained with --validation-size 0, or by an older version)`,
+    );
+  return makeDatasets(raw, size, 0).validation;
 }
 
 export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): Promise<SavedEvaluation> {
@@ -64,7 +81,7 @@ export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): P
   const recorded = meta?.logdir ? { dir: meta.logdir, from: `${dir}: the logdir its metadata records` } : undefined;
   const logdir = evalLogdir(opts.logdir, recorded, meta?.model ?? 'model');
   const raw = await hooks.loadData(dataset, opts.dataDir);
-  const test = testSplit(raw);
+  const test = opts.split === 'validation' ? validationSplit(raw, meta, dir) : testSplit(raw);
   const how = { batchSize: opts.evalBatchSize, threads: evalThreads(backend.name), backend: backend.name };
   // Checked before TensorFlow is asked: under a memory limit it aborts the process instead of failing.
   const batch = Math.min(opts.evalBatchSize, test.count);
@@ -95,5 +112,6 @@ export async function evaluateSaved(opts: EvalOptions, hooks: SavedEvalHooks): P
     const file = await writeEvalEvents(logdir, evaluated, hooks.warning);
     if (file) hooks.eventsWritten(file);
   }
-  return { dir, dataset, raw, backend: backend.name, result };
+  const keptStep = typeof meta?.keptStep === 'number' ? meta.keptStep : undefined;
+  return { dir, dataset, raw, backend: backend.name, result, ...(keptStep !== undefined && { keptStep }) };
 }

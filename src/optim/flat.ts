@@ -5,7 +5,7 @@
  * runs on every thread and backend, and the state is three arrays that a
  * checkpoint can save.
  */
-import { ADAM, CosineDecay, OptimizerName, OptimizerState, adamStepSize, learningRateAt } from '.';
+import { ADAM, LearningRateSchedule, OptimizerName, OptimizerState, adamStepSize, learningRateAt } from '.';
 
 export interface FlatOptimizer {
   readonly name: OptimizerName;
@@ -24,7 +24,7 @@ export class Sgd implements FlatOptimizer {
 
   constructor(
     readonly learningRate: number,
-    readonly decay?: CosineDecay,
+    readonly decay?: LearningRateSchedule,
   ) {}
 
   apply(weights: Float32Array, grads: Float32Array, from = 0, to = weights.length): void {
@@ -54,7 +54,7 @@ export class Adam implements FlatOptimizer {
     size: number,
     readonly learningRate: number,
     slots?: Float32Array[],
-    readonly decay?: CosineDecay,
+    readonly decay?: LearningRateSchedule,
     private readonly beta1: number = ADAM.beta1,
     private readonly beta2: number = ADAM.beta2,
     private readonly epsilon: number = ADAM.epsilon,
@@ -101,7 +101,7 @@ export function makeOptimizer(
   learningRate: number,
   size: number,
   slots?: Float32Array[],
-  decay?: CosineDecay,
+  decay?: LearningRateSchedule,
 ): FlatOptimizer {
   return name === 'adam' ? new Adam(size, learningRate, slots, decay) : new Sgd(learningRate, decay);
 }

@@ -18,22 +18,7 @@ export function adamStepSize(lr: number, t: number, { beta1, beta2 }: { beta1: n
   return (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
 }
 
-/**
- * TF's CosineDecay: the learning rate falls along half a cosine from its
- * initial value to `finalFraction` of it over `steps`, then stays there.
- */
-export interface CosineDecay {
-  steps: number;
-  finalFraction: number;
-}
-
-/** The learning rate of training step `step` (0-based), as TF's schedules compute it. */
-export function learningRateAt(h: { learningRate: number; decay?: CosineDecay }, step: number): number {
-  if (!h.decay) return h.learningRate;
-  const { steps, finalFraction } = h.decay;
-  const cosine = 0.5 * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps));
-  return h.learningRate * ((1 - finalFraction) * cosine + finalFraction);
-}
+export * from './schedule';
 
 /** What a checkpoint keeps of an optimizer. */
 export interface OptimizerState {

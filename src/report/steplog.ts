@@ -26,6 +26,8 @@ export interface StepRecord {
 export interface ValidationRecord {
   step: number;
   validationAccuracy: number;
+  /** Measured during training (--validate-every); the closing evaluation records only the accuracy. */
+  validationLoss?: number;
 }
 
 export interface TrainingCurve {
@@ -40,7 +42,12 @@ function parseLine(line: string): StepRecord | ValidationRecord | undefined {
   const o = parseJsonOr(line, z.record(z.string(), z.unknown()));
   if (!o) return undefined;
   if (!isNumber(o.step) || o.step < 0) return undefined;
-  if (isNumber(o.validationAccuracy)) return { step: o.step, validationAccuracy: o.validationAccuracy };
+  if (isNumber(o.validationAccuracy))
+    return {
+      step: o.step,
+      validationAccuracy: o.validationAccuracy,
+      ...(isNumber(o.validationLoss) && { validationLoss: o.validationLoss }),
+    };
   if (isNumber(o.loss) && isNumber(o.trainAccuracy)) {
     return {
       step: o.step,

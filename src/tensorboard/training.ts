@@ -5,12 +5,13 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import type { DataSplit } from '../data/batches';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DATASETS } from '../data/datasets';
 import type { Evaluation } from '../eval/evaluate';
 import { displayPath } from '../fs/paths';
 import type { TrainConfig } from '../train/config';
 import type { StepLog } from '../train/trainer';
+import type { ValidationLog } from '../train/validation';
 import { packageVersion } from '../version';
 import { evaluationValues, settingsText, stepScalars } from './figures';
 import { RunEvents } from './run';
@@ -24,10 +25,18 @@ export interface TrainResults {
   validationAccuracy: number;
 }
 
+/** The run beside the training run's folder that holds the validation curve (Keras' `validation`). */
+export const VALIDATION_RUN = 'validation';
+
 export class TrainEvents {
+  /** Opened at the first validation. */
+  private validationRun?: RunEvents;
+
   private constructor(
     private readonly run: RunEvents,
     private readonly cfg: TrainConfig,
+    private readonly startStep: number,
+    private readonly warn: (line: string) => void,
   ) {}
 
   /** Undefined when the run has no log folder; a one-line UserError when it cannot be written. */
@@ -40,7 +49,7 @@ export class TrainEvents {
     if (!cfg.logdir) return undefined;
     const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles });
     run.values(startStep, [settingsText('settings', { ...cfg, version: packageVersion() })]);
-    return new TrainEvents(run, cfg);
+    return new TrainEvents(run, cfg, startStep, warn);
   }
 
   /** The event files this run wrote in its folder (names), for its checkpoint. */
@@ -55,7 +64,27 @@ export class TrainEvents {
   }
 
   step(log: StepLog): void {
-    this.run.values(log.step, stepScalars(log, this.cfg));
+    const values = stepScalars(log, this.cfg);
+    // With validations in the run, the batch's accuracy and loss also go under the tags the
+    // validation run uses, so that TensorBoard draws the two curves on one chart.
+    const { validateEvery, steps } = this.cfg;
+    if (validateEvery && validateEvery <= steps)
+      values.push(scalar('accuracy', log.trainAccuracy), scalar('loss', log.loss));
+    this.run.values(log.step, values);
+  }
+
+  /** A validation during training, in the `validation` run inside the training run's folder. */
+  validation(v: ValidationLog): void {
+    try {
+      this.validationRun ??= RunEvents.open(join(this.cfg.logdir ?? '', VALIDATION_RUN), {
+        startStep: this.startStep,
+        warn: this.warn,
+      });
+    } catch (err) {
+      this.run.fail(err);
+      return;
+    }
+    this.validationRun.values(v.step, [scalar('accuracy', v.validationAccuracy), scalar('loss', v.validationLoss)]);
   }
 
   /** The closing evaluation, at the run's last step. */
@@ -71,6 +100,7 @@ export class TrainEvents {
   }
 
   close(): void {
+    this.validationRun?.close();
     this.run.close();
   }
 }

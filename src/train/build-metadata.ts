@@ -33,6 +33,8 @@ export interface MetadataResults {
   seconds?: number;
   validationAccuracy?: number | null;
   testAccuracy?: number;
+  /** --keep best: the step whose weights were saved, and its validation accuracy. */
+  kept?: { step: number; validationAccuracy: number };
 }
 
 /** metadata.json's object; without `testAccuracy` it says the model is saved but not yet evaluated. */
@@ -46,7 +48,7 @@ export function buildMetadata(cfg: TrainConfig, result: MetadataResults) {
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
       learningRate: cfg.learningRate,
-      ...(cfg.decay && { learningRateDecay: { kind: 'cosine', ...cfg.decay } }),
+      ...(cfg.decay && { learningRateDecay: cfg.decay }),
       validationSize: cfg.validationSize,
     },
     seed: cfg.seed,
@@ -57,6 +59,7 @@ export function buildMetadata(cfg: TrainConfig, result: MetadataResults) {
       validationAccuracy: result.validationAccuracy,
       testAccuracy: result.testAccuracy,
     }),
+    ...(result.kept && { keptStep: result.kept.step, keptValidationAccuracy: result.kept.validationAccuracy }),
     backend: result.backend,
     ...(result.seconds !== undefined && { seconds: result.seconds }),
     versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },

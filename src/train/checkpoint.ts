@@ -25,6 +25,7 @@ import { TrainConfig } from './config';
 import { firstNonFinite } from '../models/finite';
 import { OPTIMIZERS, OptimizerState } from '../optim';
 import { EVENT_FILE_NAME_PATTERN } from '../tensorboard/writer';
+import type { WatchState } from './keep';
 import { TrainSettingsSchema } from './settings';
 
 const FORMAT = 'mnist-deep-checkpoint-1';
@@ -42,9 +43,16 @@ export interface Checkpoint {
   optimizer: OptimizerState;
   /** The event files (names in config.logdir) this run wrote: the only ones a resume may trim. */
   eventFiles?: string[];
+  /** The validations seen (--keep best, --early-stop): the best and the count since (absent before them). */
+  validation?: WatchState;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+const WatchStateSchema = z.object({
+  best: z.object({ step: nonNegativeIntSchema, validationAccuracy: z.number().min(0).max(1) }).optional(),
+  sinceBest: nonNegativeIntSchema,
+});
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -100,6 +108,7 @@ export const CheckpointJsonSchema = z
       .optional(),
     seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
+    validation: WatchStateSchema.optional(),
   })
   .superRefine((j, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -134,6 +143,7 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     ...(cp.eventFiles && { eventFiles: cp.eventFiles }),
     ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
+    ...(cp.validation && { validation: cp.validation }),
   };
   try {
     writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(json));
@@ -178,6 +188,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     data: json.data,
     ...(json.seconds !== undefined && { seconds: json.seconds }),
     ...(json.eventFiles && { eventFiles: json.eventFiles }),
+    ...(json.validation && { validation: json.validation }),
     weights: all.subarray(0, n),
     optimizer: {
       name: json.optimizer.name,

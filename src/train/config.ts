@@ -9,8 +9,9 @@ import type { BackendChoice } from '../backends/choices';
 import type { DatasetName } from '../data/datasets';
 import type { ModelName } from '../models';
 import { MODEL_NAMES } from '../models/names';
-import type { CosineDecay, OptimizerName } from '../optim';
-import { RECIPES, SETTING_DEFAULTS } from './settings';
+import { UsageError } from '../errors';
+import { type LearningRateSchedule, type OptimizerName, type ScheduleChoice, makeSchedule } from '../optim';
+import { KeepChoice, RECIPES, SETTING_DEFAULTS } from './settings';
 
 export { RECIPES };
 
@@ -22,7 +23,7 @@ export interface Hyper {
   optimizer: OptimizerName;
   learningRate: number;
   /** Absent: a constant learning rate. */
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
 }
 
 /** The tutorial's softmax recipe, which `fast` keeps. */
@@ -46,7 +47,7 @@ export const RECIPE_DEFAULTS: Record<RecipeName, Record<ModelName, Hyper>> = {
       batchSize: 100,
       optimizer: 'adam',
       learningRate: 1e-3,
-      decay: { steps: 3000, finalFraction: 0.02 },
+      decay: { kind: 'cosine', steps: 3000, finalFraction: 0.02 },
     },
   },
 };
@@ -78,11 +79,46 @@ export interface TrainConfig extends Hyper {
   threads?: number;
   /** Write a checkpoint every this many steps; 0 never. */
   checkpointEvery: number;
+  /** Measure the validation split every this many steps (0: only at the end); absent: once an epoch (see validation.ts). */
+  validateEvery?: number;
+  /** `best`: the best validation's weights become the model; absent: the last step's. */
+  keep?: KeepChoice;
+  /** Stop when the validation accuracy has not improved for this many validations. */
+  earlyStop?: number;
   /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
   logdir?: string;
 }
 
-export type TrainOptions = Partial<TrainConfig> & { model?: ModelName };
+export type TrainOptions = Partial<TrainConfig> & {
+  model?: ModelName;
+  /** The schedule and what shapes it (absent: the recipe's). */
+  lrSchedule?: ScheduleChoice['schedule'];
+} & Omit<ScheduleChoice, 'schedule'>;
+
+/** The recipe's schedule over the run's steps, or the one the options choose; a bad combination is a usage error. */
+function resolveSchedule(opts: TrainOptions, d: Hyper, learningRate: number, steps: number) {
+  const { lrSchedule, lrFinal, lrStepEvery, warmupSteps } = opts;
+  const schedule = lrSchedule ?? d.decay?.kind ?? 'constant';
+  const fromRecipe = d.decay?.kind === schedule ? d.decay.finalFraction : undefined;
+  const made = makeSchedule({ schedule, lrFinal, lrStepEvery, warmupSteps }, learningRate, steps, fromRecipe);
+  if (made.error) throw new UsageError(made.error);
+  return made.schedule;
+}
+
+/** --validate-every as given; measuring needs a validation split. */
+function validation(opts: TrainOptions): number | undefined {
+  const every = opts.validateEvery;
+  if (every && opts.validationSize === 0)
+    throw new UsageError(`--validate-every ${every}: there is no validation split to measure (--validation-size 0)`);
+  const off = opts.validationSize === 0 ? '--validation-size 0' : every === 0 ? '--validate-every 0' : undefined;
+  const needs = [
+    opts.keep === 'best' && '--keep best',
+    opts.earlyStop !== undefined && `--early-stop ${opts.earlyStop}`,
+  ];
+  for (const option of needs)
+    if (option && off) throw new UsageError(`${option}: needs validations during training, and ${off} turns them off`);
+  return opts.validationSize === 0 ? 0 : every;
+}
 
 /** Fills in the recipe's values for the model; any option given overrides them. */
 export function resolveConfig(opts: TrainOptions): TrainConfig {
@@ -90,6 +126,9 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
   const recipe = opts.recipe ?? SETTING_DEFAULTS.recipe;
   const d = RECIPE_DEFAULTS[recipe][model];
   const steps = opts.steps ?? d.steps;
+  const learningRate = opts.learningRate ?? d.learningRate;
+  // The schedule spans the run's steps, also when --steps changes them.
+  const decay = resolveSchedule(opts, d, learningRate, steps);
   return {
     recipe,
     model,
@@ -98,9 +137,8 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     steps,
     batchSize: opts.batchSize ?? d.batchSize,
     optimizer: opts.optimizer ?? d.optimizer,
-    learningRate: opts.learningRate ?? d.learningRate,
-    // The decay spans the run's steps, also when --steps changes them.
-    ...(d.decay && { decay: { ...d.decay, steps } }),
+    learningRate,
+    ...(decay && { decay }),
     logEvery: opts.logEvery ?? SETTING_DEFAULTS.logEvery,
     evalBatchSize: opts.evalBatchSize ?? SETTING_DEFAULTS.evalBatchSize,
     validationSize: opts.validationSize ?? SETTING_DEFAULTS.validationSize,
@@ -109,6 +147,9 @@ export function resolveConfig(opts: TrainOptions): TrainConfig {
     saveDir: opts.saveDir ?? defaultSaveDir(model),
     threads: opts.threads,
     checkpointEvery: opts.checkpointEvery ?? CHECKPOINT_EVERY[model],
+    ...(validation(opts) !== undefined && { validateEvery: validation(opts) }),
+    ...(opts.keep === 'best' && { keep: 'best' as const }),
+    ...(opts.earlyStop !== undefined && { earlyStop: opts.earlyStop }),
   };
 }
 

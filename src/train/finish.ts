@@ -16,7 +16,7 @@ import { Evaluation, evalThreads, evaluate } from '../eval/evaluate';
 import { saveModel } from '../models/io';
 import { writeReport } from '../report/build';
 import { appendStepLog } from '../report/steplog';
-import { CHECKPOINT_FILE, REPORT_FILE, checkpointBinName } from '../run-files';
+import { CHECKPOINT_FILE, REPORT_FILE, checkpointBinName, BEST_WEIGHTS_FILE } from '../run-files';
 import type { TrainEvents } from '../tensorboard/training';
 import { TrainConfig } from './config';
 import { RunTime, buildMetadata } from './build-metadata';
@@ -50,6 +50,8 @@ export interface RunResult {
   examplesPerSec: number | null;
   backend: BackendName;
   saveDir: string;
+  /** --keep best: the step whose weights the model holds, and its validation accuracy. */
+  kept?: { step: number; validationAccuracy: number };
 }
 
 export interface Finished {
@@ -68,6 +70,8 @@ export interface FinishInputs {
   backend: BackendName;
   time: RunTime | undefined;
   events: TrainEvents | undefined;
+  /** --keep best: the validation whose weights the model holds. */
+  kept?: { step: number; validationAccuracy: number };
 }
 
 /** Saves the model, then evaluates it: what a signal may cut short; the final checkpoint is already written. */
@@ -101,7 +105,7 @@ async function saveAndEvaluate(
 }
 
 export async function finishRun(inputs: FinishInputs, hooks: FinishHooks): Promise<Finished> {
-  const { cfg, model, data, backend, time, events } = inputs;
+  const { cfg, model, data, backend, time, events, kept } = inputs;
   const saveDir = cfg.saveDir;
   const { validation, test } = await saveAndEvaluate(inputs, hooks);
   const result: RunResult = {
@@ -116,11 +120,13 @@ export async function finishRun(inputs: FinishInputs, hooks: FinishHooks): Promi
     examplesPerSec: time?.examplesPerSec ?? null,
     backend,
     saveDir,
+    ...(kept && { kept }),
   };
-  const meta = buildMetadata(cfg, { ...result, seconds: time?.seconds });
+  const meta = buildMetadata(cfg, { ...result, seconds: time?.seconds, kept });
   // metadata.json with the accuracies last but the report: with them, it says the run is complete.
   await saveModel(model, saveDir, meta);
-  if (data.validation.count) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
+  // The kept best step's accuracy is on the curve already, at its step.
+  if (data.validation.count && !kept) appendStepLog(saveDir, { step: cfg.steps, validationAccuracy: validation });
   await writeReport(join(saveDir, REPORT_FILE), {
     model,
     test: data.test,
@@ -135,6 +141,7 @@ export async function finishRun(inputs: FinishInputs, hooks: FinishHooks): Promi
   if (cfg.checkpointEvery === 0) {
     rmSync(join(saveDir, CHECKPOINT_FILE), { force: true });
     rmSync(join(saveDir, checkpointBinName(cfg.steps)), { force: true });
+    rmSync(join(saveDir, BEST_WEIGHTS_FILE), { force: true });
   }
   return { result, testExamples: test.examples, checkpointKept: cfg.checkpointEvery > 0 };
 }

@@ -29,7 +29,15 @@ export interface RunOptions extends Omit<TrainOptions, 'logdir'> {
 }
 
 /** Settings that may change when resuming: they do not change what is learned. */
-const RESUMABLE_SETTINGS = ['steps', 'backend', 'threads', 'logEvery', 'evalBatchSize', 'checkpointEvery'] as const;
+const RESUMABLE_SETTINGS = [
+  'steps',
+  'backend',
+  'threads',
+  'logEvery',
+  'evalBatchSize',
+  'checkpointEvery',
+  'validateEvery',
+] as const;
 /** The options a person may give differently on --resume ... */
 const MAY_DIFFER: readonly string[] = [...RESUMABLE_SETTINGS, 'logdir'];
 /** ... and the options that only say how to run the command. */

@@ -21,6 +21,9 @@ import { runTime } from './build-metadata';
 import { RunOptions, openRun, resumeHint } from './resume';
 import { RunParts, SetupHooks, setUpRun } from './setup';
 import { StepLog, TrainSummary, trainLoop } from './trainer';
+import { ValidationLog, epochInterval, validate } from './validation';
+import { ValidationWatch, WatchState } from './keep';
+import { setFlatWeights, trainableVariables } from '../engine/replica';
 
 /** What the person is told when training starts (or, with nothing left to train, finishing). */
 export interface RunStart {
@@ -43,6 +46,8 @@ export interface RunHooks extends SetupHooks {
   onStep(stepsDone: number): void;
   /** Every `logEvery` steps (already in steps.jsonl and the events). */
   onLog(log: StepLog): void;
+  /** Every `validateEvery` steps (already in steps.jsonl and the events). */
+  onValidation?(v: ValidationLog): void;
   /** Asked after every step, and once more after the last checkpoint: stop at a checkpoint? */
   shouldStop(): boolean;
   /** The loop and its last checkpoint are done (or failed): let pending signals arrive. */
@@ -52,7 +57,12 @@ export interface RunHooks extends SetupHooks {
 
 export type RunOutcome =
   | { kind: 'interrupted'; step: number; steps: number; saveDir: string }
-  | ({ kind: 'finished'; summary: TrainSummary } & Finished);
+  | ({
+      kind: 'finished';
+      summary: TrainSummary;
+      /** Early stopping ended the run at `step`: the best validation and the validations since. */
+      stoppedEarly?: { step: number } & WatchState;
+    } & Finished);
 
 export async function runTraining(opts: RunOptions, hooks: RunHooks): Promise<RunOutcome> {
   const { save, cfg, resumed } = openRun(opts);
@@ -71,6 +81,7 @@ async function train(cfg: TrainConfig, hooks: RunHooks, resumed: Checkpoint | un
   const { engine, data, events } = parts;
   if (engine.note) hooks.note(engine.note);
   const startStep = resumed?.step ?? 0;
+  cfg.validateEvery ??= cfg.validationSize > 0 ? epochInterval(data.train.count, cfg.batchSize, cfg.logEvery) : 0;
   hooks.started({
     cfg,
     startStep,
@@ -81,13 +92,22 @@ async function train(cfg: TrainConfig, hooks: RunHooks, resumed: Checkpoint | un
     engine: { kind: engine.kind, threads: engine.threads },
     ...(events && { eventsWhere: events.where() }),
   });
-  const summary = await trainWithCheckpoints(cfg, parts, hooks, resumed);
+  const watch = new ValidationWatch(
+    { keep: cfg.keep, earlyStop: cfg.earlyStop, saveDir: cfg.saveDir },
+    resumed?.validation,
+  );
+  const summary = await trainWithCheckpoints(cfg, parts, hooks, resumed, watch);
   // A signal during the last checkpoint still stops the run: it can be finished later.
   if (summary.stopped || hooks.shouldStop()) {
     events?.close();
     return { kind: 'interrupted', step: summary.stepsDone, steps: cfg.steps, saveDir: cfg.saveDir };
   }
-  // Closed, the engine has brought the model's variables up to date: finishing needs only the model.
+  // Closed, the engine has brought the model's variables up to date: finishing needs only the model
+  // (with --keep best, the best validation's weights).
+  const vars = trainableVariables(engine.model);
+  const best = watch.bestWeights(vars.reduce((n, v) => n + v.size, 0));
+  if (best) setFlatWeights(vars, best);
+  const kept = cfg.keep === 'best' ? watch.current.best : undefined;
   const finished = await finishRun(
     {
       cfg,
@@ -96,10 +116,16 @@ async function train(cfg: TrainConfig, hooks: RunHooks, resumed: Checkpoint | un
       backend: parts.backend.name,
       time: runTime(summary, cfg.batchSize, resumed),
       events,
+      ...(kept && { kept }),
     },
     hooks.finish,
   );
-  return { kind: 'finished', summary, ...finished };
+  return {
+    kind: 'finished',
+    summary,
+    ...finished,
+    ...(summary.stoppedEarly && { stoppedEarly: { step: summary.stepsDone, ...watch.current } }),
+  };
 }
 
 /** The loop, a checkpoint every `checkpointEvery` steps and a last one; the engine is closed when it returns. */
@@ -108,6 +134,7 @@ async function trainWithCheckpoints(
   { engine, data, events }: RunParts,
   hooks: RunHooks,
   resumed: Checkpoint | undefined,
+  watch: ValidationWatch,
 ): Promise<TrainSummary> {
   const startStep = resumed?.step ?? 0;
   let lastCheckpoint = resumed?.step;
@@ -121,8 +148,16 @@ async function trainWithCheckpoints(
     if (firstNonFinite(state.weights) >= 0)
       throw new DivergedError(stepsDone, 'the weights are no longer finite numbers');
     const seconds = before === undefined ? undefined : before + (performance.now() - t0) / 1000;
-    const cp = { config: cfg, step: stepsDone, data: data.train.getState(), seconds, eventFiles: events?.files };
-    writeCheckpoint(cfg.saveDir, { ...cp, ...state });
+    const validation = watch.current;
+    writeCheckpoint(cfg.saveDir, {
+      config: cfg,
+      step: stepsDone,
+      data: data.train.getState(),
+      seconds,
+      eventFiles: events?.files,
+      validation,
+      ...state,
+    });
     lastCheckpoint = stepsDone;
   };
   startStepLog(cfg.saveDir, startStep);
@@ -132,9 +167,28 @@ async function trainWithCheckpoints(
       appendStepLog(cfg.saveDir, log);
       events?.step(log);
     };
-    const hooksOfLoop = { onStep: hooks.onStep, onLog, onCheckpoint: checkpoint, shouldStop: hooks.shouldStop };
+    const onValidate = async (stepsDone: number) => {
+      const score = await validate(engine, data.validation, cfg.evalBatchSize);
+      const v = { step: stepsDone, validationLoss: score.loss, validationAccuracy: score.accuracy };
+      hooks.onValidation?.(v);
+      appendStepLog(cfg.saveDir, v);
+      events?.validation(v);
+      return watch.seen(v, engine);
+    };
+    const hooksOfLoop = {
+      onStep: hooks.onStep,
+      onLog,
+      onValidate,
+      onCheckpoint: checkpoint,
+      shouldStop: hooks.shouldStop,
+    };
     const summary = await trainLoop(engine, data, cfg, hooksOfLoop, startStep);
     if (summary.stopped) await checkpoint(summary.stepsDone);
+    // Stopped early, the run is complete at this step: its checkpoint says so, and --resume has nothing to do.
+    else if (summary.stoppedEarly) {
+      cfg.steps = summary.stepsDone;
+      await checkpoint(summary.stepsDone);
+    }
     // Training is done: a last checkpoint, so that a run cut short from here on can be finished
     // (and `--resume DIR --steps MORE` can train on).
     else if (startStep < cfg.steps) await checkpoint(cfg.steps);

@@ -7,13 +7,16 @@ import { z } from 'zod';
 import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { MODEL_NAMES } from '../models/names';
-import { OPTIMIZERS } from '../optim';
-import { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema } from '../validate';
+import { DECAY_KINDS, OPTIMIZERS } from '../optim';
+import { nonNegativeIntSchema, nonNegativeNumberSchema, positiveIntSchema, positiveNumberSchema } from '../validate';
 
 // The number rules live in validate.ts (metadata and checkpoints share them); the options import them here.
-export { nonNegativeIntSchema, positiveIntSchema, positiveNumberSchema };
+export { nonNegativeIntSchema, nonNegativeNumberSchema, positiveIntSchema, positiveNumberSchema };
 
 export const RECIPES = ['seed', 'fast'] as const;
+/** `--keep`: the last step's weights become the model (the tutorial's), or the best validation's. */
+export const KEEP_CHOICES = ['last', 'best'] as const;
+export type KeepChoice = (typeof KEEP_CHOICES)[number];
 
 /**
  * The defaults that do not depend on the model or the recipe, and which model
@@ -42,7 +45,16 @@ export const TrainSettingsSchema = z.object({
   batchSize: positiveIntSchema,
   optimizer: z.enum(OPTIMIZERS),
   learningRate: positiveNumberSchema,
-  decay: z.object({ steps: positiveIntSchema, finalFraction: z.number().min(0).max(1) }).optional(),
+  decay: z
+    .object({
+      // Checkpoints from before schedules had a kind were cosine.
+      kind: z.enum(DECAY_KINDS).default('cosine'),
+      steps: positiveIntSchema,
+      finalFraction: z.number().min(0).max(1),
+      warmupSteps: nonNegativeIntSchema.optional(),
+      stepEvery: positiveIntSchema.optional(),
+    })
+    .optional(),
   logEvery: positiveIntSchema,
   evalBatchSize: positiveIntSchema,
   validationSize: nonNegativeIntSchema,
@@ -52,4 +64,7 @@ export const TrainSettingsSchema = z.object({
   threads: positiveIntSchema.optional(),
   checkpointEvery: nonNegativeIntSchema,
   logdir: z.string().min(1).optional(),
+  validateEvery: nonNegativeIntSchema.optional(),
+  keep: z.enum(KEEP_CHOICES).optional(),
+  earlyStop: positiveIntSchema.optional(),
 });

@@ -22,6 +22,8 @@ export interface TrainHooks {
   onStep?: (step: number) => void;
   /** Every `logEvery` steps, as the tutorial prints. */
   onLog?: (log: StepLog) => void;
+  /** Every `validateEvery` steps, with the number of steps done; `'stop'` ends the run early (it then finishes normally). */
+  onValidate?: (stepsDone: number) => Promise<'stop' | void>;
   /** Every `checkpointEvery` steps, with the number of steps done. */
   onCheckpoint?: (stepsDone: number) => void | Promise<void>;
   /** Asked after every step: stop now (e.g. on Ctrl-C)? */
@@ -34,6 +36,8 @@ export interface TrainRun {
   logEvery: number;
   /** 0: never. */
   checkpointEvery?: number;
+  /** Measure the validation split every this many steps; 0 or absent: never. */
+  validateEvery?: number;
 }
 
 export interface TrainSummary {
@@ -46,6 +50,8 @@ export interface TrainSummary {
   /** Steps this call trained (stepsDone minus the step it started at). */
   stepsTrained: number;
   stopped: boolean;
+  /** Set when `onValidate` ended the run before its last step (early stopping): not a stop to resume from. */
+  stoppedEarly?: true;
 }
 
 /**
@@ -90,6 +96,12 @@ export async function trainLoop(
       sinceLog = 0;
     }
     hooks.onStep?.(done);
+    const validateNow = Boolean(run.validateEvery && done % run.validateEvery === 0);
+    const validationStart = performance.now();
+    const early = validateNow && (await hooks.onValidate?.(done)) === 'stop' && done < run.steps;
+    if (early) return summary(done, false, true);
+    // The examples per second are training's: the validation's time is left out.
+    lastLogTime += performance.now() - validationStart;
     if (checkpointNow) await hooks.onCheckpoint?.(done);
     // Let signal handlers run: a step is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
@@ -97,7 +109,7 @@ export async function trainLoop(
   }
   return summary(run.steps, false);
 
-  function summary(stepsDone: number, stopped: boolean): TrainSummary {
+  function summary(stepsDone: number, stopped: boolean, stoppedEarly = false): TrainSummary {
     const seconds = (performance.now() - t0) / 1000;
     const trained = stepsDone - startStep;
     return {
@@ -107,6 +119,7 @@ export async function trainLoop(
       stepsDone,
       stepsTrained: trained,
       stopped,
+      ...(stoppedEarly && { stoppedEarly: true as const }),
     };
   }
 }

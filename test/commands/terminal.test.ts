@@ -95,14 +95,19 @@ describe('in a terminal', { skip }, () => {
       screen[1],
       /^ {2}with adam 0\.0001, batch 10, 40 steps, backend (tensorflow \(graph engine\)|wasm), 2 threads$/,
     );
+    // An epoch of 340 images in batches of 10, rounded to the log interval: a validation at step 35.
     assert.deepEqual(
-      screen.slice(2, 10).map((l) => /^step (\d+), training accuracy/.exec(l)?.[1]),
-      ['0', '5', '10', '15', '20', '25', '30', '35'],
+      screen.slice(2, 11).map((l) => /^step (\d+), (training|validation) accuracy/.exec(l)?.slice(1).join(' ')),
+      ['0 training', '5 training', '10 training', '15 training', '20 training', '25 training', '30 training'].concat([
+        '35 validation',
+        '35 training',
+      ]),
     );
-    assert.match(screen[10], /^validation accuracy \d\.\d{4}$/);
-    assert.match(screen[11], /^test accuracy \d\.\d{4} \(100 images\)$/);
-    assert.match(screen[13], /^saved /);
-    assert.equal(screen.length, 14, screen.join('\n'));
+    assert.match(screen[9], /^step 35, validation accuracy \d\.\d{4} \(loss \d+\.\d{4}\)$/);
+    assert.match(screen[11], /^validation accuracy \d\.\d{4}$/);
+    assert.match(screen[12], /^test accuracy \d\.\d{4} \(100 images\)$/);
+    assert.match(screen[14], /^saved /);
+    assert.equal(screen.length, 15, screen.join('\n'));
     for (const line of screen) assert.ok(line.length <= 120, `wider than 120 columns: ${line}`);
   });
 

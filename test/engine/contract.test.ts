@@ -20,7 +20,7 @@ import { buildCnn, buildSoftmax } from '../../src/models';
 import type { ModelName } from '../../src/models/names';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
 import { resolveConfig } from '../../src/train/config';
-import type { CosineDecay, OptimizerName } from '../../src/optim';
+import type { LearningRateSchedule, OptimizerName } from '../../src/optim';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { NARROW_CNN, webGpuForTests } from '../helpers/webgpu';
 
@@ -63,7 +63,7 @@ const MODELS: {
   title: string;
   optimizer: OptimizerName;
   learningRate: number;
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
   batch: number;
 }[] = [
   { model: 'softmax', build: buildSoftmax, title: 'softmax', optimizer: 'sgd', learningRate: 0.5, batch: 20 },
@@ -74,9 +74,26 @@ const MODELS: {
     title: ON_WEBGPU ? `cnn (${NARROW_CNN.conv1}, ${NARROW_CNN.conv2} filters, ${NARROW_CNN.fc1} units)` : 'cnn',
     optimizer: 'adam',
     learningRate: 1e-3,
-    decay: { steps: STEPS, finalFraction: 0.1 },
+    decay: { kind: 'cosine', steps: STEPS, finalFraction: 0.1 },
     batch: 8,
   },
+  // Each other schedule (src/optim/schedule.ts, TF's numbers in test/fixtures/lr-schedules.json), on SGD,
+  // where a step moves the weights by lr·g: an engine with another rate shows in the next loss.
+  ...(
+    [
+      ['cosine with warmup', { kind: 'cosine', steps: STEPS, finalFraction: 0.2, warmupSteps: 1 }],
+      ['step', { kind: 'step', steps: STEPS, finalFraction: 0.05, stepEvery: 1 }],
+      ['exponential', { kind: 'exponential', steps: STEPS, finalFraction: 0.1 }],
+    ] as const
+  ).map(([name, decay]) => ({
+    model: 'softmax' as const,
+    build: buildSoftmax,
+    title: `softmax, ${name} schedule`,
+    optimizer: 'sgd' as const,
+    learningRate: 0.5,
+    decay,
+    batch: 20,
+  })),
 ];
 
 /** Relative difference allowed between engines (different kernels, float32 vs double optimizer arithmetic). */

@@ -98,6 +98,10 @@ export interface JsonLine {
   backend: string;
   saveDir: string;
   testAccuracy: number;
+  validationAccuracy: number;
+  validationLoss: number;
+  sinceBest: number;
+  keptStep: number;
   seconds: number;
   examplesPerSec: number;
   error: string;

@@ -51,7 +51,7 @@ describe('flat optimizers', () => {
   });
 
   it("cosine decay follows TF's CosineDecay: lr at step 0, half-way, and 2% from the end on", () => {
-    const h = { learningRate: 1e-3, decay: { steps: 3000, finalFraction: 0.02 } };
+    const h = { learningRate: 1e-3, decay: { kind: 'cosine' as const, steps: 3000, finalFraction: 0.02 } };
     assert.equal(learningRateAt(h, 0), 1e-3);
     assert.ok(Math.abs(learningRateAt(h, 1500) - 1e-3 * (0.98 * 0.5 + 0.02)) < 1e-15);
     assert.ok(Math.abs(learningRateAt(h, 3000) - 2e-5) < 1e-15);
@@ -60,7 +60,7 @@ describe('flat optimizers', () => {
   });
 
   it('sgd and adam take the scheduled rate of each step, also after a state round-trip', () => {
-    const decay = { steps: 4, finalFraction: 0.02 };
+    const decay = { kind: 'cosine' as const, steps: 4, finalFraction: 0.02 };
     const sgd = new Sgd(1, decay);
     const w = Float32Array.from([0]);
     for (let t = 0; t < 6; t++) {
@@ -69,7 +69,7 @@ describe('flat optimizers', () => {
       assert.ok(Math.abs(before - w[0] - learningRateAt({ learningRate: 1, decay }, t)) < 1e-6, `step ${t}`);
     }
     // Adam with a rate that decays to nearly nothing moves less than Adam at a constant rate.
-    const a = new Adam(1, 0.1, undefined, { steps: 2, finalFraction: 0.001 });
+    const a = new Adam(1, 0.1, undefined, { kind: 'cosine', steps: 2, finalFraction: 0.001 });
     const c = new Adam(1, 0.1);
     const wa = Float32Array.from([0]);
     const wc = Float32Array.from([0]);
@@ -78,7 +78,7 @@ describe('flat optimizers', () => {
       c.apply(wc, Float32Array.from([1]));
     }
     assert.ok(Math.abs(wa[0]) < Math.abs(wc[0]) * 0.5);
-    const b = new Adam(1, 0.1, undefined, { steps: 2, finalFraction: 0.001 });
+    const b = new Adam(1, 0.1, undefined, { kind: 'cosine', steps: 2, finalFraction: 0.001 });
     b.setState(a.getState());
     const wb = Float32Array.from(wa);
     a.apply(wa, Float32Array.from([1]));
@@ -91,7 +91,7 @@ describe('flat optimizers', () => {
     assert.equal(resolveConfig({ model: 'cnn' }).decay, undefined);
     const fast = resolveConfig({ model: 'cnn', recipe: 'fast' });
     assert.deepEqual([fast.steps, fast.batchSize, fast.optimizer, fast.learningRate], [3000, 100, 'adam', 1e-3]);
-    assert.deepEqual(fast.decay, { steps: 3000, finalFraction: 0.02 });
+    assert.deepEqual(fast.decay, { kind: 'cosine', steps: 3000, finalFraction: 0.02 });
     const override = resolveConfig({ model: 'cnn', recipe: 'fast', steps: 500, learningRate: 2e-3 });
     assert.deepEqual([override.learningRate, override.decay?.steps], [2e-3, 500]);
     assert.deepEqual(RECIPE_DEFAULTS.fast.softmax, RECIPE_DEFAULTS.seed.softmax);

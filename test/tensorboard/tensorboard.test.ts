@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { readEventDir, scalarSeries } from '../../src/tensorboard/reader';
@@ -136,6 +136,41 @@ describe('TensorBoard reads our event files', { skip: tensorboardMissing() }, ()
       got.scalars['validation/accuracy'].map(([step]) => step),
       [40, 60],
     );
+  });
+
+  // 900 training images in batches of 100 log every 5 steps: an epoch, 9 steps, validates every 10.
+  it('the validations during training are a validation run whose accuracy and loss overlay the training ones, resumed as one curve', async () => {
+    // What the server below serves (the accumulator script reads text too, which this run has none of).
+    const validation = { scalars: ourScalars(join(resumed, 'validation')) };
+    for (const tag of ['accuracy', 'loss'])
+      assert.deepEqual(
+        validation.scalars[tag].map(([step]) => step),
+        [10, 20, 30, 40, 50, 60],
+        tag,
+      );
+    const training = runPython<Accumulated>(ACCUMULATE, [resumed]);
+    assert.deepEqual(
+      training.scalars.accuracy,
+      training.scalars['train/accuracy'],
+      'the batch accuracy under the shared tag',
+    );
+    // The server: one `accuracy` chart, two runs.
+    const board = await startTensorBoard(dirname(resumed));
+    try {
+      const r = await fetch(board.url + 'data/plugin/scalars/tags');
+      const tags = (await r.json()) as Record<string, Record<string, unknown>>;
+      assert.deepEqual(Object.keys(tags).sort(), ['resumed', 'resumed/validation']);
+      for (const run of Object.keys(tags)) assert.ok('accuracy' in tags[run] && 'loss' in tags[run], run);
+      const points = await fetch(
+        board.url + 'data/plugin/scalars/scalars?run=' + encodeURIComponent('resumed/validation') + '&tag=accuracy',
+      );
+      assert.deepEqual(
+        ((await points.json()) as Array<[number, number, number]>).map(([, step, value]) => [step, value]),
+        validation.scalars.accuracy,
+      );
+    } finally {
+      await board.stop();
+    }
   });
 
   describe('the tensorboard server', () => {

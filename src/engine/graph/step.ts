@@ -8,14 +8,15 @@
 import type * as tfl from '@tensorflow/tfjs';
 import { IMAGE_SIZE, NUM_CLASSES } from '../../data/shapes';
 import { DT, GraphApi, OpHandle, Output } from '../../native/graph-api';
-import { ADAM, CosineDecay, OptimizerName, slotCount } from '../../optim';
+import { ADAM, LearningRateSchedule, OptimizerName, slotCount } from '../../optim';
 import { GraphBuilder, GraphVariable, f32 } from './builder';
 import { forward } from './layers';
+import { learningRate } from './schedule';
 
 export interface StepGraphOptions {
   optimizer: OptimizerName;
   learningRate: number;
-  decay?: CosineDecay;
+  decay?: LearningRateSchedule;
   seed: number;
   dropout: boolean;
 }
@@ -30,6 +31,8 @@ export interface StepGraph {
   train: OpHandle;
   /** The batch accuracy with dropout off (needs `xs` and `ys`). */
   accuracy: Output;
+  /** The batch's mean cross-entropy with dropout off (needs `xs` and `ys`). */
+  evalLoss: Output;
   /** Softmax probabilities with dropout off (needs `xs`). */
   probabilities: Output;
   weights: GraphVariable[];
@@ -88,30 +91,9 @@ export function buildStepGraph(api: GraphApi, model: tfl.LayersModel, o: StepGra
   );
   const probabilities = g.op('Softmax', [evalLogits], [f32], [], 'probabilities');
   const accuracy = batchAccuracy(g, evalLogits, ys);
-  return { builder: g, xs, ys, loss, train, accuracy, probabilities, weights, slots, counter };
-}
-
-/** TF's CosineDecay from the 0-based step (as `learningRateAt` computes it), or the constant rate. */
-function learningRate(g: GraphBuilder, step: Output, o: StepGraphOptions): Output {
-  if (!o.decay) return g.scalar(o.learningRate);
-  const { steps, finalFraction } = o.decay;
-  const s = g.op(
-    'Cast',
-    [step],
-    [
-      ['SrcT', 'type', DT.int64],
-      ['DstT', 'type', DT.float],
-    ],
-  );
-  const done = g.op('Minimum', [s, g.scalar(steps)], [f32]);
-  const angle = g.op('Mul', [done, g.scalar(Math.PI / steps)], [f32]);
-  const cosine = g.op('Mul', [g.op('Add', [g.op('Cos', [angle], [f32]), g.scalar(1)], [f32]), g.scalar(0.5)], [f32]);
-  const fraction = g.op(
-    'Add',
-    [g.op('Mul', [cosine, g.scalar(1 - finalFraction)], [f32]), g.scalar(finalFraction)],
-    [f32],
-  );
-  return g.op('Mul', [fraction, g.scalar(o.learningRate)], [f32], [], 'learning_rate');
+  const evalCrossEntropy = g.op('SoftmaxCrossEntropyWithLogits', [evalLogits, ys], [f32]);
+  const evalLoss = g.op('Mean', [evalCrossEntropy, g.ints([0])], [f32, ['Tidx', 'type', DT.int32]], [], 'eval_loss');
+  return { builder: g, xs, ys, loss, train, accuracy, evalLoss, probabilities, weights, slots, counter };
 }
 
 /** ResourceApplyAdam is TF 1's AdamOptimizer update; β₁ᵗ and β₂ᵗ come from the counter (t = step + 1). */
