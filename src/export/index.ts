@@ -9,6 +9,7 @@ import { useBackend } from '../backends';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { describeFsError } from '../fs/errors';
+import { displayPath } from '../fs/paths';
 import { openModel } from '../models/open';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { toKeras } from './keras';
@@ -40,14 +41,15 @@ export interface ExportResult {
 
 /** Refuses a target that exists (unless `overwrite`: then only a regular file is replaced). */
 function checkTarget(path: string, overwrite: boolean): void {
+  const shown = displayPath(path);
   try {
     const st = lstatSync(path);
-    if (!overwrite) throw new UserError(`--out ${path}: already exists`, { hint: 'pass --overwrite to replace it' });
-    if (!st.isFile()) throw new UserError(`--out ${path}: is not a regular file; refusing to replace it`);
+    if (!overwrite) throw new UserError(`--out ${shown}: already exists`, { hint: 'pass --overwrite to replace it' });
+    if (!st.isFile()) throw new UserError(`--out ${shown}: is not a regular file; refusing to replace it`);
   } catch (err) {
     if (err instanceof UserError) throw err;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new UserError(`--out ${path}: cannot write: ${describeFsError(err)}`);
+      throw new UserError(`--out ${shown}: cannot write: ${describeFsError(err)}`);
   }
 }
 
