@@ -72,6 +72,13 @@ describe('architecture: imports go down the layers', () => {
     );
   });
 
+  it('src/export imports nothing of the other run folders (but savedir), the engines or the commands', () => {
+    assert.deepEqual(
+      violations((f) => f.startsWith('export/'), ['train', 'eval', 'report', 'serve', 'engine', 'commands']),
+      [],
+    );
+  });
+
   it("src/run-files.ts (the names of a run folder's files) is a leaf: it imports nothing of ours", () => {
     assert.deepEqual(imports(join(SRC, 'run-files.ts')), []);
   });
