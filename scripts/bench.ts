@@ -13,26 +13,32 @@
  * TensorFlow's own figures (default threading) are measured in the same
  * sitting and every tensorflow figure is given as a ratio to them.
  *
- * `--profile` adds, per backend, where a CNN training step's time goes: each
- * kernel's time per step (tf.profile), and the rest (JavaScript, dispatch).
+ * TensorFlow Python is measured twice: with its default kernels and with
+ * TF_ENABLE_ONEDNN_OPTS=1, as mnist-deep runs it where TensorFlow leaves oneDNN
+ * off; `TF_ENABLE_ONEDNN_OPTS=0 npm run bench` measures mnist-deep without oneDNN.
+ *
+ * `--profile` adds, per backend, where a CNN training step's time goes
+ * (scripts/profile.ts): on the graph engine TensorFlow's own step stats, with
+ * GFLOP/s for the convolutions and matrix products; elsewhere tf.profile.
  */
 import { execFileSync } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { useBackend } from '../src/backends';
+import { tensorflowKernels, useBackend } from '../src/backends';
+import { ONEDNN_VARIABLE } from '../src/backends/onednn';
 import { BACKEND_CHOICES, BackendName } from '../src/backends/choices';
 import { Batch } from '../src/data/dataset';
 import { buildModel } from '../src/models';
 import { ModelName } from '../src/models/names';
 import { evalThreads, evaluate } from '../src/eval/evaluate';
 import { EngineKind, createEngine } from '../src/engine';
-import { loadTf } from '../src/backends';
 import { nonNegativeInt, positiveInt } from '../src/commands/options';
 import { RECIPE_DEFAULTS } from '../src/train/config';
 import { SETTING_DEFAULTS } from '../src/train/settings';
 import { listOption, median, oneOf, parseScriptArgs, randomSplit } from './common';
+import { profileStep } from './profile';
 
 interface Args {
   steps: number;
@@ -45,11 +51,25 @@ interface Args {
   child?: BackendName;
 }
 
-/** TensorFlow Python's figures are rows of this pseudo-backend. */
+/** TensorFlow Python's figures are rows of these pseudo-backends: its default, and oneDNN forced on. */
 const ANCHOR = 'TensorFlow Python';
+const ANCHOR_ONEDNN = 'TensorFlow Python, TF_ENABLE_ONEDNN_OPTS=1';
+type Anchor = typeof ANCHOR | typeof ANCHOR_ONEDNN;
+const ANCHORS: readonly { name: Anchor; oneDnn?: string }[] = [{ name: ANCHOR }, { name: ANCHOR_ONEDNN, oneDnn: '1' }];
+
+/** The environment as the user gave it: loading tensorflow here sets TF_ENABLE_ONEDNN_OPTS for this process. */
+const userEnv = { ...process.env };
+
+/** `userEnv` with TF_ENABLE_ONEDNN_OPTS as given (undefined: unset, TensorFlow's own default). */
+function envWith(oneDnn: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...userEnv };
+  if (oneDnn === undefined) delete env[ONEDNN_VARIABLE];
+  else env[ONEDNN_VARIABLE] = oneDnn;
+  return env;
+}
 
 interface Row {
-  backend: BackendName | typeof ANCHOR;
+  backend: BackendName | Anchor;
   task: string;
   value: number | null;
   unit: string;
@@ -142,6 +162,7 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
     process.stderr.write(`  ${backend} ${task}: ${value === null ? '-' : value.toFixed(1)} ${unit} ${note}\n`);
   };
   const trainCnn = backend !== 'cpu' || args.cpuTrain;
+  if (backend === 'tensorflow') add('kernels', null, '', tensorflowKernels());
   for (const [batch, threads] of [
     [CNN_BATCH, undefined],
     [CNN_BATCH, 1],
@@ -227,58 +248,6 @@ async function child(backend: BackendName, args: Args): Promise<Row[]> {
   return rows;
 }
 
-/** Where a CNN training step's time goes on this backend: kernel times per step, summed by kernel. */
-async function profileStep(backend: BackendName, batchSize: number, steps = 5): Promise<string[]> {
-  const tf = loadTf();
-  const m = buildModel('cnn', 1);
-  const engine = await createEngine(m, {
-    backend,
-    model: 'cnn',
-    ...seedOptimizer('cnn'),
-    seed: 1,
-    batchSize,
-    threads: 1,
-  });
-  const split = randomSplit(1000, 5);
-  const byKernel = new Map<string, { ms: number; calls: number }>();
-  let wall = 0;
-  try {
-    for (let i = 0; i < 2; i++) await engine.step(split.nextBatch(batchSize), i);
-    for (let i = 0; i < steps; i++) {
-      const batch = split.nextBatch(batchSize);
-      const t0 = performance.now();
-      const info = await tf.profile(async () => {
-        await engine.step(batch, i + 2);
-      });
-      wall += performance.now() - t0;
-      for (const k of info.kernels) {
-        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-        e.ms += k.kernelTimeMs as number;
-        e.calls++;
-        byKernel.set(k.name, e);
-      }
-    }
-  } finally {
-    await engine.close();
-    m.dispose();
-  }
-  const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  const kernelMs = rows.reduce((sum, [, e]) => sum + e.ms, 0) / steps;
-  const perStep = wall / steps;
-  const pct = (ms: number) => `${((100 * ms) / perStep).toFixed(1)}%`;
-  return [
-    `  ${backend} profile of a cnn training step, batch ${batchSize} (${engine.kind} engine, ${steps} steps; timing overhead included): ${perStep.toFixed(1)} ms/step`,
-    ...rows
-      .slice(0, 15)
-      .map(
-        ([name, e]) =>
-          `    ${name.padEnd(24)} ${(e.ms / steps).toFixed(2).padStart(7)} ms  ${pct(e.ms / steps).padStart(6)}  ${(e.calls / steps).toFixed(0)} calls`,
-      ),
-    `    ${'(other kernels)'.padEnd(24)} ${(rows.slice(15).reduce((sum, [, e]) => sum + e.ms, 0) / steps).toFixed(2).padStart(7)} ms`,
-    `    ${'outside kernels'.padEnd(24)} ${(perStep - kernelMs).toFixed(2).padStart(7)} ms  ${pct(perStep - kernelMs).padStart(6)}  (JavaScript, dispatch, profiling)`,
-  ];
-}
-
 /** "tensorflow is N× wasm" for every measure both have (train/eval rates: higher is better). */
 function ratios(rows: Row[], base: BackendName): string[] {
   const out: string[] = [];
@@ -290,7 +259,10 @@ function ratios(rows: Row[], base: BackendName): string[] {
   return out;
 }
 
-/** TensorFlow Python's own training and evaluation rates (default threading), or why they were not measured. */
+/**
+ * TensorFlow Python's own training and evaluation rates (default threading), with TensorFlow's
+ * default kernels and with oneDNN forced on, or why they were not measured.
+ */
 function anchorRows(args: Args): Row[] | string {
   const script = resolve(__dirname, '../../../shared/anchors/bench_tf_step.py');
   const python = process.env.MNIST_DEEP_ANCHOR_PYTHON ?? join(homedir(), 'anchors-venv', 'bin', 'python');
@@ -298,52 +270,56 @@ function anchorRows(args: Args): Row[] | string {
   if (!existsSync(python)) return `no Python with TensorFlow (${python}; set MNIST_DEEP_ANCHOR_PYTHON)`;
   const threads = String(cpus().length);
   const rows: Row[] = [];
-  for (const batch of CNN_BATCHES) {
-    const cli = [script, '--threads', threads, '--batch', String(batch), '--steps', String(args.steps)];
-    let out: string;
-    try {
-      out = execFileSync(python, batch === CNN_BATCH ? [...cli, '--eval'] : cli, { encoding: 'utf8', stdio: 'pipe' });
-    } catch (err) {
-      return `${script} failed: ${(err as Error).message.split('\n')[0]}`;
+  for (const anchor of ANCHORS)
+    for (const batch of CNN_BATCHES) {
+      const cli = [script, '--threads', threads, '--batch', String(batch), '--steps', String(args.steps)];
+      let out: string;
+      try {
+        out = execFileSync(python, batch === CNN_BATCH ? [...cli, '--eval'] : cli, {
+          encoding: 'utf8',
+          stdio: 'pipe',
+          env: envWith(anchor.oneDnn),
+        });
+      } catch (err) {
+        return `${script} failed: ${(err as Error).message.split('\n')[0]}`;
+      }
+      const train = /RESULT tf (\S+) cnn_train_step .* ex_per_s=([\d.]+)/.exec(out);
+      const evalRate = /RESULT tf eval ex_per_s=([\d.]+)/.exec(out);
+      const note = `TensorFlow ${train?.[1] ?? '?'}, one tf.function step, intra = inter = ${threads} threads`;
+      const task = `cnn train, batch ${batch}`;
+      if (train) rows.push({ backend: anchor.name, task, value: Number(train[2]), unit: 'examples/s', note });
+      if (evalRate)
+        rows.push({
+          backend: anchor.name,
+          task: 'cnn eval',
+          value: Number(evalRate[1]),
+          unit: 'examples/s',
+          note: 'batches of 1000',
+        });
     }
-    const train = /RESULT tf (\S+) cnn_train_step .* ex_per_s=([\d.]+)/.exec(out);
-    const evalRate = /RESULT tf eval ex_per_s=([\d.]+)/.exec(out);
-    const note = `TensorFlow ${train?.[1] ?? '?'}, one tf.function step, intra = inter = ${threads} threads`;
-    if (train)
-      rows.push({
-        backend: ANCHOR,
-        task: `cnn train, batch ${batch}`,
-        value: Number(train[2]),
-        unit: 'examples/s',
-        note,
-      });
-    if (evalRate)
-      rows.push({
-        backend: ANCHOR,
-        task: 'cnn eval',
-        value: Number(evalRate[1]),
-        unit: 'examples/s',
-        note: 'batches of 1000',
-      });
-  }
   return rows;
 }
 
-/** Each tensorflow training/eval figure over TensorFlow Python's for the same batch. */
+/** Each tensorflow training/eval figure over each TensorFlow Python row for the same batch. */
 function anchorRatios(rows: Row[]): string[] {
-  const anchor = (task: string) => rows.find((r) => r.backend === ANCHOR && r.task === task)?.value;
-  return rows
-    .filter((r) => r.backend === 'tensorflow' && r.value !== null && r.unit === 'examples/s')
-    .flatMap((r) => {
-      const base = anchor(r.task.replace(/, (tensor engine|1 thread|flat engine)$/, '').replace(/, \d+ threads?$/, ''));
-      return base && r.value !== null ? [`tensorflow / ${ANCHOR}, ${r.task}: ${(r.value / base).toFixed(2)}×`] : [];
-    });
+  return ANCHORS.flatMap(({ name }) => {
+    const anchor = (task: string) => rows.find((r) => r.backend === name && r.task === task)?.value;
+    return rows
+      .filter((r) => r.backend === 'tensorflow' && r.value !== null && r.unit === 'examples/s')
+      .flatMap((r) => {
+        const base = anchor(
+          r.task.replace(/, (tensor engine|1 thread|flat engine)$/, '').replace(/, \d+ threads?$/, ''),
+        );
+        return base && r.value !== null ? [`tensorflow / ${name}, ${r.task}: ${(r.value / base).toFixed(2)}×`] : [];
+      });
+  });
 }
 
 function runChild(backend: BackendName, argv: string[]): Row[] | string {
   try {
     const out = execFileSync(process.execPath, [__filename, ...argv, '--child', backend], {
       encoding: 'utf8',
+      env: userEnv,
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 16 << 20,
     });

@@ -8,6 +8,7 @@
 // Handles: a graph, an operation and a session are JavaScript externals. An
 // operation belongs to its graph, which the JavaScript side keeps alive. An
 // output is [operation, index].
+#include <dlfcn.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <string.h>
@@ -386,8 +387,13 @@ struct Run {
   std::vector<TF_Output> inputs, outputs;
   std::vector<TF_Tensor*> inputValues, outputValues;
   std::vector<TF_Operation*> targets;
+  // Set when the caller passed run options (a serialized RunOptions): the run metadata comes back too.
+  TF_Buffer* runOptions = nullptr;
+  TF_Buffer* runMetadata = nullptr;
   TF_Status* status = TF_NewStatus();
   ~Run() {
+    if (runOptions != nullptr) TF_DeleteBuffer(runOptions);
+    if (runMetadata != nullptr) TF_DeleteBuffer(runMetadata);
     for (TF_Tensor* t : inputValues) TF_DeleteTensor(t);
     for (TF_Tensor* t : outputValues)
       if (t != nullptr) TF_DeleteTensor(t);
@@ -401,9 +407,9 @@ void ExecuteRun(napi_env, void* data) {
     TF_SetStatus(r->status, TF_FAILED_PRECONDITION, "the session is closed");
     return;
   }
-  TF_SessionRun(r->session->session, nullptr, r->inputs.data(), r->inputValues.data(),
+  TF_SessionRun(r->session->session, r->runOptions, r->inputs.data(), r->inputValues.data(),
                 static_cast<int>(r->inputs.size()), r->outputs.data(), r->outputValues.data(),
-                static_cast<int>(r->outputs.size()), r->targets.data(), static_cast<int>(r->targets.size()), nullptr,
+                static_cast<int>(r->outputs.size()), r->targets.data(), static_cast<int>(r->targets.size()), r->runMetadata,
                 r->status);
 }
 
@@ -442,6 +448,14 @@ void CompleteRun(napi_env env, napi_status, void* data) {
     napi_create_array_with_length(env, r->outputValues.size(), &result);
     for (size_t i = 0; i < r->outputValues.size(); i++)
       napi_set_element(env, result, i, ToTypedArray(env, r->outputValues[i]));
+    if (r->runMetadata != nullptr) {
+      void* bytes;
+      napi_value buffer, array;
+      napi_create_arraybuffer(env, r->runMetadata->length, &bytes, &buffer);
+      if (r->runMetadata->length > 0) memcpy(bytes, r->runMetadata->data, r->runMetadata->length);
+      napi_create_typedarray(env, napi_uint8_array, r->runMetadata->length, buffer, 0, &array);
+      napi_set_element(env, result, r->outputValues.size(), array);
+    }
     napi_resolve_deferred(env, r->deferred, result);
   }
   napi_delete_reference(env, r->sessionRef);
@@ -449,18 +463,29 @@ void CompleteRun(napi_env env, napi_status, void* data) {
   delete r;
 }
 
-// run(session, feeds: [output, tensor][], fetches: output[], targets: op[]) → Promise<TypedArray[]>.
+// run(session, feeds: [output, tensor][], fetches: output[], targets: op[], runOptions?: Uint8Array)
+// → Promise<TypedArray[]>; with run options, one more element: the serialized RunMetadata.
 napi_value RunSession(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   void* sessionPtr;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 4 ||
-      !GetExternal(env, argv[0], &sessionPtr)) {
-    napi_throw_type_error(env, nullptr, "run(session, feeds, fetches, targets)");
+  void* options = nullptr;
+  size_t optionBytes = 0;
+  napi_valuetype optionsType = napi_undefined;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || (argc != 4 && argc != 5) ||
+      !GetExternal(env, argv[0], &sessionPtr) ||
+      (argc == 5 && napi_typeof(env, argv[4], &optionsType) != napi_ok) ||
+      (optionsType != napi_undefined &&
+       napi_get_typedarray_info(env, argv[4], nullptr, &optionBytes, &options, nullptr, nullptr) != napi_ok)) {
+    napi_throw_type_error(env, nullptr, "run(session, feeds, fetches, targets, runOptions?)");
     return nullptr;
   }
   Run* r = new Run();
   r->session = static_cast<Session*>(sessionPtr);
+  if (optionsType != napi_undefined) {
+    r->runOptions = TF_NewBufferFromString(options, optionBytes);
+    r->runMetadata = TF_NewBuffer();
+  }
   uint32_t n = 0;
   bool ok = napi_get_array_length(env, argv[1], &n) == napi_ok;
   for (uint32_t i = 0; ok && i < n; i++) {
@@ -500,6 +525,29 @@ napi_value RunSession(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+// oneDnn() → { enabled, tensorflowDefault }: whether TensorFlow runs its oneDNN kernels in this process,
+// and whether it would without TF_ENABLE_ONEDNN_OPTS. TensorFlow decides once, from the CPU's features
+// and that variable; the C API does not say, so its own functions are looked up (C++ names, TF 2.x).
+napi_value OneDnn(napi_env env, napi_callback_info) {
+  using Query = bool (*)();
+  napi_value result, value;
+  napi_create_object(env, &result);
+  void* framework = dlopen("libtensorflow_framework.so.2", RTLD_LAZY | RTLD_NOLOAD);
+  if (framework == nullptr) return result;
+  auto enabled = reinterpret_cast<Query>(dlsym(framework, "_ZN10tensorflow12IsMKLEnabledEv"));
+  auto byDefault = reinterpret_cast<Query>(dlsym(framework, "_ZN10tensorflow19DefaultOneDnnPolicyEv"));
+  if (enabled != nullptr) {
+    napi_get_boolean(env, enabled(), &value);
+    napi_set_named_property(env, result, "enabled", value);
+  }
+  if (byDefault != nullptr) {
+    napi_get_boolean(env, byDefault(), &value);
+    napi_set_named_property(env, result, "tensorflowDefault", value);
+  }
+  dlclose(framework);
+  return result;
+}
+
 void Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
   napi_value f;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
@@ -515,6 +563,7 @@ NAPI_MODULE_INIT() {
   Export(env, exports, "session", NewSession);
   Export(env, exports, "closeSession", CloseSession);
   Export(env, exports, "run", RunSession);
+  Export(env, exports, "oneDnn", OneDnn);
   napi_value version;
   napi_create_string_utf8(env, TF_Version(), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "tensorflowVersion", version);

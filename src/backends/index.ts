@@ -1,6 +1,7 @@
 /** Backend selection: which TensorFlow.js backends load, and activating one. */
 import { UserError, errorMessage } from '../errors';
 import type { BackendChoice, BackendName } from './choices';
+import { preferOneDnn } from './onednn';
 import { loadTf } from './tf';
 import { installWebGpu, probeWebGpu, webGpuForAuto } from './webgpu';
 
@@ -21,6 +22,10 @@ let nativeVerbose = false;
 export function setNativeVerbose(verbose: boolean): void {
   nativeVerbose = verbose;
 }
+
+export const nativeVerboseOn = (): boolean => nativeVerbose;
+
+export { tensorflowKernels } from './onednn';
 
 export interface BackendStatus {
   name: BackendName;
@@ -57,6 +62,7 @@ let nativeStatus: BackendStatus | undefined;
 function loadNative(): BackendStatus {
   if (nativeStatus) return nativeStatus;
   loadTf();
+  preferOneDnn();
   // Read by TensorFlow when it first logs; only the user's own setting survives.
   if (!nativeVerbose) process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   // The start-up notices are INFO lines: hidden unless the user asked for INFO (level 0) or --verbose.

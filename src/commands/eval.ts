@@ -7,7 +7,7 @@ import { perClassAccuracy, formatConfusion } from '../eval/metrics';
 import { EvalOptions, evaluateSaved } from '../eval/saved';
 import { displayPath } from '../fs/paths';
 import { commandDataset, dataOrigin } from './data';
-import { Output } from './output';
+import { Output, noteKernels } from './output';
 
 export interface EvalCommandOptions extends EvalOptions {
   json?: boolean;
@@ -23,6 +23,7 @@ export async function runEval(opts: EvalCommandOptions): Promise<void> {
       (opts.json ? process.stderr : process.stdout).write(`TensorBoard events written to ${displayPath(file)}\n`),
     warning: (line) => process.stderr.write(`mnist-deep: warning: ${line}\n`),
   });
+  noteKernels(out, backend);
   const perClass = perClassAccuracy(result.confusion);
 
   if (opts.json) {

@@ -1,4 +1,4 @@
-import { probeBackends, tfVersion } from '../backends';
+import { nativeVerboseOn, probeBackends, tensorflowKernels, tfVersion } from '../backends';
 import { graphEngineUnavailable } from '../engine/graph';
 import { DATASET_NAMES } from '../data/datasets';
 import { candidateDirs, locate, locateOptionsFromEnv, nonCanonicalFiles, readLocated } from '../data/files';
@@ -65,6 +65,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
     : undefined;
   const info = {
     tensorflowEngine: engine ?? null,
+    tensorflowKernels: tensorflow?.ok ? tensorflowKernels() : null,
     versions: { mnistDeep: packageVersion(), tfjs: tfVersion(), node: process.versions.node },
     backends: statuses,
     autoBackend: auto ?? null,
@@ -81,6 +82,7 @@ export async function runInfo(opts: InfoOptions): Promise<void> {
     ...statuses.map((s) => `  ${s.name.padEnd(11)} ${s.ok ? 'loads' : 'unavailable'}: ${s.detail}`),
     `  --backend auto uses: ${auto ?? 'none'}`,
     ...(engine ? [`  tensorflow trains with the ${engine}`] : []),
+    ...(info.tensorflowKernels && nativeVerboseOn() ? [`  tensorflow kernels: ${info.tensorflowKernels}`] : []),
     '',
     'Data sets:',
     ...info.datasets.map(datasetLine),

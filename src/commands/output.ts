@@ -1,8 +1,14 @@
+import { nativeVerboseOn, tensorflowKernels } from '../backends';
 import { CountBar, StepBar } from '../terminal/progress';
 import { StatusLine, statusLine } from '../terminal/status';
 
 /** "1 thread", "2 threads". */
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** With --verbose, on tensorflow: which kernels TensorFlow runs (oneDNN or Eigen) and why. */
+export function noteKernels(out: Output, backend: string): void {
+  if (backend === 'tensorflow' && nativeVerboseOn()) out.notice(`note: tensorflow kernels: ${tensorflowKernels()}`);
+}
 
 /**
  * Where a command's words go. Step lines and results are for people and

@@ -13,7 +13,7 @@ import { openModel } from '../models/open';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { PolarityChoice } from './options';
 import { statusLine } from '../terminal/status';
-import { Output } from './output';
+import { Output, noteKernels } from './output';
 
 export interface PredictOptions {
   modelDir: string;
@@ -27,7 +27,7 @@ export async function runPredict(images: string[], opts: PredictOptions): Promis
   const out = new Output(Boolean(opts.json));
   const dir = resolve(opts.modelDir);
   requireTrainedModel(opts.modelDir);
-  await useBackend(opts.backend);
+  noteKernels(out, (await useBackend(opts.backend)).name);
   const model = await openModel(dir);
   const dataset = datasetOf(model, dir) ?? 'mnist';
   const garments = dataset === 'fashion-mnist';

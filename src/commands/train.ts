@@ -13,7 +13,7 @@ import type { EngineKind } from '../engine';
 import { RunHooks, RunOutcome, RunStart, runTraining } from '../train/run';
 import type { FinishHooks } from '../train/finish';
 import { commandDataset, dataOrigin } from './data';
-import { Output, plural } from './output';
+import { Output, noteKernels, plural } from './output';
 import { SignalTrap, exitOnSignals, trapSignals } from './signals';
 
 export interface TrainCommandOptions extends RunOptions {
@@ -85,6 +85,7 @@ function runHooks(out: Output, stop: { trap?: SignalTrap }): RunHooks {
     backendReady: (backend) => {
       const slower = slowerThanNative(backend);
       if (slower) out.notice(slower);
+      noteKernels(out, backend.name);
     },
     loadData: commandDataset,
     started: (s) => {

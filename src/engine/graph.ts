@@ -28,6 +28,7 @@ import { slotCount } from '../optim';
 import { feedsFrom, flatSize } from './graph/builder';
 import { StepGraph, buildStepGraph } from './graph/step';
 import { threadConfig } from './graph/threads';
+import { OpTime, opTimes, traceRunOptions } from './graph/trace';
 import { getFlatWeights, setFlatWeights, trainableVariables } from './replica';
 import { EngineOptions, EngineRunError, EngineState, StepResult, TrainingEngine } from './types';
 
@@ -102,8 +103,13 @@ export class GraphEngine implements TrainingEngine {
   }
 
   /** Runs one at a time, in call order; TensorFlow's error becomes one line. */
-  private run(feeds: [Output, TensorValue][], fetches: Output[], targets: OpHandle[]): Promise<TensorData[]> {
-    const next = this.pending.then(() => this.api.run(this.session, feeds, fetches, targets));
+  private run(
+    feeds: [Output, TensorValue][],
+    fetches: Output[],
+    targets: OpHandle[],
+    runOptions?: Uint8Array,
+  ): Promise<TensorData[]> {
+    const next = this.pending.then(() => this.api.run(this.session, feeds, fetches, targets, runOptions));
     this.pending = next.catch(() => undefined);
     return next.catch((err: unknown) => {
       throw new EngineRunError(`TensorFlow: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
@@ -120,6 +126,12 @@ export class GraphEngine implements TrainingEngine {
   async step(batch: Batch): Promise<StepResult> {
     const [loss] = await this.run(this.batchFeeds(batch), [this.g.loss], [this.g.train]);
     return { loss: loss[0] };
+  }
+
+  /** One step, traced by TensorFlow: each op's kernel and time (for `npm run bench -- --profile`). */
+  async traceStep(batch: Batch): Promise<{ loss: number; ops: OpTime[] }> {
+    const out = await this.run(this.batchFeeds(batch), [this.g.loss], [this.g.train], traceRunOptions());
+    return { loss: out[0][0], ops: opTimes(out[1] as Uint8Array) };
   }
 
   /** The batch accuracy with dropout off, from the current weights. */

@@ -47,13 +47,19 @@ export interface GraphApi {
   /** `config`: a serialized tensorflow.ConfigProto. */
   session(graph: GraphHandle, config: Uint8Array): SessionHandle;
   closeSession(session: SessionHandle): void;
-  /** Fetched tensors come back as typed arrays (int64 as Float64Array). */
+  /**
+   * Fetched tensors come back as typed arrays (int64 as Float64Array). With `runOptions` (a serialized
+   * tensorflow.RunOptions), one more element follows them: the serialized RunMetadata.
+   */
   run(
     session: SessionHandle,
     feeds: readonly (readonly [Output, TensorValue])[],
     fetches: readonly Output[],
     targets: readonly OpHandle[],
+    runOptions?: Uint8Array,
   ): Promise<TensorData[]>;
+  /** Whether TensorFlow runs its oneDNN kernels here, and whether it would without TF_ENABLE_ONEDNN_OPTS (absent: unknown). */
+  oneDnn(): { enabled?: boolean; tensorflowDefault?: boolean };
 }
 
 let loaded: { api?: GraphApi; why?: string } | undefined;
