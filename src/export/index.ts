@@ -1,26 +1,33 @@
 /**
  * `export`'s work: a trained model folder (checked as eval checks it) written as an ONNX or a
- * Keras 3 file. The target is refused when it exists, unless `overwrite`; the file is written
- * under a temporary name and renamed (writeFileAtomic), so a failure leaves nothing behind.
+ * Keras 3 file, or a SavedModel folder. The target is refused when it exists, unless `overwrite`;
+ * it is written under a temporary name and renamed, so a failure leaves nothing behind.
  */
 import { lstatSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { useBackend } from '../backends';
+import { nativeDisabled, useBackend } from '../backends';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { describeFsError } from '../fs/errors';
 import { displayPath } from '../fs/paths';
 import { openModel } from '../models/open';
+import { GraphApi, loadGraphApi } from '../native/graph-api';
 import { requireTrainedModel } from '../savedir/model-folder';
+import { checkFolderTarget, writeFolderAtomic } from './folder';
 import { toKeras } from './keras';
 import { exportModel } from './layers';
 import { ONNX_INPUT, ONNX_OUTPUT, toOnnx } from './onnx';
+import { SAVEDMODEL_FILE, SAVEDMODEL_INPUT, SAVEDMODEL_OUTPUTS, SIGNATURE, toSavedModel } from './savedmodel';
 
-export const EXPORT_FORMATS = ['onnx', 'keras'] as const;
+export const EXPORT_FORMATS = ['savedmodel', 'onnx', 'keras'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Where each format goes inside the model folder when no --out is given. */
-export const DEFAULT_TARGETS: Record<ExportFormat, string> = { onnx: 'model.onnx', keras: 'model.keras' };
+export const DEFAULT_TARGETS: Record<ExportFormat, string> = {
+  savedmodel: 'savedmodel',
+  onnx: 'model.onnx',
+  keras: 'model.keras',
+};
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -31,12 +38,15 @@ export interface ExportOptions {
 
 export interface ExportResult {
   format: ExportFormat;
-  /** The written file, absolute. */
+  /** The written file (or SavedModel folder), absolute. */
   path: string;
+  /** Bytes written (a SavedModel: its saved_model.pb). */
   bytes: number;
   /** The model's input and output names in the exported file. */
   input: string;
   output: string;
+  /** The SavedModel's signature, which also gives `classes`. */
+  signature?: string;
 }
 
 /** Refuses a target that exists (unless `overwrite`: then only a regular file is replaced). */
@@ -53,10 +63,38 @@ function checkTarget(path: string, overwrite: boolean): void {
   }
 }
 
+/** The graph addon (TensorFlow's C API), which writes the SavedModel's graph; loaded after tfjs-node, quietly. */
+async function graphApi(): Promise<GraphApi> {
+  let loaded: { api?: GraphApi; why?: string } = { why: 'MNIST_DEEP_NATIVE=0 turns it off' };
+  if (!nativeDisabled()) {
+    await useBackend('tensorflow').catch(() => useBackend('cpu'));
+    loaded = loadGraphApi();
+  }
+  if (!loaded.api)
+    throw new UserError(`--format savedmodel needs the native setup (TensorFlow's C library): ${loaded.why}`);
+  return loaded.api;
+}
+
+/**
+ * The SavedModel folder: saved_model.pb alone. The weights are constants, and TensorFlow's loaders
+ * (Python, C++ as in TF Serving, tfjs-node) restore no checkpoint where there is no variables/.
+ */
+async function exportSavedModel(dir: string, path: string, overwrite: boolean): Promise<ExportResult> {
+  const replace = checkFolderTarget(path, { [SAVEDMODEL_FILE]: new Uint8Array() }, overwrite);
+  const api = await graphApi();
+  const model = await openModel(dir);
+  exportModel(model, dir);
+  const pb = toSavedModel(api, model);
+  writeFolderAtomic(path, { [SAVEDMODEL_FILE]: pb }, replace);
+  const [output] = SAVEDMODEL_OUTPUTS;
+  return { format: 'savedmodel', path, bytes: pb.length, input: SAVEDMODEL_INPUT, output, signature: SIGNATURE };
+}
+
 export async function exportSaved(opts: ExportOptions): Promise<ExportResult> {
   const dir = resolve(opts.modelDir);
   requireTrainedModel(opts.modelDir);
   const path = resolve(opts.out ?? join(dir, DEFAULT_TARGETS[opts.format]));
+  if (opts.format === 'savedmodel') return exportSavedModel(dir, path, Boolean(opts.overwrite));
   checkTarget(path, Boolean(opts.overwrite));
   // The exporters only read weights: the plain JavaScript backend loads everywhere and keeps them exact.
   await useBackend('cpu');
