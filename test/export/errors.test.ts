@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadTf, useBackend } from '../../src/backends';
 import { buildSoftmax } from '../../src/models';
 import { saveModel } from '../../src/models/io';
+import { graphAddonPath } from '../../src/native/layout';
 import { runInProcess } from '../helpers/in-process';
 import { tempDir } from '../helpers/fixtures';
 
@@ -25,9 +26,15 @@ after(tmp.cleanup);
 const listing = (dir: string) => readdirSync(dir).sort();
 
 /** Runs export and checks: exit code, error lines, and that `dirs` hold what they held before. */
-async function refused(args: string[], pattern: RegExp, dirs: string[], code = 1): Promise<string[]> {
+async function refused(
+  args: string[],
+  pattern: RegExp,
+  dirs: string[],
+  code = 1,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string[]> {
   const before = dirs.map(listing);
-  const r = await runInProcess(['export', ...args], { cwd: tmp.dir });
+  const r = await runInProcess(['export', ...args], { cwd: tmp.dir, env });
   assert.equal(r.code, code, r.stderr);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
@@ -111,11 +118,81 @@ describe('export: bad input', () => {
     await refused(['--model-dir', good], /--format/, [good], 2);
     await refused(
       ['--format', 'tflite', '--model-dir', good],
-      /--format tflite: allowed choices are onnx, keras/,
+      /--format tflite: allowed choices are savedmodel, onnx, keras/,
       [good],
       2,
     );
   });
+
+  it('SavedModel: --out onto a folder is refused without --overwrite, and with it unless export wrote it', async () => {
+    const taken = join(tmp.dir, 'taken-sm');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'saved_model.pb'), 'mine');
+    writeFileSync(join(taken, 'notes.txt'), 'mine too');
+    const args = ['--format', 'savedmodel', '--model-dir', good, '--out', taken];
+    const lines = await refused(args, /--out .*taken-sm: already exists/, [tmp.dir, taken, good]);
+    assert.equal(lines[1], 'mnist-deep: hint: pass --overwrite to replace it');
+    await refused(
+      [...args, '--overwrite'],
+      /--out .*taken-sm: is not a SavedModel folder written by export; refusing to replace it/,
+      [tmp.dir, taken, good],
+    );
+    assert.equal(readFileSync(join(taken, 'notes.txt'), 'utf8'), 'mine too');
+    const file = join(tmp.dir, 'a-file');
+    writeFileSync(file, 'mine');
+    await refused(
+      ['--format', 'savedmodel', '--model-dir', good, '--out', file, '--overwrite'],
+      /--out .*a-file: is not a SavedModel folder written by export/,
+      [tmp.dir, good],
+    );
+  });
+
+  it('SavedModel without the native setup: one line saying so', async () => {
+    await refused(
+      ['--format', 'savedmodel', '--model-dir', good],
+      /--format savedmodel needs the native setup \(TensorFlow's C library\): MNIST_DEEP_NATIVE=0 turns it off/,
+      [tmp.dir, good],
+      1,
+      { MNIST_DEEP_NATIVE: '0' },
+    );
+  });
+
+  it(
+    'SavedModel: an unwritable target leaves nothing; --overwrite replaces a folder export wrote',
+    { skip: graphAddonPath() ? false : 'the native backend is not set up (npx mnist-deep native)' },
+    async () => {
+      const file = join(tmp.dir, 'plain-file-sm');
+      writeFileSync(file, '');
+      await refused(
+        ['--format', 'savedmodel', '--model-dir', good, '--out', join(file, 'savedmodel')],
+        /plain-file-sm\/savedmodel: cannot write: /,
+        [tmp.dir, good],
+      );
+      const out = join(tmp.dir, 'sm');
+      const run = (extra: string[] = []) =>
+        runInProcess(['export', '--format', 'savedmodel', '--model-dir', good, '--out', out, '--json', ...extra]);
+      const first = await run();
+      assert.equal(first.code, 0, first.stderr);
+      const result = JSON.parse(first.stdout) as Record<string, unknown>;
+      assert.deepEqual(result, {
+        format: 'savedmodel',
+        path: out,
+        bytes: readFileSync(join(out, 'saved_model.pb')).length,
+        input: 'images',
+        output: 'probabilities',
+        signature: 'serving_default',
+      });
+      writeFileSync(join(out, 'saved_model.pb'), 'stale');
+      const again = await run(['--overwrite']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(listing(out), ['saved_model.pb']);
+      assert.equal(readFileSync(join(out, 'saved_model.pb')).length, result.bytes);
+      assert.deepEqual(
+        listing(tmp.dir).filter((n) => n.endsWith('.tmp')),
+        [],
+      );
+    },
+  );
 
   it('--json prints one result line', async () => {
     const out = join(tmp.dir, 'json.keras');

@@ -1,8 +1,9 @@
 /**
  * Each exported format run in its own runtime on the same test images as eval: ONNX Runtime
- * (onnxruntime-node) in this process; onnx's full checker, ONNX Runtime and Keras 3 (on
- * TensorFlow) in Python. Every image gets eval's class, with probabilities within 1e-5, so the
- * accuracy is eval's. A softmax and a CNN trained briefly on a generated data set (150 test
+ * (onnxruntime-node) and the SavedModel (tf.node.loadSavedModel) in this process; onnx's full
+ * checker, ONNX Runtime, Keras 3 (on TensorFlow), tf.saved_model.load, saved_model_cli and the
+ * TFLite converter and interpreter in Python (one process per model). Every image gets eval's
+ * class, with probabilities within 1e-5, so the accuracy is eval's. A softmax and a CNN trained briefly on a generated data set (150 test
  * images); the full MNIST test set was checked by hand (docs/export.md).
  */
 import { strict as assert } from 'node:assert';
@@ -15,7 +16,9 @@ import { testSplit } from '../../src/data/dataset';
 import { loadRawDataset } from '../../src/data/files';
 import { NUM_CLASSES } from '../../src/data/shapes';
 import { predictProbabilities } from '../../src/eval/probabilities';
+import { DEFAULT_TARGETS, ExportFormat } from '../../src/export';
 import { openModel } from '../../src/models/open';
+import { graphAddonPath } from '../../src/native/layout';
 import { jsonResult } from '../helpers/cli';
 import { exportPythonMissing, runExportPython } from '../helpers/export-python';
 import { runInProcess } from '../helpers/in-process';
@@ -40,6 +43,9 @@ interface Reference {
   probs: Float32Array;
 }
 const refs: Record<string, Reference> = {};
+
+/** The SavedModel needs the native setup (the graph addon and tfjs-node built by `native`). */
+const nativeMissing = graphAddonPath() ? false : 'the native backend is not set up (npx mnist-deep native)';
 
 async function train(model: string): Promise<Reference> {
   const dir = join(tmp.dir, model);
@@ -86,20 +92,32 @@ function assertSameAsEval(what: string, got: ArrayLike<number>, ref: Reference):
   assert.equal(right / ref.labels.length, ref.accuracy, `${what}: accuracy`);
 }
 
-async function exportTo(ref: Reference, format: string): Promise<string> {
+async function exportTo(ref: Reference, format: ExportFormat): Promise<string> {
   const r = await runInProcess(['export', '--format', format, '--model-dir', ref.dir, '--overwrite', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const line = jsonResult(r.stdout);
   assert.equal(line.format, format);
-  assert.equal(line.path, join(ref.dir, `model.${format}`));
+  assert.equal(line.path, join(ref.dir, DEFAULT_TARGETS[format]));
   assert.equal(typeof line.bytes, 'number');
   return line.path as string;
 }
 
 const PYTHON_CHECK = `
-import json, sys
+import json, subprocess, sys
 import numpy as np, onnx, onnxruntime as ort, keras
-folder, images, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+folder, images, n, with_saved_model = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1'
+saved = {}
+if with_saved_model:
+    import tensorflow as tf
+    sm = folder + '/savedmodel'
+    out = tf.saved_model.load(sm).signatures['serving_default'](images=tf.constant(np.fromfile(images, dtype='<f4').reshape(n, 784)))
+    lite = tf.lite.TFLiteConverter.from_saved_model(sm).convert()
+    runner = tf.lite.Interpreter(model_content=lite).get_signature_runner('serving_default')
+    show = subprocess.run([sys.executable, '-m', 'tensorflow.python.tools.saved_model_cli', 'show', '--all', '--dir', sm],
+                          capture_output=True, text=True, check=True)
+    saved = {'savedmodel': out['probabilities'].numpy().ravel().tolist(), 'classes': out['classes'].numpy().tolist(),
+             'tflite': runner(images=np.fromfile(images, dtype='<f4').reshape(n, 784))['probabilities'].ravel().tolist(),
+             'cli': show.stdout}
 x = np.fromfile(images, dtype='<f4').reshape(n, 784)
 model = onnx.load(folder + '/model.onnx')
 onnx.checker.check_model(model, full_check=True)
@@ -108,7 +126,8 @@ p = session.run(['probabilities'], {'images': x})[0]
 k = keras.saving.load_model(folder + '/model.keras')
 q = np.asarray(k.predict(x, verbose=0))
 print(json.dumps({'onnx': p.ravel().tolist(), 'keras': q.ravel().tolist(), 'inputs': [i.name for i in session.get_inputs()],
-  'kerasInput': k.inputs[0].shape, 'versions': [onnx.__version__, ort.__version__, keras.__version__, keras.backend.backend()]}))
+  'kerasInput': k.inputs[0].shape, 'versions': [onnx.__version__, ort.__version__, keras.__version__, keras.backend.backend()],
+  **saved}))
 `;
 
 interface PythonResult {
@@ -117,6 +136,21 @@ interface PythonResult {
   inputs: string[];
   kerasInput: (number | null)[];
   versions: string[];
+  /** With the SavedModel: tf.saved_model.load's outputs, TFLite's probabilities, saved_model_cli's listing. */
+  savedmodel?: number[];
+  classes?: number[];
+  tflite?: number[];
+  cli?: string;
+}
+
+/** saved_model_cli show --all: the tag set, the signature, its input and both outputs. */
+function assertListing(cli: string): void {
+  assert.match(cli, /MetaGraphDef with tag-set: 'serve' contains the following SignatureDefs:/);
+  assert.match(cli, /signature_def\['serving_default'\]:/);
+  assert.match(cli, /inputs\['images'\] tensor_info:\s+dtype: DT_FLOAT\s+shape: \(-1, 784\)\s+name: images:0/);
+  assert.match(cli, /outputs\['probabilities'\] tensor_info:\s+dtype: DT_FLOAT\s+shape: \(-1, 10\)/);
+  assert.match(cli, /outputs\['classes'\] tensor_info:\s+dtype: DT_INT32\s+shape: \(-1\)/);
+  assert.match(cli, /Method name is: tensorflow\/serving\/predict/);
 }
 
 for (const model of Object.keys(TRAIN)) {
@@ -136,19 +170,60 @@ for (const model of Object.keys(TRAIN)) {
     });
 
     it(
-      'ONNX and Keras 3 in Python: onnx.checker (full), onnxruntime, keras.saving.load_model',
+      'SavedModel: tf.node.loadSavedModel gives eval’s classes and probabilities',
+      { skip: nativeMissing },
+      async () => {
+        const ref = refs[model];
+        const path = await exportTo(ref, 'savedmodel');
+        const tf = require('@tensorflow/tfjs-node') as typeof import('@tensorflow/tfjs-node');
+        await useBackend('tensorflow');
+        const saved = await tf.node.loadSavedModel(path);
+        try {
+          assert.deepEqual(
+            saved.inputs.map((i) => i.name),
+            ['images'],
+          );
+          const names = saved.outputs.map((o) => o.name);
+          assert.deepEqual([...names].sort(), ['classes', 'probabilities']);
+          const outs = saved.predict(
+            tf.tensor2d(ref.images, [ref.labels.length, 784]),
+          ) as import('@tensorflow/tfjs-node').Tensor[];
+          const probs = outs[names.indexOf('probabilities')].dataSync() as Float32Array;
+          assertSameAsEval('tf.node.loadSavedModel', probs, ref);
+          const classes = outs[names.indexOf('classes')].dataSync();
+          ref.labels.forEach((_, i) => assert.equal(classes[i], argmax(probs, i), `image ${i}: classes is the argmax`));
+          tf.dispose(outs);
+        } finally {
+          saved.dispose();
+          await useBackend('cpu');
+        }
+      },
+    );
+
+    it(
+      'in Python: onnx.checker (full), onnxruntime, keras.saving.load_model; tf.saved_model.load, saved_model_cli, TFLite',
       { skip: exportPythonMissing() },
       async () => {
         const ref = refs[model];
         await exportTo(ref, 'onnx');
         await exportTo(ref, 'keras');
+        if (!nativeMissing) await exportTo(ref, 'savedmodel');
         const images = join(tmp.dir, `${model}-images.f32`);
         writeFileSync(images, ref.images);
-        const r = runExportPython<PythonResult>(PYTHON_CHECK, [ref.dir, images, String(ref.labels.length)]);
+        const args = [ref.dir, images, String(ref.labels.length), nativeMissing ? '0' : '1'];
+        const r = runExportPython<PythonResult>(PYTHON_CHECK, args);
         assert.deepEqual(r.inputs, ['images']);
         assert.deepEqual(r.kerasInput, [null, 784]);
         assertSameAsEval('onnxruntime (Python)', r.onnx, ref);
         assertSameAsEval('keras', r.keras, ref);
+        if (nativeMissing) return;
+        assertSameAsEval('tf.saved_model.load', r.savedmodel ?? [], ref);
+        assert.deepEqual(
+          r.classes,
+          Array.from(ref.labels, (_, i) => argmax(ref.probs, i)),
+        );
+        assertSameAsEval('TFLite interpreter', r.tflite ?? [], ref);
+        assertListing(r.cli ?? '');
       },
     );
   });
