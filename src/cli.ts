@@ -37,6 +37,7 @@ import {
   showRate,
   topCount,
 } from './commands/options';
+import { addExportCommand } from './commands/export';
 import { isHelpOrVersion, toUsageError } from './commands/usage';
 import { statusLine } from './terminal/status';
 
@@ -267,6 +268,8 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .addOption(jsonOption())
     .action(action(async (images: string[], opts) => (await import('./commands/predict')).runPredict(images, opts)));
+
+  addExportCommand(program, action);
 
   return program;
 }

@@ -72,6 +72,17 @@ describe('architecture: imports go down the layers', () => {
     );
   });
 
+  it('src/export imports nothing of the other run folders (but savedir), of the engines only the graph ops, nor the commands', () => {
+    // The SavedModel is the graph engine's own forward pass: its op builder and layer ops, nothing else of the engines.
+    const graphOps = ['engine/graph/builder', 'engine/graph/layers'];
+    assert.deepEqual(
+      violations((f) => f.startsWith('export/'), ['train', 'eval', 'report', 'serve', 'engine', 'commands']).filter(
+        (v) => !graphOps.some((g) => v.endsWith(`imports src/${g}`)),
+      ),
+      [],
+    );
+  });
+
   it("src/run-files.ts (the names of a run folder's files) is a leaf: it imports nothing of ours", () => {
     assert.deepEqual(imports(join(SRC, 'run-files.ts')), []);
   });

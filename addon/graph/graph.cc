@@ -691,6 +691,36 @@ napi_value OneDnn(napi_env env, napi_callback_info) {
   return result;
 }
 
+// graphDef(graph) → Uint8Array: the graph as a serialized GraphDef (TF_GraphToGraphDef), for export.
+napi_value GraphDef(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* graphPtr;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 1 ||
+      !GetExternal(env, argv[0], kGraphTag, &graphPtr)) {
+    napi_throw_type_error(env, nullptr, "graphDef(graph)");
+    return nullptr;
+  }
+  TF_Buffer* buffer = TF_NewBuffer();
+  TF_Status* status = TF_NewStatus();
+  TF_GraphToGraphDef(static_cast<TF_Graph*>(graphPtr), buffer, status);
+  napi_value result = nullptr;
+  if (TF_GetCode(status) != TF_OK) {
+    Throw(env, std::string("graphDef: ") + TF_Message(status));
+  } else {
+    void* bytes = nullptr;
+    napi_value arrayBuffer;
+    if (napi_create_arraybuffer(env, buffer->length, &bytes, &arrayBuffer) != napi_ok ||
+        napi_create_typedarray(env, napi_uint8_array, buffer->length, arrayBuffer, 0, &result) != napi_ok)
+      result = nullptr;
+    else if (buffer->length > 0)
+      memcpy(bytes, buffer->data, buffer->length);
+  }
+  TF_DeleteStatus(status);
+  TF_DeleteBuffer(buffer);
+  return result;
+}
+
 napi_value Guarded(napi_env env, napi_callback_info info) {
   void* fn = nullptr;
   if (napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &fn) != napi_ok || fn == nullptr) return nullptr;
@@ -722,6 +752,7 @@ NAPI_MODULE_INIT() {
   Export(env, exports, "closeSession", CloseSession);
   Export(env, exports, "run", RunSession);
   Export(env, exports, "oneDnn", OneDnn);
+  Export(env, exports, "graphDef", GraphDef);
   napi_value version;
   napi_create_string_utf8(env, TF_Version(), NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "tensorflowVersion", version);

@@ -60,6 +60,8 @@ export interface GraphApi {
   ): Promise<TensorData[]>;
   /** Whether TensorFlow runs its oneDNN kernels here, and whether it would without TF_ENABLE_ONEDNN_OPTS (absent: unknown). */
   oneDnn(): { enabled?: boolean; tensorflowDefault?: boolean };
+  /** The graph as a serialized tensorflow.GraphDef (TF_GraphToGraphDef). */
+  graphDef(graph: GraphHandle): Uint8Array;
 }
 
 let loaded: { api?: GraphApi; why?: string } | undefined;
