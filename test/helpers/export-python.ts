@@ -1,14 +1,14 @@
 /**
  * The Python runtimes that read our exported files with their own code (onnx's checker, ONNX
  * Runtime, Keras 3 on TensorFlow): a Python that imports them all, from MNIST_DEEP_EXPORT_PYTHON,
- * CI's venv ($HOME/export-venv) or python3. Tests skip, saying why, where there is none.
+ * CI's venv ($HOME/py-venv) or python3. Tests skip, saying why, where there is none.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-const CANDIDATES = [process.env.MNIST_DEEP_EXPORT_PYTHON, join(homedir(), 'export-venv/bin/python'), 'python3'];
+const CANDIDATES = [process.env.MNIST_DEEP_EXPORT_PYTHON, join(homedir(), 'py-venv/bin/python'), 'python3'];
 const MODULES = 'import onnx, onnxruntime, keras, tensorflow';
 
 let found: string | null | undefined;
@@ -31,7 +31,7 @@ export function exportPython(): string | null {
 export function exportPythonMissing(): string | false {
   return exportPython()
     ? false
-    : 'no Python with onnx, onnxruntime, keras and tensorflow (set MNIST_DEEP_EXPORT_PYTHON, or: python3 -m venv ~/export-venv && ~/export-venv/bin/pip install tensorflow-cpu keras onnx onnxruntime)';
+    : 'no Python with onnx, onnxruntime, keras and tensorflow (set MNIST_DEEP_EXPORT_PYTHON, or: python3 -m venv ~/py-venv && ~/py-venv/bin/pip install tensorflow-cpu keras onnx onnxruntime)';
 }
 
 /** Runs `script` with that Python, `args` as sys.argv[1:]; its stdout, parsed as JSON. */

@@ -1,6 +1,6 @@
 /**
  * TensorBoard itself (the pip package), for reading our event files with its own code: a Python
- * that can `import tensorboard`, from MNIST_DEEP_TENSORBOARD_PYTHON, CI's venv (~/tb-venv) or
+ * that can `import tensorboard`, from MNIST_DEEP_TENSORBOARD_PYTHON, CI's venv (~/py-venv) or
  * python3. Tests skip, saying why, where there is none.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 
-const CANDIDATES = [process.env.MNIST_DEEP_TENSORBOARD_PYTHON, join(homedir(), 'tb-venv', 'bin', 'python'), 'python3'];
+const CANDIDATES = [process.env.MNIST_DEEP_TENSORBOARD_PYTHON, join(homedir(), 'py-venv', 'bin', 'python'), 'python3'];
 
 let found: string | null | undefined;
 
@@ -31,7 +31,7 @@ export function tensorboardPython(): string | null {
 export function tensorboardMissing(): string | false {
   return tensorboardPython()
     ? false
-    : 'no Python with the tensorboard package (set MNIST_DEEP_TENSORBOARD_PYTHON, or: python3 -m venv ~/tb-venv && ~/tb-venv/bin/pip install tensorboard)';
+    : 'no Python with the tensorboard package (set MNIST_DEEP_TENSORBOARD_PYTHON, or: python3 -m venv ~/py-venv && ~/py-venv/bin/pip install tensorboard)';
 }
 
 /** Runs `script` with TensorBoard's Python, `args` as sys.argv[1:]; its stdout, parsed as JSON. */
