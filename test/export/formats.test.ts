@@ -6,6 +6,7 @@
  * class, with probabilities within 1e-5, so the accuracy is eval's. A softmax and a CNN trained briefly on a generated data set (150 test
  * images); the full MNIST test set was checked by hand (docs/export.md).
  */
+import type * as tfjs from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,23 @@ import { jsonResult } from '../helpers/cli';
 import { exportPythonMissing, runExportPython } from '../helpers/export-python';
 import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
+
+/**
+ * What this test uses of @tensorflow/tfjs-node, typed here: the package is optional (the native
+ * setup installs it after the build), so the build cannot take its types from it.
+ */
+interface TfjsNode {
+  node: {
+    loadSavedModel(path: string): Promise<{
+      inputs: { name: string }[];
+      outputs: { name: string }[];
+      predict(x: tfjs.Tensor): tfjs.Tensor | tfjs.Tensor[];
+      dispose(): void;
+    }>;
+  };
+  tensor2d: typeof tfjs.tensor2d;
+  dispose: typeof tfjs.dispose;
+}
 
 const tmp = tempDir();
 const data = join(tmp.dir, 'data');
@@ -176,7 +194,7 @@ for (const model of Object.keys(TRAIN)) {
       async () => {
         const ref = refs[model];
         const path = await exportTo(ref, 'savedmodel');
-        const tf = require('@tensorflow/tfjs-node') as typeof import('@tensorflow/tfjs-node');
+        const tf = require('@tensorflow/tfjs-node') as TfjsNode;
         await useBackend('tensorflow');
         const saved = await tf.node.loadSavedModel(path);
         try {
@@ -186,9 +204,7 @@ for (const model of Object.keys(TRAIN)) {
           );
           const names = saved.outputs.map((o) => o.name);
           assert.deepEqual([...names].sort(), ['classes', 'probabilities']);
-          const outs = saved.predict(
-            tf.tensor2d(ref.images, [ref.labels.length, 784]),
-          ) as import('@tensorflow/tfjs-node').Tensor[];
+          const outs = saved.predict(tf.tensor2d(ref.images, [ref.labels.length, 784])) as tfjs.Tensor[];
           const probs = outs[names.indexOf('probabilities')].dataSync() as Float32Array;
           assertSameAsEval('tf.node.loadSavedModel', probs, ref);
           const classes = outs[names.indexOf('classes')].dataSync();
