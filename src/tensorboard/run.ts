@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../fs/atomic';
 import { displayPath } from '../fs/paths';
 import { SummaryValue, TfEvent } from './proto';
 import { readEventFile } from './reader';
+import { SETTINGS_TAG, markdownRow } from './summaries';
 import { frameRecord } from './tfrecord';
 import { EventFileWriter } from './writer';
 
@@ -22,6 +23,11 @@ export interface RunEventsOptions {
    * ones trimmed back to `startStep`. Another run's file, or a live one's, is never touched.
    */
   ownFiles?: readonly string[];
+  /**
+   * The save dir of the run that wrote `ownFiles`: a file whose opening settings name another one
+   * is not this run's (a run folder copied or moved, a checkpoint naming another run's file).
+   */
+  owner?: string;
   /** Says a failure mid-run (one line, once). */
   warn: (line: string) => void;
   /** The option that chose the folder, for error messages. */
@@ -44,7 +50,7 @@ export class RunEvents {
     const option = opts.option ?? '--logdir';
     const own = (opts.ownFiles ?? []).filter((name) => existsSync(join(dir, name)));
     try {
-      if (startStep) for (const name of own) dropFrom(join(dir, name), startStep, warn);
+      if (startStep) for (const name of own) dropFrom(join(dir, name), startStep, warn, opts.owner);
       const writer = EventFileWriter.create(dir);
       return new RunEvents(writer, warn, [...own, basename(writer.file)]);
     } catch (err) {
@@ -88,6 +94,19 @@ export class RunEvents {
   }
 }
 
+/** Whether the settings a training run writes first into each of its files name `saveDir` (see training.ts). */
+function writtenFor(events: readonly TfEvent[], saveDir: string): boolean {
+  const settings = events.flatMap((e) => e.summary?.value ?? []).find((v) => v.tag === SETTINGS_TAG);
+  const text = settings?.tensor?.stringVal?.[0];
+  return (
+    text !== undefined &&
+    Buffer.from(text)
+      .toString('utf8')
+      .split('\n')
+      .includes(markdownRow(['saveDir', saveDir]))
+  );
+}
+
 /** Whether a resumed run that starts at `step` writes `event` again. */
 const writtenAgain = (event: TfEvent, step: number) => {
   const at = event.step ?? 0;
@@ -101,10 +120,17 @@ const writtenAgain = (event: TfEvent, step: number) => {
  * read past: the bytes after it are kept, and the person is told in one line.
  * (TensorFlow marks restarts with SessionLog.START instead, which only its Python reader honours.)
  */
-function dropFrom(file: string, step: number, warn: (line: string) => void): void {
+function dropFrom(file: string, step: number, warn: (line: string) => void, owner?: string): void {
   const { events, records, problem } = readEventFile(file);
+  const twice = `its steps from ${step} on may show twice in TensorBoard`;
   if (problem) {
-    warn(`${displayPath(file)}: ${problem}; left as it is (its steps from ${step} on may show twice in TensorBoard)`);
+    warn(`${displayPath(file)}: ${problem}; left as it is (${twice})`);
+    return;
+  }
+  if (owner !== undefined && !writtenFor(events, owner)) {
+    warn(
+      `${displayPath(file)}: its settings name another run folder than ${displayPath(owner)}; left as it is (${twice})`,
+    );
     return;
   }
   const keep = events.map((e) => !writtenAgain(e, step));

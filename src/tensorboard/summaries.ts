@@ -26,9 +26,16 @@ export function text(tag: string, markdown: string): SummaryValue {
   };
 }
 
+/** The tag of the settings a training run writes first into each of its event files. */
+export const SETTINGS_TAG = 'settings';
+
 /** A Markdown table of [name, value] rows, with the characters that would break it escaped. */
 export function markdownTable(header: [string, string], rows: Array<[string, string]>): string {
+  return [markdownRow(header), '| --- | --- |', ...rows.map(markdownRow)].join('\n');
+}
+
+/** One row of such a table. */
+export function markdownRow([name, value]: [string, string]): string {
   const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const line = (r: [string, string]) => `| ${cell(r[0])} | ${cell(r[1])} |`;
-  return [line(header), '| --- | --- |', ...rows.map(line)].join('\n');
+  return `| ${cell(name)} | ${cell(value)} |`;
 }

@@ -15,7 +15,7 @@ import type { ValidationLog } from '../train/validation';
 import { packageVersion } from '../version';
 import { evaluationValues, settingsText, stepScalars } from './figures';
 import { RunEvents } from './run';
-import { scalar } from './summaries';
+import { SETTINGS_TAG, scalar } from './summaries';
 
 export interface TrainResults {
   model: tfl.LayersModel;
@@ -47,8 +47,8 @@ export class TrainEvents {
     ownFiles: readonly string[] = [],
   ): TrainEvents | undefined {
     if (!cfg.logdir) return undefined;
-    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles });
-    run.values(startStep, [settingsText('settings', { ...cfg, version: packageVersion() })]);
+    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles, owner: cfg.saveDir });
+    run.values(startStep, [settingsText(SETTINGS_TAG, { ...cfg, version: packageVersion() })]);
     return new TrainEvents(run, cfg, startStep, warn);
   }
 

@@ -20,9 +20,15 @@ export const EVENT_FILE_NAME_PATTERN = /^events\.out\.tfevents\.\d+\.[^/\\\u0000
 
 /** TensorBoard's name for an event file begun at `seconds`; `suffix` tells two begun in the same second apart. */
 export function eventFileName(seconds: number, suffix = ''): string {
-  // Dots in the host name would read as more fields; TensorFlow keeps them, and so do we.
-  return `${EVENT_FILE_PREFIX}${seconds}.${thisHost()}${suffix}`;
+  return `${EVENT_FILE_PREFIX}${seconds}.${hostInFileName(thisHost())}${suffix}`;
 }
+
+/**
+ * The host name as a file name's part. Dots would read as more fields; TensorFlow keeps them, and
+ * so do we. Anything else but letters, digits, '-' and '_' becomes '_': a host name is input
+ * (sethostname takes '/' and control bytes).
+ */
+export const hostInFileName = (host: string): string => host.replace(/[^\w.-]/g, '_');
 
 export class EventFileWriter {
   private closed = false;

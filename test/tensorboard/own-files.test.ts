@@ -4,15 +4,16 @@
  * one line said, and a log folder deleted since is made again.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeEvent } from '../../src/tensorboard/proto';
 import { eventFiles, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
 import { scalar } from '../../src/tensorboard/summaries';
 import { frameRecord } from '../../src/tensorboard/tfrecord';
-import { EventFileWriter } from '../../src/tensorboard/writer';
+import { EVENT_FILE_NAME_PATTERN, EventFileWriter, eventFileName, hostInFileName } from '../../src/tensorboard/writer';
 import { readCheckpoint } from '../../src/train/checkpoint';
+import { CHECKPOINT_FILE } from '../../src/run-files';
 import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
@@ -22,9 +23,8 @@ const data = join(tmp.dir, 'data');
 before(() => writeDataset(data, 300, 60));
 
 /** A finished 20-step softmax run logging every 2 steps to `logdir`. */
-async function trainRun(name: string): Promise<{ save: string; logdir: string }> {
+async function trainRun(name: string, logdir = join(tmp.dir, 'runs', name)): Promise<{ save: string; logdir: string }> {
   const save = join(tmp.dir, name);
-  const logdir = join(tmp.dir, 'runs', name);
   const r = await runInProcess(
     ['train', '--model', 'softmax', '--steps', '20', '--checkpoint-every', '10', '--log-every', '2'].concat([
       '--data-dir',
@@ -57,7 +57,10 @@ const lossSteps = (file: string) =>
 describe('resume trims only its own event files', () => {
   it('the checkpoint names the files the run wrote', async () => {
     const { save, logdir } = await trainRun('named');
-    assert.deepEqual(readCheckpoint(save).eventFiles, readdirSync(logdir));
+    assert.deepEqual(
+      readCheckpoint(save).eventFiles,
+      eventFiles(logdir).map((f) => basename(f)),
+    );
   });
 
   it("another run's file keeps every byte; the run's own loses the steps it trains again", async () => {
@@ -99,5 +102,44 @@ describe('resume trims only its own event files', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(eventFiles(logdir).length, 1);
     assert.deepEqual(lossSteps(eventFiles(logdir)[0]), [20, 22, 24, 26, 28]);
+  });
+
+  it("a copy of a run folder, resumed, leaves the original run's file as it is", async () => {
+    const { save, logdir } = await trainRun('original');
+    const copy = join(tmp.dir, 'copy');
+    cpSync(save, copy, { recursive: true });
+    const [own] = eventFiles(logdir);
+    appendFileSync(own, laterSteps([22, 24])); // the original trained on after the copy was made
+    const bytes = readFileSync(own);
+    const r = await resume(copy, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(own), bytes, "the original's steps 22 and 24 kept");
+    assert.match(r.stderr, /its settings name another run folder than .*copy; left as it is/);
+  });
+
+  it("a checkpoint that names another run's file does not get it trimmed", async () => {
+    const shared = join(tmp.dir, 'runs', 'two-runs');
+    const a = await trainRun('run-a', shared);
+    const b = await trainRun('run-b', shared);
+    const [bFile] = readCheckpoint(b.save).eventFiles ?? [];
+    appendFileSync(join(shared, bFile), laterSteps([22, 24]));
+    const bytes = readFileSync(join(shared, bFile));
+    const json = JSON.parse(readFileSync(join(a.save, CHECKPOINT_FILE), 'utf8')) as { eventFiles: string[] };
+    json.eventFiles.push(bFile);
+    writeFileSync(join(a.save, CHECKPOINT_FILE), JSON.stringify(json));
+    const r = await resume(a.save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(shared, bFile)), bytes, "run b's file keeps every byte");
+  });
+});
+
+describe('event file names', () => {
+  it('keep a host name with a slash or control bytes inside the folder', () => {
+    for (const host of ['h/../../x', 'a\\b', 'h\u001b[31m\nX', '..']) {
+      const name = `events.out.tfevents.1234.${hostInFileName(host)}`;
+      assert.match(name, EVENT_FILE_NAME_PATTERN, JSON.stringify(host));
+      assert.doesNotMatch(name, /[/\\]/);
+    }
+    assert.match(eventFileName(1234), EVENT_FILE_NAME_PATTERN);
   });
 });
