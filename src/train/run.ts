@@ -20,8 +20,9 @@ import { FinishHooks, Finished, finishRun } from './finish';
 import { runTime } from './build-metadata';
 import { RunOptions, openRun, resumeHint } from './resume';
 import { RunParts, SetupHooks, setUpRun } from './setup';
-import { StepLog, TrainSummary, trainLoop } from './trainer';
-import { ValidationLog, epochInterval, validate } from './validation';
+import type { StepLog, ValidationLog } from '../run-types';
+import { TrainSummary, trainLoop } from './trainer';
+import { epochInterval, validate } from './validation';
 import { ValidationWatch, WatchState } from './keep';
 import { setFlatWeights, trainableVariables } from '../engine/replica';
 
