@@ -4,7 +4,7 @@
  */
 import { DATASETS } from '../data/datasets';
 import { perClassAccuracy, formatConfusion } from '../eval/metrics';
-import { EvalOptions, evaluateSaved } from '../eval/saved';
+import { EvalOptions, evaluateSaved } from '../saved-eval/run';
 import { displayPath } from '../fs/paths';
 import { commandDataset, dataOrigin } from './data';
 import { Output, noteKernels } from './output';
