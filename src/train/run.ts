@@ -11,7 +11,7 @@ import type { EngineKind } from '../engine';
 import { EngineRunError } from '../engine';
 import { UserError, explainOutOfMemory } from '../errors';
 import { firstNonFinite } from '../models/finite';
-import { appendStepLog, startStepLog } from '../report/steplog';
+import { appendStepLog, startStepLog } from '../savedir/steplog';
 import { runLogdir } from '../tensorboard/logdir';
 import { Checkpoint, writeCheckpoint } from './checkpoint';
 import { TrainConfig, capThreads } from './config';
