@@ -18,7 +18,7 @@ export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 /** Written last by train: its test accuracy says the run is complete (see models/metadata.ts). */
 export const METADATA_FILE = 'metadata.json';
-/** The training curve, a JSON object per line (see report/steplog.ts). */
+/** The training curve, a JSON object per line (see savedir/steplog.ts). */
 export const STEP_LOG_FILE = 'steps.jsonl';
 export const REPORT_FILE = 'report.html';
 /** The save dir's lock (see savedir/lock.ts). */

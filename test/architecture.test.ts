@@ -1,10 +1,12 @@
 /**
  * The layers import only downward (docs/architecture.md): nothing below
- * src/commands imports it, the engines import nothing of the training run
- * (src/train) or above, the building parts in src/models import nothing of
- * the engines or above, src/optim is a leaf, nothing in src/ imports the
- * tests or the scripts, and the scripts import no test code. Files stay
- * small: one job each, at most 300 lines.
+ * src/commands imports it, the engines import nothing of the run or above,
+ * the building parts in src/models import nothing of the engines or above,
+ * inside the run tensorboard → report → eval → savedir import only downward
+ * (and none of them the runs that commands start: train, saved-eval),
+ * src/optim is a leaf, nothing in src/ imports the tests or the scripts, and
+ * the scripts import no test code. Files stay small: one job each, at most
+ * 300 lines.
  * Read from the sources, so a breach fails here with the file named.
  */
 import { strict as assert } from 'node:assert';
@@ -39,6 +41,9 @@ function violations(from: (f: string) => boolean, banned: string[]): string[] {
     );
 }
 
+/** The run layer's folders (docs/architecture.md), top to bottom. */
+const RUN = ['train', 'saved-eval', 'serve', 'export', 'tensorboard', 'report', 'eval', 'savedir'];
+
 describe('architecture: imports go down the layers', () => {
   it('nothing outside src/commands and src/cli.ts imports src/commands', () => {
     assert.deepEqual(
@@ -58,16 +63,56 @@ describe('architecture: imports go down the layers', () => {
     );
   });
 
-  it('src/engine imports nothing of the run or the commands (train, eval, report, serve, commands)', () => {
+  it('src/engine imports nothing of the run or the commands', () => {
     assert.deepEqual(
-      violations((f) => f.startsWith('engine/'), ['train', 'eval', 'report', 'serve', 'commands']),
+      violations((f) => f.startsWith('engine/'), [...RUN, 'run-types', 'commands']),
       [],
     );
   });
 
   it('src/models imports nothing of the engines, the run or the commands', () => {
     assert.deepEqual(
-      violations((f) => f.startsWith('models/'), ['engine', 'train', 'eval', 'report', 'serve', 'savedir', 'commands']),
+      violations((f) => f.startsWith('models/'), ['engine', ...RUN, 'run-types', 'commands']),
+      [],
+    );
+  });
+
+  // Inside the run, top to bottom: what a command starts (train, saved-eval), then TensorBoard's
+  // events, the report, evaluation and its metrics, the save dir's files; each imports only below.
+  it('src/tensorboard imports nothing of the runs that write events (train, saved-eval), serve, export or the commands', () => {
+    assert.deepEqual(
+      violations((f) => f.startsWith('tensorboard/'), ['train', 'saved-eval', 'serve', 'export', 'commands']),
+      [],
+    );
+  });
+
+  it('src/report imports nothing of the runs, TensorBoard, serve, export or the commands (evaluation and the step log it may)', () => {
+    assert.deepEqual(
+      violations((f) => f.startsWith('report/'), ['train', 'saved-eval', 'tensorboard', 'serve', 'export', 'commands']),
+      [],
+    );
+  });
+
+  it('src/eval (evaluation and metrics) imports nothing of the runs, TensorBoard, the report, the save dir or the commands', () => {
+    assert.deepEqual(
+      violations(
+        (f) => f.startsWith('eval/'),
+        ['train', 'saved-eval', 'tensorboard', 'report', 'savedir', 'serve', 'export', 'commands'],
+      ),
+      [],
+    );
+  });
+
+  it("src/savedir (the save dir's lock, space, model folder and step log) imports nothing of the run or the commands", () => {
+    assert.deepEqual(
+      violations((f) => f.startsWith('savedir/'), RUN.filter((r) => r !== 'savedir').concat('commands')),
+      [],
+    );
+  });
+
+  it("src/run-types.ts (the run's settings and log entries) imports nothing of the run, the engines or the commands", () => {
+    assert.deepEqual(
+      violations((f) => f === 'run-types.ts', [...RUN, 'engine', 'commands']),
       [],
     );
   });
@@ -76,9 +121,10 @@ describe('architecture: imports go down the layers', () => {
     // The SavedModel is the graph engine's own forward pass: its op builder and layer ops, nothing else of the engines.
     const graphOps = ['engine/graph/builder', 'engine/graph/layers'];
     assert.deepEqual(
-      violations((f) => f.startsWith('export/'), ['train', 'eval', 'report', 'serve', 'engine', 'commands']).filter(
-        (v) => !graphOps.some((g) => v.endsWith(`imports src/${g}`)),
-      ),
+      violations(
+        (f) => f.startsWith('export/'),
+        [...RUN.filter((r) => r !== 'export' && r !== 'savedir'), 'engine', 'commands'],
+      ).filter((v) => !graphOps.some((g) => v.endsWith(`imports src/${g}`))),
       [],
     );
   });

@@ -1,10 +1,10 @@
 /**
  * `mnist-deep eval`: prints a saved model's test accuracy, per-class accuracy and confusion
- * matrix (or one JSON line); src/eval/saved.ts does the work.
+ * matrix (or one JSON line); src/saved-eval/run.ts does the work.
  */
 import { DATASETS } from '../data/datasets';
 import { perClassAccuracy, formatConfusion } from '../eval/metrics';
-import { EvalOptions, evaluateSaved } from '../eval/saved';
+import { EvalOptions, evaluateSaved } from '../saved-eval/run';
 import { displayPath } from '../fs/paths';
 import { commandDataset, dataOrigin } from './data';
 import { Output, noteKernels } from './output';

@@ -167,7 +167,7 @@ export const scheduleOptions = {
     ),
 };
 
-/** `eval --split`'s choices (eval/saved.ts's EvalSplit). */
+/** `eval --split`'s choices (saved-eval/run.ts's EvalSplit). */
 const EVAL_SPLITS = ['test', 'validation'] as const;
 
 /** `train`'s options for watching the validation split as training goes (and `eval --split`). */

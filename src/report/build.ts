@@ -9,7 +9,7 @@ import { perClassAccuracy } from '../eval/metrics';
 import { predictProbabilities } from '../eval/probabilities';
 import { writeFileAtomic } from '../fs/atomic';
 import { ReportData, WrongExample, renderReport } from './html';
-import { readStepLog } from './steplog';
+import { readStepLog } from '../savedir/steplog';
 
 /** How many of the most confidently wrong test images the report shows. */
 export const WRONG_SHOWN = 32;

@@ -5,7 +5,7 @@
  */
 import { STEP_LOG_FILE } from '../run-files';
 import { barChart, escapeXml, heatMap, lineChart } from './svg';
-import type { TrainingCurve } from './steplog';
+import type { TrainingCurve } from '../savedir/steplog';
 
 export interface WrongExample {
   /** Index in the test set. */

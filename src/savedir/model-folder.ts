@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors';
-import { readStepLog } from '../report/steplog';
+import { readStepLog } from './steplog';
 import { CHECKPOINT_FILE, MODEL_FILE } from '../run-files';
 import { commandLine } from '../terminal/command-line';
 import { currentDir, displayPath as shown } from '../fs/paths';

@@ -5,26 +5,16 @@
  * and the scripts read them from here.
  */
 import { availableParallelism } from 'node:os';
-import type { BackendChoice } from '../backends/choices';
-import type { DatasetName } from '../data/datasets';
 import type { ModelName } from '../models';
 import { MODEL_NAMES } from '../models/names';
 import { UsageError } from '../errors';
-import { type LearningRateSchedule, type OptimizerName, type ScheduleChoice, makeSchedule } from '../optim';
-import { KeepChoice, RECIPES, SETTING_DEFAULTS } from './settings';
+import { type ScheduleChoice, makeSchedule } from '../optim';
+import { type Hyper, RECIPES, type RecipeName, type TrainConfig } from '../run-types';
+import { SETTING_DEFAULTS } from './settings';
 
+// The types live in run-types.ts (TensorBoard reads them too); the recipes' values live here.
 export { RECIPES };
-
-export type RecipeName = (typeof RECIPES)[number];
-
-export interface Hyper {
-  steps: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  /** Absent: a constant learning rate. */
-  decay?: LearningRateSchedule;
-}
+export type { Hyper, RecipeName, TrainConfig };
 
 /** The tutorial's softmax recipe, which `fast` keeps. */
 const SEED_SOFTMAX: Hyper = { steps: 1000, batchSize: 100, optimizer: 'sgd', learningRate: 0.5 };
@@ -63,31 +53,6 @@ export const DEFAULT_MODEL_DIRS = [
   SETTING_DEFAULTS.model,
   ...MODEL_NAMES.filter((m) => m !== SETTING_DEFAULTS.model),
 ].map(defaultSaveDir);
-
-export interface TrainConfig extends Hyper {
-  recipe: RecipeName;
-  model: ModelName;
-  dataset: DatasetName;
-  dataDir?: string;
-  logEvery: number;
-  evalBatchSize: number;
-  validationSize: number;
-  seed: number;
-  backend: BackendChoice;
-  saveDir: string;
-  /** Data-parallel threads; undefined chooses by backend and model. */
-  threads?: number;
-  /** Write a checkpoint every this many steps; 0 never. */
-  checkpointEvery: number;
-  /** Measure the validation split every this many steps (0: only at the end); absent: once an epoch (see validation.ts). */
-  validateEvery?: number;
-  /** `best`: the best validation's weights become the model; absent: the last step's. */
-  keep?: KeepChoice;
-  /** Stop when the validation accuracy has not improved for this many validations. */
-  earlyStop?: number;
-  /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
-  logdir?: string;
-}
 
 export type TrainOptions = Partial<TrainConfig> & {
   model?: ModelName;

@@ -15,7 +15,7 @@ import { explainOutOfMemory } from '../errors';
 import { Evaluation, evalThreads, evaluate } from '../eval/evaluate';
 import { saveModel } from '../models/io';
 import { writeReport } from '../report/build';
-import { appendStepLog } from '../report/steplog';
+import { appendStepLog } from '../savedir/steplog';
 import { CHECKPOINT_FILE, REPORT_FILE, checkpointBinName, BEST_WEIGHTS_FILE } from '../run-files';
 import type { TrainEvents } from '../tensorboard/training';
 import { TrainConfig } from './config';

@@ -11,8 +11,7 @@ import type { TrainingEngine } from '../engine/types';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
 import { BEST_WEIGHTS_FILE } from '../run-files';
-import type { KeepChoice } from './settings';
-import type { ValidationLog } from './validation';
+import type { KeepChoice, ValidationLog } from '../run-types';
 
 /** What a checkpoint keeps of the validations seen. */
 export interface WatchState {

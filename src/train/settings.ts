@@ -8,15 +8,15 @@ import { BACKEND_CHOICES } from '../backends/choices';
 import { DATASET_NAMES } from '../data/datasets';
 import { MODEL_NAMES } from '../models/names';
 import { DECAY_KINDS, OPTIMIZERS } from '../optim';
+import { KEEP_CHOICES, type KeepChoice, RECIPES } from '../run-types';
 import { nonNegativeIntSchema, nonNegativeNumberSchema, positiveIntSchema, positiveNumberSchema } from '../validate';
 
 // The number rules live in validate.ts (metadata and checkpoints share them); the options import them here.
 export { nonNegativeIntSchema, nonNegativeNumberSchema, positiveIntSchema, positiveNumberSchema };
 
-export const RECIPES = ['seed', 'fast'] as const;
-/** `--keep`: the last step's weights become the model (the tutorial's), or the best validation's. */
-export const KEEP_CHOICES = ['last', 'best'] as const;
-export type KeepChoice = (typeof KEEP_CHOICES)[number];
+// The recipe and --keep names live in run-types.ts with the settings' types.
+export { KEEP_CHOICES, RECIPES };
+export type { KeepChoice };
 
 /**
  * The defaults that do not depend on the model or the recipe, and which model

@@ -8,14 +8,8 @@
 import { Datasets } from '../data/batches';
 import { accuracyOn } from '../eval/predict';
 import type { TrainingEngine } from '../engine/types';
+import type { StepLog } from '../run-types';
 import { DivergedError } from './diverged';
-
-export interface StepLog {
-  step: number;
-  loss: number;
-  trainAccuracy: number;
-  examplesPerSec: number;
-}
 
 export interface TrainHooks {
   /** After every step (for progress bars). */

@@ -10,12 +10,6 @@ import { loadTf } from '../backends/tf';
 import { crossEntropy } from '../models';
 import { IMAGE_SIZE, NUM_CLASSES } from '../data/shapes';
 
-export interface ValidationLog {
-  step: number;
-  validationLoss: number;
-  validationAccuracy: number;
-}
-
 /** The default interval: an epoch of the training split in steps, rounded to the log interval (at least one). */
 export function epochInterval(trainCount: number, batchSize: number, logEvery: number): number {
   const epoch = trainCount / batchSize;

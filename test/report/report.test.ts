@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'puppeteer-core';
 import { renderReport } from '../../src/report/html';
 import { flattenSettings, settingLabel } from '../../src/report/build';
-import { appendStepLog, readStepLog, startStepLog } from '../../src/report/steplog';
+import { appendStepLog, readStepLog, startStepLog } from '../../src/savedir/steplog';
 import { STEP_LOG_FILE } from '../../src/run-files';
 import { barChart, lineChart, linearTicks, logTicks } from '../../src/report/svg';
 import { chromiumMissing, launchChromium, watchPage } from '../helpers/chromium';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { readStepLog } from '../../src/report/steplog';
+import { readStepLog } from '../../src/savedir/steplog';
 import { TfEvent } from '../../src/tensorboard/proto';
 import { eventFiles, readEventDir, readEventFile, scalarSeries } from '../../src/tensorboard/reader';
 import { readCheckpoint } from '../../src/train/checkpoint';

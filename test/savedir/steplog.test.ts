@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readStepLog, startStepLog } from '../../src/report/steplog';
+import { readStepLog, startStepLog } from '../../src/savedir/steplog';
 import { STEP_LOG_FILE } from '../../src/run-files';
 import { tempDir } from '../helpers/fixtures';
 import { makeCharDevice, makeFifo } from '../helpers/special';

@@ -19,7 +19,7 @@ import { checkReportTarget } from '../report/target';
 import { requireTrainedModel } from '../savedir/model-folder';
 import { writeEvalEvents } from '../tensorboard/evaluation';
 import { LogdirOption, evalLogdir } from '../tensorboard/logdir';
-import { Evaluation, evalThreads, evaluate } from './evaluate';
+import { Evaluation, evalThreads, evaluate } from '../eval/evaluate';
 
 export type EvalSplit = 'test' | 'validation';
 

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { useBackend } from '../../src/backends';
 import { testSplit } from '../../src/data/batches';
 import { ensureDataset } from '../../src/data/ensure';
-import { evaluateSaved } from '../../src/eval/saved';
+import { evaluateSaved } from '../../src/saved-eval/run';
 import { buildModel } from '../../src/models';
 import { saveModel } from '../../src/models/io';
 import { tempDir, writeDataset } from '../helpers/fixtures';
