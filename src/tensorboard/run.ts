@@ -4,7 +4,7 @@
  * one-line error before any work); after that, the first failed write (a full disk, …) is said
  * once through `warn` and every later write is skipped, while training goes on.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../fs/atomic';
@@ -24,10 +24,11 @@ export interface RunEventsOptions {
    */
   ownFiles?: readonly string[];
   /**
-   * The save dir of the run that wrote `ownFiles`: a file whose opening settings name another one
-   * is not this run's (a run folder copied or moved, a checkpoint naming another run's file).
+   * The run folder that wrote `ownFiles` (runFolderId): a file whose opening settings name another
+   * is not this run's (a copy of the run folder, wherever it now sits, or a checkpoint naming
+   * another run's file).
    */
-  owner?: string;
+  runFolder?: string;
   /** Says a failure mid-run (one line, once). */
   warn: (line: string) => void;
   /** The option that chose the folder, for error messages. */
@@ -50,7 +51,7 @@ export class RunEvents {
     const option = opts.option ?? '--logdir';
     const own = (opts.ownFiles ?? []).filter((name) => existsSync(join(dir, name)));
     try {
-      if (startStep) for (const name of own) dropFrom(join(dir, name), startStep, warn, opts.owner);
+      if (startStep) for (const name of own) dropFrom(join(dir, name), startStep, warn, opts.runFolder);
       const writer = EventFileWriter.create(dir);
       return new RunEvents(writer, warn, [...own, basename(writer.file)]);
     } catch (err) {
@@ -94,8 +95,18 @@ export class RunEvents {
   }
 }
 
-/** Whether the settings a training run writes first into each of its files name `saveDir` (see training.ts). */
-function writtenFor(events: readonly TfEvent[], saveDir: string): boolean {
+/**
+ * The run folder itself, not its path: the device and inode of the save dir (through links). A copy
+ * is another folder even where it is moved to the original's path or a link points at it; a run
+ * folder moved whole is still itself.
+ */
+export function runFolderId(saveDir: string): string {
+  const { dev, ino } = statSync(saveDir);
+  return `${dev}:${ino}`;
+}
+
+/** Whether the settings a training run writes first into each of its files name `runFolder` (see training.ts). */
+function writtenFor(events: readonly TfEvent[], runFolder: string): boolean {
   const settings = events.flatMap((e) => e.summary?.value ?? []).find((v) => v.tag === SETTINGS_TAG);
   const text = settings?.tensor?.stringVal?.[0];
   return (
@@ -103,7 +114,7 @@ function writtenFor(events: readonly TfEvent[], saveDir: string): boolean {
     Buffer.from(text)
       .toString('utf8')
       .split('\n')
-      .includes(markdownRow(['saveDir', saveDir]))
+      .includes(markdownRow(['runFolder', runFolder]))
   );
 }
 
@@ -120,16 +131,16 @@ const writtenAgain = (event: TfEvent, step: number) => {
  * read past: the bytes after it are kept, and the person is told in one line.
  * (TensorFlow marks restarts with SessionLog.START instead, which only its Python reader honours.)
  */
-function dropFrom(file: string, step: number, warn: (line: string) => void, owner?: string): void {
+function dropFrom(file: string, step: number, warn: (line: string) => void, runFolder?: string): void {
   const { events, records, problem } = readEventFile(file);
   const twice = `its steps from ${step} on may show twice in TensorBoard`;
   if (problem) {
     warn(`${displayPath(file)}: ${problem}; left as it is (${twice})`);
     return;
   }
-  if (owner !== undefined && !writtenFor(events, owner)) {
+  if (runFolder !== undefined && !writtenFor(events, runFolder)) {
     warn(
-      `${displayPath(file)}: its settings name another run folder than ${displayPath(owner)}; left as it is (${twice})`,
+      `${displayPath(file)}: written for another run folder (a copy of this one, or another run); left as it is (${twice})`,
     );
     return;
   }

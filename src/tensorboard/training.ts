@@ -12,7 +12,7 @@ import { displayPath } from '../fs/paths';
 import type { StepLog, TrainConfig, ValidationLog } from '../run-types';
 import { packageVersion } from '../version';
 import { evaluationValues, settingsText, stepScalars } from './figures';
-import { RunEvents } from './run';
+import { RunEvents, runFolderId } from './run';
 import { SETTINGS_TAG, scalar } from './summaries';
 
 export interface TrainResults {
@@ -45,8 +45,9 @@ export class TrainEvents {
     ownFiles: readonly string[] = [],
   ): TrainEvents | undefined {
     if (!cfg.logdir) return undefined;
-    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles, owner: cfg.saveDir });
-    run.values(startStep, [settingsText(SETTINGS_TAG, { ...cfg, version: packageVersion() })]);
+    const runFolder = runFolderId(cfg.saveDir);
+    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles, runFolder });
+    run.values(startStep, [settingsText(SETTINGS_TAG, { ...cfg, version: packageVersion(), runFolder })]);
     return new TrainEvents(run, cfg, startStep, warn);
   }
 

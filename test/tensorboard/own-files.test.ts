@@ -4,7 +4,7 @@
  * one line said, and a log folder deleted since is made again.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeEvent } from '../../src/tensorboard/proto';
@@ -114,7 +114,32 @@ describe('resume trims only its own event files', () => {
     const r = await resume(copy, 30);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readFileSync(own), bytes, "the original's steps 22 and 24 kept");
-    assert.match(r.stderr, /its settings name another run folder than .*copy; left as it is/);
+    assert.match(r.stderr, /written for another run folder \(a copy of this one, or another run\); left as it is/);
+  });
+
+  it("a copy put in the original's place (the original kept elsewhere) leaves its file as it is", async () => {
+    const { save, logdir } = await trainRun('swapped');
+    const copy = join(tmp.dir, 'swapped-copy');
+    cpSync(save, copy, { recursive: true });
+    const [own] = eventFiles(logdir);
+    appendFileSync(own, laterSteps([22, 24]));
+    const bytes = readFileSync(own);
+    renameSync(save, join(tmp.dir, 'swapped-kept'));
+    renameSync(copy, save);
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(own), bytes, "the kept original's steps 22 and 24 kept");
+  });
+
+  it('a run folder moved whole is still the run: its own file is trimmed', async () => {
+    const { save, logdir } = await trainRun('moved');
+    const moved = join(tmp.dir, 'moved-here');
+    renameSync(save, moved);
+    const [own] = eventFiles(logdir);
+    appendFileSync(own, laterSteps([22, 24]));
+    const r = await resume(moved, 30);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lossSteps(own), [0, 2, 4, 6, 8, 10, 12, 14, 16, 18], 'steps 22 and 24 trimmed');
   });
 
   it("a checkpoint that names another run's file does not get it trimmed", async () => {
