@@ -6,7 +6,7 @@
  */
 import type * as tfl from '@tensorflow/tfjs';
 import { BackendName, loadTf } from '../src/backends';
-import { EngineKind, TrainingEngine, createEngine } from '../src/engine';
+import { TrainingEngine, createEngine } from '../src/engine';
 import { GraphEngine } from '../src/engine/graph';
 import { buildModel } from '../src/models';
 import { RECIPE_DEFAULTS } from '../src/train/config';
@@ -114,13 +114,7 @@ async function graphProfile(engine: GraphEngine, model: tfl.LayersModel, batchSi
 }
 
 /** Any other engine: tf.profile's kernel times, and what is outside them. */
-async function tfjsProfile(
-  engine: TrainingEngine,
-  kind: EngineKind,
-  backend: BackendName,
-  batchSize: number,
-  steps: number,
-) {
+async function tfjsProfile(engine: TrainingEngine, backend: BackendName, batchSize: number, steps: number) {
   const tf = loadTf();
   const split = randomSplit(1000, 5);
   const byKernel = new Map<string, KernelTime>();
@@ -137,7 +131,7 @@ async function tfjsProfile(
   const perStep = wall / steps;
   const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0) / steps;
   return table(
-    `  ${backend} profile of a cnn training step, batch ${batchSize} (${kind} engine, ${steps} steps; timing overhead included): ${perStep.toFixed(1)} ms/step`,
+    `  ${backend} profile of a cnn training step, batch ${batchSize} (${engine.kind} engine, ${steps} steps; timing overhead included): ${perStep.toFixed(1)} ms/step`,
     perStep,
     sorted(byKernel),
     steps,
@@ -157,7 +151,7 @@ export async function profileStep(backend: BackendName, batchSize: number, steps
     for (let i = 0; i < 3; i++) await engine.step(split.nextBatch(batchSize), i);
     return engine instanceof GraphEngine
       ? await graphProfile(engine, model, batchSize, steps)
-      : await tfjsProfile(engine, engine.kind, backend, batchSize, steps);
+      : await tfjsProfile(engine, backend, batchSize, steps);
   } finally {
     await engine.close();
     model.dispose();

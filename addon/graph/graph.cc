@@ -496,6 +496,17 @@ void ExecuteRun(napi_env, void* data) {
   s->idle.notify_all();
 }
 
+// A TF_Buffer's bytes (a serialized protobuf) copied into a Uint8Array; nullptr when V8 refuses.
+napi_value BufferToUint8Array(napi_env env, const TF_Buffer* from) {
+  void* bytes = nullptr;
+  napi_value buffer, array;
+  if (napi_create_arraybuffer(env, from->length, &bytes, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_uint8_array, from->length, buffer, 0, &array) != napi_ok)
+    return nullptr;
+  if (from->length > 0) memcpy(bytes, from->data, from->length);
+  return array;
+}
+
 // A fetched tensor as a typed array (int64 as Float64Array: steps and counts fit a double exactly).
 napi_value ToTypedArray(napi_env env, TF_Tensor* t) {
   TF_DataType type = TF_TensorType(t);
@@ -548,12 +559,8 @@ void CompleteRun(napi_env env, napi_status workStatus, void* data) {
       ok = array != nullptr && napi_set_element(env, result, i, array) == napi_ok;
     }
     if (ok && r->runMetadata != nullptr) {
-      void* bytes = nullptr;
-      napi_value buffer, array;
-      ok = napi_create_arraybuffer(env, r->runMetadata->length, &bytes, &buffer) == napi_ok &&
-           napi_create_typedarray(env, napi_uint8_array, r->runMetadata->length, buffer, 0, &array) == napi_ok &&
-           napi_set_element(env, result, r->outputValues.size(), array) == napi_ok;
-      if (ok && r->runMetadata->length > 0) memcpy(bytes, r->runMetadata->data, r->runMetadata->length);
+      napi_value metadata = BufferToUint8Array(env, r->runMetadata);
+      ok = metadata != nullptr && napi_set_element(env, result, r->outputValues.size(), metadata) == napi_ok;
     }
     if (ok) {
       napi_resolve_deferred(env, r->deferred, result);
@@ -707,14 +714,8 @@ napi_value GraphDef(napi_env env, napi_callback_info info) {
   napi_value result = nullptr;
   if (TF_GetCode(status) != TF_OK) {
     Throw(env, std::string("graphDef: ") + TF_Message(status));
-  } else {
-    void* bytes = nullptr;
-    napi_value arrayBuffer;
-    if (napi_create_arraybuffer(env, buffer->length, &bytes, &arrayBuffer) != napi_ok ||
-        napi_create_typedarray(env, napi_uint8_array, buffer->length, arrayBuffer, 0, &result) != napi_ok)
-      result = nullptr;
-    else if (buffer->length > 0)
-      memcpy(bytes, buffer->data, buffer->length);
+  } else if ((result = BufferToUint8Array(env, buffer)) == nullptr) {
+    Throw(env, "graphDef: out of memory for the GraphDef");
   }
   TF_DeleteStatus(status);
   TF_DeleteBuffer(buffer);
