@@ -16,19 +16,27 @@ export function epochInterval(trainCount: number, batchSize: number, logEvery: n
   return Math.max(logEvery, Math.round(epoch / logEvery) * logEvery);
 }
 
-/** One batch scored through the tfjs model (engines whose model holds the current weights). */
-function scoreOnModel(engine: TrainingEngine, batch: ReturnType<DataSplit['slice']>): BatchScore {
+/**
+ * One batch scored through the tfjs model (engines whose model holds the current weights), read
+ * asynchronously: webgpu in Node.js cannot read a tensor synchronously.
+ */
+async function scoreOnModel(engine: TrainingEngine, batch: ReturnType<DataSplit['slice']>): Promise<BatchScore> {
   const tf = loadTf();
-  return tf.tidy(() => {
+  const [lossOf, classes] = tf.tidy(() => {
     const x = tf.tensor2d(batch.xs, [batch.size, IMAGE_SIZE]);
     const y = tf.tensor2d(batch.ys, [batch.size, NUM_CLASSES]);
     const logits = engine.model.predict(x) as ReturnType<typeof tf.tensor2d>;
-    const loss = crossEntropy(y, logits).dataSync()[0];
-    const predicted = logits.argMax(1).dataSync();
+    return [crossEntropy(y, logits), logits.argMax(1)];
+  });
+  try {
+    const [loss, predicted] = await Promise.all([lossOf.data(), classes.data()]);
     let right = 0;
     for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) right++;
-    return { loss, accuracy: right / batch.size };
-  });
+    return { loss: loss[0], accuracy: right / batch.size };
+  } finally {
+    lossOf.dispose();
+    classes.dispose();
+  }
 }
 
 /** The split's mean loss and accuracy, in batches of `batchSize`, weighted by their sizes. */
@@ -37,7 +45,7 @@ export async function validate(engine: TrainingEngine, split: DataSplit, batchSi
   let right = 0;
   for (let start = 0; start < split.count; start += batchSize) {
     const batch = split.slice(start, Math.min(split.count, start + batchSize));
-    const score = engine.evaluate ? await engine.evaluate(batch) : scoreOnModel(engine, batch);
+    const score = await (engine.evaluate ? engine.evaluate(batch) : scoreOnModel(engine, batch));
     loss += score.loss * batch.size;
     right += Math.round(score.accuracy * batch.size);
   }

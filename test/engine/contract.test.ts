@@ -3,7 +3,9 @@
  * suite over all backends): from the same weights and batches, with dropout
  * off, every engine gives the same losses; a new engine built from another's
  * exportState() continues with the same next loss (also through a checkpoint
- * file, across backends both ways); and steps leak no tensors. Engines on
+ * file, across backends both ways); validation (train/validation.ts: the
+ * engine's own `evaluate` where it has one, else the model) scores the same
+ * loss and accuracy; and steps leak no tensors. Engines on
  * tensorflow skip, saying why, where the native backend is not set up.
  */
 import { strict as assert } from 'node:assert';
@@ -12,7 +14,8 @@ import type { TestContext } from 'node:test';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { loadTf, useBackend } from '../../src/backends';
 import type { BackendName } from '../../src/backends/choices';
-import type { Batch } from '../../src/data/batches';
+import type { Batch, DataSplit } from '../../src/data/batches';
+import type { BatchScore } from '../../src/engine/types';
 import { EngineKind, EngineOptions, EngineState, createEngine } from '../../src/engine';
 import { graphEngineUnavailable } from '../../src/engine/graph';
 import { getFlatWeights, trainableVariables } from '../../src/engine/replica';
@@ -20,6 +23,7 @@ import { buildCnn, buildSoftmax } from '../../src/models';
 import type { ModelName } from '../../src/models/names';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint';
 import { resolveConfig } from '../../src/train/config';
+import { validate } from '../../src/train/validation';
 import type { LearningRateSchedule, OptimizerName } from '../../src/optim';
 import { fixtureDatasets, tempDir } from '../helpers/fixtures';
 import { NARROW_CNN, webGpuForTests } from '../helpers/webgpu';
@@ -100,6 +104,9 @@ const MODELS: {
 const TOLERANCE = 2e-4;
 
 let batches: Batch[] = [];
+/** Scored as a run's validation is, in batches of 16: 50 images, so the last batch is partial. */
+let heldOut: DataSplit;
+const VALIDATION_BATCH = 16;
 /** Why tensorflow cannot be used here, or undefined when it can. */
 let nativeMissing: string | undefined;
 /** Where there is no GPU, webgpu runs on the software adapter (the same WebGPU and TF.js kernels), else skips saying why. */
@@ -107,7 +114,8 @@ const webgpu = ON_WEBGPU ? webGpuForTests() : { missing: 'not in this process' }
 
 before(async () => {
   fixture.write();
-  const train = fixture.read().train;
+  const { train, test } = fixture.read();
+  heldOut = test;
   batches = Array.from({ length: STEPS + 2 }, () => {
     const b = train.nextBatch(20);
     return { xs: b.xs.slice(), ys: b.ys.slice(), labels: b.labels.slice(), size: b.size };
@@ -147,6 +155,8 @@ interface Run {
   state: EngineState;
   /** The loss of one more step after `state`. */
   next: number;
+  /** The held-out images scored after the steps, with dropout off. */
+  validation: BatchScore;
   leaked: number;
 }
 
@@ -178,9 +188,10 @@ async function runCase(c: EngineCase, spec: (typeof MODELS)[number], start: Engi
     const tensors = tf.memory().numTensors;
     for (let s = 1; s < steps; s++) losses.push((await engine.step(take(batches[s], spec.batch), s)).loss);
     const leaked = tf.memory().numTensors - tensors;
+    const validation = await validate(engine, heldOut, VALIDATION_BATCH);
     const state = await engine.exportState();
     const next = (await engine.step(take(batches[steps], spec.batch), steps)).loss;
-    return { losses, state, next, leaked };
+    return { losses, state, next, leaked, validation };
   } finally {
     await engine.close();
     model.dispose();
@@ -264,11 +275,15 @@ for (const spec of MODELS) {
     });
 
     for (const c of CASES) {
-      it(`${c.name}: same losses, exportState resumes on the same next loss, no tensor leaks`, async (t) => {
+      it(`${c.name}: same losses and validation, exportState resumes on the same next loss, no tensor leaks`, async (t) => {
         if (skipWithoutNative(t, c)) return;
         const run = c === CASES[0] ? reference : await runCase(c, spec, start());
         run.losses.forEach((l, i) => close(l, reference.losses[i], `step ${i} loss`));
         close(run.next, reference.next, 'loss after exportState');
+        close(run.validation.loss, reference.validation.loss, 'validation loss');
+        // The same predictions, up to one image whose two best classes the kernels' rounding may swap.
+        const images = Math.abs(run.validation.accuracy - reference.validation.accuracy) * heldOut.count;
+        assert.ok(images < 1.5, `validation accuracy ${run.validation.accuracy} vs ${reference.validation.accuracy}`);
         assert.equal(run.state.optimizer.step, STEPS);
         assert.equal(run.leaked, 0, 'tensors leaked over the steps');
         close(await resumeCase(c, spec, run.state, STEPS), run.next, 'a new engine from exportState');
