@@ -26,8 +26,14 @@ export interface TrainResults {
 /** The run beside the training run's folder that holds the validation curve (Keras' `validation`). */
 export const VALIDATION_RUN = 'validation';
 
+/** The event files a run wrote before (names, from its checkpoint): in its folder, and in its validation run's. */
+export interface OwnEventFiles {
+  train?: readonly string[];
+  validation?: readonly string[];
+}
+
 export class TrainEvents {
-  /** Opened at the first validation. */
+  /** Opened at the first validation, or at the start when a resumed run has validation files to trim. */
   private validationRun?: RunEvents;
 
   private constructor(
@@ -35,6 +41,8 @@ export class TrainEvents {
     private readonly cfg: TrainConfig,
     private readonly startStep: number,
     private readonly warn: (line: string) => void,
+    private readonly runFolder: string,
+    private readonly ownValidation: readonly string[],
   ) {}
 
   /** Undefined when the run has no log folder; a one-line UserError when it cannot be written. */
@@ -42,18 +50,26 @@ export class TrainEvents {
     cfg: TrainConfig,
     startStep: number,
     warn: (line: string) => void,
-    ownFiles: readonly string[] = [],
+    own: OwnEventFiles = {},
   ): TrainEvents | undefined {
     if (!cfg.logdir) return undefined;
     const runFolder = runFolderId(cfg.saveDir);
-    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles, runFolder });
+    const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles: own.train ?? [], runFolder });
     run.values(startStep, [settingsText(SETTINGS_TAG, { ...cfg, version: packageVersion(), runFolder })]);
-    return new TrainEvents(run, cfg, startStep, warn);
+    const events = new TrainEvents(run, cfg, startStep, warn, runFolder, own.validation ?? []);
+    // Trimmed now, so that a resumed part that validates no more still leaves one curve.
+    if (events.ownValidation.length) events.openValidation();
+    return events;
   }
 
   /** The event files this run wrote in its folder (names), for its checkpoint. */
   get files(): string[] {
     return [...this.run.files];
+  }
+
+  /** The event files this run wrote in its validation run's folder (names), for its checkpoint. */
+  get validationFiles(): string[] {
+    return [...(this.validationRun?.files ?? this.ownValidation)];
   }
 
   /** Where the events go and how to look at them, for the run's opening lines. */
@@ -72,18 +88,30 @@ export class TrainEvents {
     this.run.values(log.step, values);
   }
 
-  /** A validation during training, in the `validation` run inside the training run's folder. */
-  validation(v: ValidationLog): void {
+  /**
+   * The `validation` run inside the training run's folder. Its files open with the run folder's
+   * id, as the training run's do: a resume trims only its own (see RunEvents.open).
+   */
+  private openValidation(): RunEvents | undefined {
     try {
-      this.validationRun ??= RunEvents.open(join(this.cfg.logdir ?? '', VALIDATION_RUN), {
+      this.validationRun = RunEvents.open(join(this.cfg.logdir ?? '', VALIDATION_RUN), {
         startStep: this.startStep,
         warn: this.warn,
+        ownFiles: this.ownValidation,
+        runFolder: this.runFolder,
       });
+      this.validationRun.values(this.startStep, [settingsText(SETTINGS_TAG, { runFolder: this.runFolder })]);
+      return this.validationRun;
     } catch (err) {
       this.run.fail(err);
-      return;
+      return undefined;
     }
-    this.validationRun.values(v.step, [scalar('accuracy', v.validationAccuracy), scalar('loss', v.validationLoss)]);
+  }
+
+  /** A validation during training, in the `validation` run. */
+  validation(v: ValidationLog): void {
+    const run = this.validationRun ?? this.openValidation();
+    run?.values(v.step, [scalar('accuracy', v.validationAccuracy), scalar('loss', v.validationLoss)]);
   }
 
   /** The closing evaluation, at the run's last step. */

@@ -43,6 +43,8 @@ export interface Checkpoint {
   optimizer: OptimizerState;
   /** The event files (names in config.logdir) this run wrote: the only ones a resume may trim. */
   eventFiles?: string[];
+  /** The same in config.logdir's `validation` run (TensorBoard's validation curve). */
+  validationEventFiles?: string[];
   /** The validations seen (--keep best, --early-stop): the best and the count since (absent before them). */
   validation?: WatchState;
 }
@@ -53,6 +55,11 @@ const WatchStateSchema = z.object({
   best: z.object({ step: nonNegativeIntSchema, validationAccuracy: z.number().min(0).max(1) }).optional(),
   sinceBest: nonNegativeIntSchema,
 });
+
+const EventFilesSchema = z
+  .array(z.string().regex(EVENT_FILE_NAME_PATTERN, { error: 'must be an event file name' }))
+  .max(10_000)
+  .optional();
 
 /** The data order must be a permutation of the training images: anything else trains on images that are not there. */
 const DataStateSchema = z
@@ -102,10 +109,8 @@ export const CheckpointJsonSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lowercase hex digits' })
       .optional(),
-    eventFiles: z
-      .array(z.string().regex(EVENT_FILE_NAME_PATTERN, { error: 'must be an event file name' }))
-      .max(10_000)
-      .optional(),
+    eventFiles: EventFilesSchema,
+    validationEventFiles: EventFilesSchema,
     seconds: z.number().nonnegative().optional(),
     savedAt: z.string(),
     validation: WatchStateSchema.optional(),
@@ -141,6 +146,8 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
     bin: name,
     sha256: sha256(bytes),
     ...(cp.eventFiles && { eventFiles: cp.eventFiles }),
+    ...(cp.validationEventFiles &&
+      cp.validationEventFiles.length > 0 && { validationEventFiles: cp.validationEventFiles }),
     ...(cp.seconds !== undefined && { seconds: cp.seconds }),
     savedAt: new Date().toISOString(),
     ...(cp.validation && { validation: cp.validation }),
@@ -188,6 +195,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     data: json.data,
     ...(json.seconds !== undefined && { seconds: json.seconds }),
     ...(json.eventFiles && { eventFiles: json.eventFiles }),
+    ...(json.validationEventFiles && { validationEventFiles: json.validationEventFiles }),
     ...(json.validation && { validation: json.validation }),
     weights: all.subarray(0, n),
     optimizer: {

@@ -156,6 +156,7 @@ async function trainWithCheckpoints(
       data: data.train.getState(),
       seconds,
       eventFiles: events?.files,
+      validationEventFiles: events?.validationFiles,
       validation,
       ...state,
     });

@@ -80,7 +80,10 @@ export async function setUpRun(
   requireMemory('--eval-batch-size', cfg.evalBatchSize, batchBytes(model, evalBatch, false));
   // The events file stays open until the process ends when training fails; nothing is lost by that.
   // Only the files this run wrote in this folder are its own (a resume may log elsewhere).
-  const own = resumed?.config.logdir === cfg.logdir ? (resumed?.eventFiles ?? []) : [];
+  const own =
+    resumed && resumed.config.logdir === cfg.logdir
+      ? { train: resumed.eventFiles, validation: resumed.validationEventFiles }
+      : {};
   const events = TrainEvents.start(cfg, resumed?.step ?? 0, hooks.warning, own);
   const engine = await createEngine(
     model,

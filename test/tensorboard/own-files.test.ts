@@ -42,10 +42,10 @@ async function trainRun(name: string, logdir = join(tmp.dir, 'runs', name)): Pro
   return { save, logdir };
 }
 
-/** Training scalars at `steps`, appended as a run killed after its last checkpoint leaves them. */
-const laterSteps = (steps: number[]) =>
+/** Scalars at `steps` (training's, or `tag`), appended as a run killed after its last checkpoint leaves them. */
+const laterSteps = (steps: number[], tag = 'train/loss') =>
   Buffer.concat(
-    steps.map((step) => frameRecord(encodeEvent({ wallTime: 1, step, summary: { value: [scalar('train/loss', 1)] } }))),
+    steps.map((step) => frameRecord(encodeEvent({ wallTime: 1, step, summary: { value: [scalar(tag, 1)] } }))),
   );
 
 const resume = (save: string, steps: number) =>
@@ -78,6 +78,26 @@ describe('resume trims only its own event files', () => {
     assert.deepEqual(lossSteps(own), [0, 2, 4, 6, 8, 10, 12, 14, 16, 18], 'steps 22 and 24 trimmed');
     assert.ok(readCheckpoint(save).eventFiles?.includes(basename(own)));
     assert.ok(!readCheckpoint(save).eventFiles?.includes(basename(other.file)));
+  });
+
+  // 240 training images in batches of 100: the run validates every 2 steps (an epoch, rounded to the log interval).
+  it("the validation run's own file loses the validations the run makes again", async () => {
+    const { save, logdir } = await trainRun('validated');
+    const folder = join(logdir, 'validation');
+    const [own] = eventFiles(folder);
+    assert.deepEqual(readCheckpoint(save).validationEventFiles, [basename(own)]);
+    appendFileSync(own, laterSteps([22, 24], 'accuracy'));
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    const steps = eventFiles(folder).flatMap((f) =>
+      (scalarSeries(readEventFile(f).events).get('accuracy') ?? []).map((p) => p.step),
+    );
+    assert.deepEqual(
+      steps.sort((a, b) => a - b),
+      Array.from({ length: 15 }, (_, i) => 2 * (i + 1)),
+      'each validation once',
+    );
+    assert.equal(readCheckpoint(save).validationEventFiles?.length, 2);
   });
 
   it('a file with a bad record is left whole, and the person is told in one line', async () => {
