@@ -49,6 +49,8 @@ export interface TrainConfig extends Hyper {
   keep?: KeepChoice;
   /** Stop when the validation accuracy has not improved for this many validations. */
   earlyStop?: number;
+  /** Set when early stopping ended the run: the steps it was to train (`steps` is then the step it stopped at). */
+  plannedSteps?: number;
   /** The folder receiving the run's TensorBoard events (absolute); none when absent. */
   logdir?: string;
 }

@@ -44,7 +44,8 @@ export function buildMetadata(cfg: TrainConfig, result: MetadataResults) {
     recipe: cfg.recipe,
     dataset: cfg.dataset,
     hyperParameters: {
-      steps: cfg.steps,
+      // The steps asked for; `steps` below is those trained (fewer when early stopping ended the run).
+      steps: cfg.plannedSteps ?? cfg.steps,
       batchSize: cfg.batchSize,
       optimizer: cfg.optimizer,
       learningRate: cfg.learningRate,
@@ -53,6 +54,7 @@ export function buildMetadata(cfg: TrainConfig, result: MetadataResults) {
     },
     seed: cfg.seed,
     steps: cfg.steps,
+    ...(cfg.plannedSteps !== undefined && { stoppedEarlyAt: cfg.steps }),
     ...(cfg.logdir && { logdir: cfg.logdir }),
     // Absent until the closing evaluation is done (tfjs refuses undefined values in model.json's metadata).
     ...(result.testAccuracy !== undefined && {

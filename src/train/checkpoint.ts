@@ -118,6 +118,12 @@ export const CheckpointJsonSchema = z
   .superRefine((j, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (j.step > j.config.steps) issue(['step'], `${j.step} is past the run's ${j.config.steps} steps (config.steps)`);
+    const planned = j.config.plannedSteps;
+    if (planned !== undefined && planned < j.config.steps)
+      issue(
+        ['config', 'plannedSteps'],
+        `${planned} is below the ${j.config.steps} steps the run stopped at (config.steps)`,
+      );
     if (j.bin !== checkpointBinName(j.step)) issue(['bin'], `must be ${checkpointBinName(j.step)} for step ${j.step}`);
     if (j.optimizer.name !== j.config.optimizer)
       issue(['optimizer', 'name'], `${j.optimizer.name} differs from config.optimizer ${j.config.optimizer}`);

@@ -85,6 +85,8 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: RunOptions): TrainConfi
   for (const key of RESUMABLE_SETTINGS) {
     if (given.has(key) && opts[key] !== undefined) Object.assign(cfg, { [key]: opts[key] });
   }
+  // A run that stopped early and is given more steps trains on: it is no longer stopped.
+  if (cfg.plannedSteps !== undefined && cfg.steps > cp.step) delete cfg.plannedSteps;
   const shown = displayPath(resolve(dir));
   const further = {
     hint: `to train further, give a larger total: ${commandLine('train', '--resume', shown, '--steps', String(cp.step * 2))}`,
@@ -93,10 +95,12 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: RunOptions): TrainConfi
     throw new UserError(`--steps ${cfg.steps}: the run in ${shown} is already at step ${cp.step}`, further);
   // Training complete: a run whose model or results are missing is finished; a finished one is said so.
   if (cfg.steps === cp.step && finished(dir, cp.step)) {
-    throw new UserError(
-      `the run in ${shown} is finished (step ${cp.step} of ${cp.config.steps}, model and results saved)`,
-      further,
-    );
+    const planned = cfg.plannedSteps;
+    const how =
+      planned === undefined
+        ? `is finished (step ${cp.step} of ${cp.config.steps}`
+        : `stopped early at step ${cp.step} of ${planned} (--early-stop ${String(cfg.earlyStop)}`;
+    throw new UserError(`the run in ${shown} ${how}, model and results saved)`, further);
   }
   return cfg;
 }

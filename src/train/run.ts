@@ -186,8 +186,10 @@ async function trainWithCheckpoints(
     };
     const summary = await trainLoop(engine, data, cfg, hooksOfLoop, startStep);
     if (summary.stopped) await checkpoint(summary.stepsDone);
-    // Stopped early, the run is complete at this step: its checkpoint says so, and --resume has nothing to do.
+    // Stopped early, the run is complete at this step: its checkpoint says so (and the steps it was to
+    // train), and --resume has nothing to do.
     else if (summary.stoppedEarly) {
+      cfg.plannedSteps = cfg.steps;
       cfg.steps = summary.stepsDone;
       await checkpoint(summary.stepsDone);
     }

@@ -67,4 +67,5 @@ export const TrainSettingsSchema = z.object({
   validateEvery: nonNegativeIntSchema.optional(),
   keep: z.enum(KEEP_CHOICES).optional(),
   earlyStop: positiveIntSchema.optional(),
+  plannedSteps: positiveIntSchema.optional(),
 });

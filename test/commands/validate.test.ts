@@ -144,13 +144,20 @@ describe('train --validate-every, --keep best, --early-stop', () => {
     );
     assert.equal(events.pop()?.event, 'result');
     assert.ok(existsSync(join(save, 'metadata.json')));
-    assert.equal(readJson(join(save, 'metadata.json')).steps, stopped.step);
+    // The steps trained, the step it stopped at, and the steps asked for (the hyper-parameter).
+    const meta = readJson(join(save, 'metadata.json'));
+    assert.equal(meta.steps, stopped.step);
+    assert.equal(meta.stoppedEarlyAt, stopped.step);
+    assert.equal((meta.hyperParameters as { steps: number }).steps, 400);
     const cp = readJson(join(save, 'checkpoint.json'));
     assert.deepEqual((cp.validation as { sinceBest: number }).sinceBest, 2);
 
     const again = await runInProcess(['train', '--resume', save, '--data-dir', data], { cwd: tmp.dir });
     assert.equal(again.code, 1);
-    assert.match(again.stderr, new RegExp(`is finished \\(step ${stopped.step} of ${stopped.step}`));
+    assert.match(
+      again.stderr,
+      new RegExp(`stopped early at step ${stopped.step} of 400 \\(--early-stop 2, model and results saved\\)`),
+    );
   });
 
   it('--resume goes on with the best so far: the kept model is the best over both parts', async () => {
