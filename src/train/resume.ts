@@ -55,13 +55,38 @@ function finished(dir: string, step: number): boolean {
   return meta?.steps === step && typeof meta.testAccuracy === 'number';
 }
 
-const held = (cp: Checkpoint, key: string) => (cp.config as unknown as Record<string, unknown>)[key];
+/**
+ * The value option `key` had in the checkpoint's run, as the option would say it: the defaults
+ * that the config leaves out, and the schedule's options read from its schedule.
+ */
+function held(cp: Checkpoint, key: string): unknown {
+  const c = cp.config;
+  const cosine = c.decay?.kind === 'cosine';
+  switch (key) {
+    case 'recipe':
+      return c.recipe ?? 'seed';
+    case 'keep':
+      return c.keep ?? 'last';
+    case 'lrSchedule':
+      return c.decay?.kind ?? 'constant';
+    case 'lrFinal':
+      return c.decay && c.learningRate * c.decay.finalFraction;
+    case 'lrStepEvery':
+      return c.decay?.stepEvery;
+    case 'warmupSteps':
+      return cosine ? (c.decay?.warmupSteps ?? 0) : undefined;
+    default:
+      return (c as unknown as Record<string, unknown>)[key];
+  }
+}
 
 /** Whether option `key`, as given, says what the checkpoint already holds. */
 function sameAsCheckpoint(key: string, given: unknown, cp: Checkpoint): boolean {
-  const was = held(cp, key) ?? (key === 'recipe' ? 'seed' : undefined);
+  const was = held(cp, key);
   if ((key === 'dataDir' || key === 'saveDir') && typeof given === 'string' && typeof was === 'string')
     return resolve(given) === resolve(was);
+  // A rate given as the schedule's end is held as a fraction of the initial rate: equal up to rounding.
+  if (typeof given === 'number' && typeof was === 'number') return Math.abs(given - was) <= 1e-9 * Math.abs(was);
   return given === was;
 }
 
@@ -70,7 +95,11 @@ function refuseChanges(cp: Checkpoint, opts: RunOptions): void {
   const value = (key: string) => (opts as Record<string, unknown>)[key];
   const changed = (opts.given ?? []).filter((o) => !RESUMABLE.has(o) && !sameAsCheckpoint(o, value(o), cp));
   if (!changed.length) return;
-  const was = changed.map((o) => `${flag(o)} ${String(held(cp, o) ?? 'unset')}`).join(', ');
+  const had = (o: string) => {
+    const was = held(cp, o);
+    return was === undefined ? `no ${flag(o)}` : `${flag(o)} ${String(was)}`;
+  };
+  const was = changed.map(had).join(', ');
   throw new UserError(
     `--resume takes its settings from the checkpoint; ${changed.map(flag).join(', ')} cannot be changed (the run has ${was})`,
     { hint: `only ${MAY_DIFFER.map(flag).join(', ')} may differ` },
