@@ -151,14 +151,18 @@ function sayOutcome(out: Output, outcome: RunOutcome): void {
   );
   out.say(`test accuracy ${fmt(result.testAccuracy)} (${outcome.testExamples} images)`);
   if (summary.stepsTrained > 0) {
+    const { count, seconds } = summary.validations;
+    const took = seconds.toFixed(seconds < 1 ? 2 : 1);
+    const validating = count ? `; ${count} validation${count > 1 ? 's' : ''} took ${took} s of it` : '';
     out.say(
-      `trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${result.backend}`,
+      `trained ${summary.stepsTrained} steps in ${summary.seconds.toFixed(1)} s (${Math.round(summary.examplesPerSec)} examples/s) on ${result.backend}${validating}`,
     );
   }
   out.say(
     `saved ${displayPath(result.saveDir)} (${MODEL_FILE}, ${WEIGHTS_FILE}, ${METADATA_FILE}, ${REPORT_FILE}${outcome.checkpointKept ? ', checkpoint' : ''})`,
   );
-  out.emit({ event: 'result', ...result });
+  // This part's validations (a resumed run's earlier parts are in their own results).
+  out.emit({ event: 'result', ...result, validations: summary.validations });
 }
 
 export async function runTrain(opts: TrainCommandOptions): Promise<void> {

@@ -44,6 +44,8 @@ export interface TrainSummary {
   /** Steps this call trained (stepsDone minus the step it started at). */
   stepsTrained: number;
   stopped: boolean;
+  /** Validations this call made, and the seconds they took (part of `seconds`). */
+  validations: { count: number; seconds: number };
   /** Set when `onValidate` ended the run before its last step (early stopping): not a stop to resume from. */
   stoppedEarly?: true;
 }
@@ -63,6 +65,7 @@ export async function trainLoop(
   const t0 = performance.now();
   let lastLogTime = t0;
   let sinceLog = 0;
+  const validations = { count: 0, seconds: 0 };
   for (let step = startStep; step < run.steps; step++) {
     const batch = data.train.nextBatch(run.batchSize);
     const logNow = step % run.logEvery === 0;
@@ -90,12 +93,17 @@ export async function trainLoop(
       sinceLog = 0;
     }
     hooks.onStep?.(done);
-    const validateNow = Boolean(run.validateEvery && done % run.validateEvery === 0);
+    const validateNow = Boolean(run.validateEvery && done % run.validateEvery === 0 && hooks.onValidate);
     const validationStart = performance.now();
     const early = validateNow && (await hooks.onValidate?.(done)) === 'stop' && done < run.steps;
+    if (validateNow) {
+      const took = performance.now() - validationStart;
+      validations.count++;
+      validations.seconds += took / 1000;
+      // The examples per second are training's: the validation's time is left out.
+      lastLogTime += took;
+    }
     if (early) return summary(done, false, true);
-    // The examples per second are training's: the validation's time is left out.
-    lastLogTime += performance.now() - validationStart;
     if (checkpointNow) await hooks.onCheckpoint?.(done);
     // Let signal handlers run: a step is synchronous work.
     await new Promise((resolve) => setImmediate(resolve));
@@ -113,6 +121,7 @@ export async function trainLoop(
       stepsDone,
       stepsTrained: trained,
       stopped,
+      validations: { ...validations },
       ...(stoppedEarly && { stoppedEarly: true as const }),
     };
   }

@@ -53,7 +53,11 @@ describe('validation during training', () => {
     });
     try {
       const seen: number[] = [];
-      const onValidate = async (done: number) => void seen.push(done);
+      // Each validation takes 30 ms here: the summary counts them and their time, part of the loop's.
+      const onValidate = async (done: number) => {
+        seen.push(done);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      };
       const full = await trainLoop(
         engine,
         data,
@@ -62,6 +66,11 @@ describe('validation during training', () => {
       );
       assert.deepEqual(seen, [10, 20]);
       assert.equal(full.stoppedEarly, undefined);
+      assert.equal(full.validations.count, 2);
+      assert.ok(
+        full.validations.seconds >= 0.055 && full.validations.seconds < full.seconds,
+        `${full.validations.seconds} s`,
+      );
       seen.length = 0;
       const run = { steps: 60, batchSize: 20, logEvery: 5, validateEvery: 5 };
       const early = await trainLoop(
@@ -75,6 +84,7 @@ describe('validation during training', () => {
       );
       assert.deepEqual(seen, [30, 35, 40]);
       assert.deepEqual([early.stepsDone, early.stopped, early.stoppedEarly], [40, false, true]);
+      assert.equal(early.validations.count, 3);
     } finally {
       await engine.close();
       model.dispose();
