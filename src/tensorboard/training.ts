@@ -12,6 +12,7 @@ import { displayPath } from '../fs/paths';
 import type { StepLog, TrainConfig, ValidationLog } from '../run-types';
 import { packageVersion } from '../version';
 import { evaluationValues, settingsText, stepScalars } from './figures';
+import { checkLogdir } from './logdir';
 import { RunEvents, runFolderId } from './run';
 import { SETTINGS_TAG, scalar } from './summaries';
 
@@ -33,7 +34,7 @@ export interface OwnEventFiles {
 }
 
 export class TrainEvents {
-  /** Opened at the first validation, or at the start when a resumed run has validation files to trim. */
+  /** Opened with the run when it validates, or has validation files of an earlier part to trim. */
   private validationRun?: RunEvents;
 
   private constructor(
@@ -53,12 +54,22 @@ export class TrainEvents {
     own: OwnEventFiles = {},
   ): TrainEvents | undefined {
     if (!cfg.logdir) return undefined;
+    const validates = Boolean(cfg.validateEvery || own.validation?.length);
+    // Checked before anything is written: the validation run's folder may be a file.
+    if (validates) checkLogdir(join(cfg.logdir, VALIDATION_RUN), '--logdir');
     const runFolder = runFolderId(cfg.saveDir);
     const run = RunEvents.open(cfg.logdir, { startStep, warn, ownFiles: own.train ?? [], runFolder });
     run.values(startStep, [settingsText(SETTINGS_TAG, { ...cfg, version: packageVersion(), runFolder })]);
     const events = new TrainEvents(run, cfg, startStep, warn, runFolder, own.validation ?? []);
-    // Trimmed now, so that a resumed part that validates no more still leaves one curve.
-    if (events.ownValidation.length) events.openValidation();
+    // Opened now, so that the first checkpoint names its file (and a bad folder is refused before training).
+    if (validates) {
+      try {
+        events.openValidation();
+      } catch (err) {
+        run.close();
+        throw err;
+      }
+    }
     return events;
   }
 
@@ -90,28 +101,22 @@ export class TrainEvents {
 
   /**
    * The `validation` run inside the training run's folder. Its files open with the run folder's
-   * id, as the training run's do: a resume trims only its own (see RunEvents.open).
+   * id, as the training run's do: a resume trims only its own (see RunEvents.open). A one-line
+   * UserError when it cannot be written.
    */
-  private openValidation(): RunEvents | undefined {
-    try {
-      this.validationRun = RunEvents.open(join(this.cfg.logdir ?? '', VALIDATION_RUN), {
-        startStep: this.startStep,
-        warn: this.warn,
-        ownFiles: this.ownValidation,
-        runFolder: this.runFolder,
-      });
-      this.validationRun.values(this.startStep, [settingsText(SETTINGS_TAG, { runFolder: this.runFolder })]);
-      return this.validationRun;
-    } catch (err) {
-      this.run.fail(err);
-      return undefined;
-    }
+  private openValidation(): void {
+    this.validationRun = RunEvents.open(join(this.cfg.logdir ?? '', VALIDATION_RUN), {
+      startStep: this.startStep,
+      warn: this.warn,
+      ownFiles: this.ownValidation,
+      runFolder: this.runFolder,
+    });
+    this.validationRun.values(this.startStep, [settingsText(SETTINGS_TAG, { runFolder: this.runFolder })]);
   }
 
-  /** A validation during training, in the `validation` run. */
+  /** A validation during training, in the `validation` run (a failed write stops only its events). */
   validation(v: ValidationLog): void {
-    const run = this.validationRun ?? this.openValidation();
-    run?.values(v.step, [scalar('accuracy', v.validationAccuracy), scalar('loss', v.validationLoss)]);
+    this.validationRun?.values(v.step, [scalar('accuracy', v.validationAccuracy), scalar('loss', v.validationLoss)]);
   }
 
   /** The closing evaluation, at the run's last step. */

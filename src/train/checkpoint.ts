@@ -171,6 +171,21 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): void {
 }
 
 /** Reads and checks the checkpoint in save dir `dir` (absolute; the caller holds its lock). */
+/**
+ * Names a resumed part's event files in its checkpoint, before it trains (checkpoint.json alone,
+ * rewritten atomically; the weights are untouched).
+ */
+export function recordEventFiles(dir: string, eventFiles: string[], validationEventFiles: string[]): void {
+  const file = join(dir, CHECKPOINT_FILE);
+  const json = readJsonFile(file, CheckpointJsonSchema, 64 << 20);
+  const named = {
+    ...json,
+    eventFiles,
+    ...(validationEventFiles.length > 0 && { validationEventFiles }),
+  };
+  writeFileAtomic(file, JSON.stringify(named));
+}
+
 export function readCheckpoint(dir: string): Checkpoint {
   const file = join(dir, CHECKPOINT_FILE);
   if (!existsSync(file))

@@ -13,7 +13,7 @@ import { UserError, explainOutOfMemory } from '../errors';
 import { firstNonFinite } from '../models/finite';
 import { appendStepLog, startStepLog } from '../savedir/steplog';
 import { runLogdir } from '../tensorboard/logdir';
-import { Checkpoint, writeCheckpoint } from './checkpoint';
+import { Checkpoint, recordEventFiles, writeCheckpoint } from './checkpoint';
 import { TrainConfig, capThreads } from './config';
 import { DivergedError, divergence } from './diverged';
 import { FinishHooks, Finished, finishRun } from './finish';
@@ -22,7 +22,7 @@ import { RunOptions, openRun, resumeHint } from './resume';
 import { RunParts, SetupHooks, setUpRun } from './setup';
 import type { StepLog, ValidationLog } from '../run-types';
 import { TrainSummary, trainLoop } from './trainer';
-import { epochInterval, validate } from './validation';
+import { validate } from './validation';
 import { ValidationWatch, WatchState } from './keep';
 import { setFlatWeights, trainableVariables } from '../engine/replica';
 
@@ -82,7 +82,9 @@ async function train(cfg: TrainConfig, hooks: RunHooks, resumed: Checkpoint | un
   const { engine, data, events } = parts;
   if (engine.note) hooks.note(engine.note);
   const startStep = resumed?.step ?? 0;
-  cfg.validateEvery ??= cfg.validationSize > 0 ? epochInterval(data.train.count, cfg.batchSize, cfg.logEvery) : 0;
+  // A part of a resumed run names its event files in the checkpoint before it trains: killed
+  // before its first checkpoint, it is still trimmed on the next resume.
+  if (resumed && events) recordEventFiles(cfg.saveDir, events.files, events.validationFiles);
   hooks.started({
     cfg,
     startStep,

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { Checkpoint } from './checkpoint';
 import { TrainConfig } from './config';
 import { restoreData } from './resume';
+import { epochInterval } from './validation';
 
 export interface SetupHooks {
   /** The backend is chosen (before the data is looked for: a slow fallback is worth saying early). */
@@ -80,6 +81,7 @@ export async function setUpRun(
   requireMemory('--eval-batch-size', cfg.evalBatchSize, batchBytes(model, evalBatch, false));
   // The events file stays open until the process ends when training fails; nothing is lost by that.
   // Only the files this run wrote in this folder are its own (a resume may log elsewhere).
+  cfg.validateEvery ??= cfg.validationSize > 0 ? epochInterval(data.train.count, cfg.batchSize, cfg.logEvery) : 0;
   const own =
     resumed && resumed.config.logdir === cfg.logdir
       ? { train: resumed.eventFiles, validation: resumed.validationEventFiles }

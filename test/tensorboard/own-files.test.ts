@@ -14,6 +14,7 @@ import { frameRecord } from '../../src/tensorboard/tfrecord';
 import { EVENT_FILE_NAME_PATTERN, EventFileWriter, eventFileName, hostInFileName } from '../../src/tensorboard/writer';
 import { readCheckpoint } from '../../src/train/checkpoint';
 import { CHECKPOINT_FILE } from '../../src/run-files';
+import { spawnCli } from '../helpers/cli';
 import { runInProcess } from '../helpers/in-process';
 import { tempDir, writeDataset } from '../helpers/fixtures';
 
@@ -23,10 +24,14 @@ const data = join(tmp.dir, 'data');
 before(() => writeDataset(data, 300, 60));
 
 /** A finished 20-step softmax run logging every 2 steps to `logdir`. */
-async function trainRun(name: string, logdir = join(tmp.dir, 'runs', name)): Promise<{ save: string; logdir: string }> {
+async function trainRun(
+  name: string,
+  logdir = join(tmp.dir, 'runs', name),
+  more: string[] = [],
+): Promise<{ save: string; logdir: string }> {
   const save = join(tmp.dir, name);
   const r = await runInProcess(
-    ['train', '--model', 'softmax', '--steps', '20', '--checkpoint-every', '10', '--log-every', '2'].concat([
+    ['train', '--model', 'softmax', '--steps', '20', '--checkpoint-every', '10', '--log-every', '2', ...more].concat([
       '--data-dir',
       data,
       '--validation-size',
@@ -98,6 +103,56 @@ describe('resume trims only its own event files', () => {
       'each validation once',
     );
     assert.equal(readCheckpoint(save).validationEventFiles?.length, 2);
+  });
+
+  it('the validation file is named from the first checkpoint on, also when no validation came before it', async () => {
+    // Checkpoints at 10 and 20, a validation every 25: a run killed after validating at 25 leaves it in a file.
+    const { save, logdir } = await trainRun('late', undefined, ['--validate-every', '25']);
+    const folder = join(logdir, 'validation');
+    const [own] = eventFiles(folder);
+    assert.deepEqual(readCheckpoint(save).validationEventFiles, [basename(own)]);
+    appendFileSync(own, laterSteps([25], 'accuracy'));
+    const r = await resume(save, 50);
+    assert.equal(r.code, 0, r.stderr);
+    const steps = eventFiles(folder).flatMap((f) =>
+      (scalarSeries(readEventFile(f).events).get('accuracy') ?? []).map((p) => p.step),
+    );
+    assert.deepEqual(steps, [25, 50], 'each validation once');
+  });
+
+  it('a resumed part killed before its first checkpoint is trimmed on the next resume', async () => {
+    const { save, logdir } = await trainRun('killed');
+    // The part trains far past step 30 without a checkpoint (its only one would be at 100,000), then is killed.
+    const part = spawnCli(['train', '--resume', save, '--steps', '200000', '--checkpoint-every', '100000'], {
+      cwd: tmp.dir,
+    });
+    await part.waitFor(/step 40,/);
+    part.child.kill('SIGKILL');
+    await part.done;
+    assert.equal(readCheckpoint(save).step, 20);
+    assert.equal(readCheckpoint(save).eventFiles?.length, 2, "the part's file is named before it trains");
+    const r = await resume(save, 30);
+    assert.equal(r.code, 0, r.stderr);
+    const steps = eventFiles(logdir).flatMap(lossSteps);
+    assert.deepEqual(
+      steps.sort((a, b) => a - b),
+      Array.from({ length: 15 }, (_, i) => 2 * i),
+      'each step once',
+    );
+  });
+
+  it('a validation folder that is a file is refused before training, in one line', async () => {
+    const { save, logdir } = await trainRun('blocked');
+    const folder = join(logdir, 'validation');
+    rmSync(folder, { recursive: true });
+    writeFileSync(folder, 'not a folder');
+    const before = readFileSync(eventFiles(logdir)[0]);
+    const r = await resume(save, 30);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.trim(), /^mnist-deep: error: --logdir .*validation: exists and is not a folder$/);
+    assert.equal(eventFiles(logdir).length, 1, 'no event file written');
+    assert.deepEqual(readFileSync(eventFiles(logdir)[0]), before);
+    assert.equal(readCheckpoint(save).step, 20);
   });
 
   it('a file with a bad record is left whole, and the person is told in one line', async () => {
