@@ -135,7 +135,7 @@ function sayOutcome(out: Output, outcome: RunOutcome): void {
   if (stoppedEarly) {
     const { step, best, sinceBest } = stoppedEarly;
     out.say(
-      `stopped early at step ${step}: validation accuracy has not improved for ${sinceBest} validations` +
+      `stopped early at step ${step}: validation accuracy has not improved for ${sinceBest} validation${sinceBest === 1 ? '' : 's'}` +
         (best ? ` (best ${fmt(best.validationAccuracy)} at step ${best.step})` : ''),
     );
     out.emit({ event: 'stoppedEarly', step, sinceBest, ...(best && { best }) });

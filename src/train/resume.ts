@@ -70,7 +70,8 @@ function held(cp: Checkpoint, key: string): unknown {
     case 'lrSchedule':
       return c.decay?.kind ?? 'constant';
     case 'lrFinal':
-      return c.decay && c.learningRate * c.decay.finalFraction;
+      // As given: 0.05, not the product's 0.049999999999999996.
+      return c.decay && Number((c.learningRate * c.decay.finalFraction).toPrecision(12));
     case 'lrStepEvery':
       return c.decay?.stepEvery;
     case 'warmupSteps':
@@ -85,8 +86,9 @@ function sameAsCheckpoint(key: string, given: unknown, cp: Checkpoint): boolean 
   const was = held(cp, key);
   if ((key === 'dataDir' || key === 'saveDir') && typeof given === 'string' && typeof was === 'string')
     return resolve(given) === resolve(was);
-  // A rate given as the schedule's end is held as a fraction of the initial rate: equal up to rounding.
-  if (typeof given === 'number' && typeof was === 'number') return Math.abs(given - was) <= 1e-9 * Math.abs(was);
+  // The schedule's end rate is held as a fraction of the initial rate: equal up to rounding.
+  if (key === 'lrFinal' && typeof given === 'number' && typeof was === 'number')
+    return Math.abs(given - was) <= 1e-9 * Math.abs(was);
   return given === was;
 }
 
@@ -117,19 +119,24 @@ function resumeConfig(cp: Checkpoint, dir: string, opts: RunOptions): TrainConfi
   // A run that stopped early and is given more steps trains on: it is no longer stopped.
   if (cfg.plannedSteps !== undefined && cfg.steps > cp.step) delete cfg.plannedSteps;
   const shown = displayPath(resolve(dir));
+  // A run that stopped early was asked for more steps: that total is the natural one to offer.
+  const more = cfg.plannedSteps !== undefined && cfg.plannedSteps > cp.step ? cfg.plannedSteps : cp.step * 2;
   const further = {
-    hint: `to train further, give a larger total: ${commandLine('train', '--resume', shown, '--steps', String(cp.step * 2))}`,
+    hint: `to train further, give a larger total: ${commandLine('train', '--resume', shown, '--steps', String(more))}`,
   };
   if (cfg.steps < cp.step)
     throw new UserError(`--steps ${cfg.steps}: the run in ${shown} is already at step ${cp.step}`, further);
   // Training complete: a run whose model or results are missing is finished; a finished one is said so.
   if (cfg.steps === cp.step && finished(dir, cp.step)) {
     const planned = cfg.plannedSteps;
-    const how =
+    const what = planned === undefined ? 'is finished' : `stopped early at step ${cp.step} of ${planned}`;
+    const why =
       planned === undefined
-        ? `is finished (step ${cp.step} of ${cp.config.steps}`
-        : `stopped early at step ${cp.step} of ${planned} (--early-stop ${String(cfg.earlyStop)}`;
-    throw new UserError(`the run in ${shown} ${how}, model and results saved)`, further);
+        ? [`step ${cp.step} of ${cp.config.steps}`]
+        : cfg.earlyStop
+          ? [`--early-stop ${cfg.earlyStop}`]
+          : [];
+    throw new UserError(`the run in ${shown} ${what} (${[...why, 'model and results saved'].join(', ')})`, further);
   }
   return cfg;
 }

@@ -35,6 +35,16 @@ function checkpointed(name: string, opts: TrainOptions, step = 5, extra: Partial
   return dir;
 }
 
+/** The hint of the error openRun gives for `train --resume dir`. */
+function hintOf(dir: string): string {
+  try {
+    openRun({ resume: dir, given: [] }).save.release();
+    return 'accepted';
+  } catch (err) {
+    return err instanceof UserError ? (err.hint ?? 'no hint') : 'not a UserError';
+  }
+}
+
 /** openRun as `train --resume dir` with `given` options, released at once; the error's message when it refuses. */
 function resume(dir: string, given: Partial<RunOptions>): { steps?: number; plannedSteps?: number; error?: string } {
   try {
@@ -68,6 +78,16 @@ describe('--resume', () => {
     assert.match(refused({ warmupSteps: 1 }), /\(the run has no --warmup-steps\)$/);
     assert.match(refused({ earlyStop: 3 }), /\(the run has no --early-stop\)$/);
     assert.match(refused({ keep: 'best' }), /\(the run has --keep last\)$/);
+    // Only the end rate is compared up to rounding, and it is shown as given.
+    const seeded = checkpointed('seeded', {
+      seed: 1_000_000_000,
+      learningRate: 0.19,
+      lrSchedule: 'cosine',
+      lrFinal: 0.05,
+    });
+    assert.match(resume(seeded, { seed: 1_000_000_001 }).error ?? 'accepted', /\(the run has --seed 1000000000\)$/);
+    assert.match(resume(seeded, { lrFinal: 0.06 }).error ?? 'accepted', /\(the run has --lr-final 0\.05\)$/);
+    assert.equal(resume(seeded, { lrFinal: 0.05 }).error, undefined);
   });
 
   it('says a run that stopped early is finished, and trains it on when given more steps', () => {
@@ -78,6 +98,7 @@ describe('--resume', () => {
     // The checkpoint's config.steps is where it stopped (5); plannedSteps the 20 asked for.
     const cfg = resume(dir, {});
     assert.match(cfg.error ?? '', /stopped early at step 5 of 20 \(--early-stop 2, model and results saved\)$/);
+    assert.match(hintOf(dir), /--resume .*early --steps 20$/, 'the steps it was asked for are offered');
     assert.deepEqual(resume(dir, { steps: 40 }), { steps: 40, plannedSteps: undefined });
   });
 });
